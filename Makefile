@@ -1,0 +1,48 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+
+.PHONY: demo test lint typecheck pytest bench bench-env compat clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+$(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install -q --upgrade pip
+	$(BENCH_PY) -m pip install -q -r benchmarks/requirements.txt
+	$(BENCH_PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) examples/demo.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check tansaku tests benchmarks examples
+	$(VENV)/bin/ruff format --check tansaku tests benchmarks examples
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.installed
+	$(PY) -m pytest -n 2 tests --ignore=tests/compat
+
+# Tests that compare tansaku with Optuna side by side; they need the benchmark environment.
+compat: $(BENCH_VENV)/.installed
+	$(BENCH_PY) -m pytest tests/compat
+
+test: lint typecheck pytest compat
+
+bench-env: $(BENCH_VENV)/.installed
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_PY) -m benchmarks all --quick
+
+clean:
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,47 @@
+"""tansaku: define-by-run hyperparameter optimization with an Optuna-compatible API.
+
+Example:
+    >>> import tansaku
+    >>> def objective(trial):
+    ...     x = trial.suggest_float("x", -10, 10)
+    ...     return (x - 2) ** 2
+    >>> study = tansaku.create_study()
+    >>> study.optimize(objective, n_trials=100)
+    >>> study.best_params
+"""
+
+from tansaku import distributions, exceptions, logging, pruners, samplers, storages, study, trial
+from tansaku.exceptions import TrialPruned
+from tansaku.study import (
+    Study,
+    copy_study,
+    create_study,
+    delete_study,
+    get_all_study_names,
+    get_all_study_summaries,
+    load_study,
+)
+from tansaku.trial import Trial, create_trial
+from tansaku.version import __version__
+
+__all__ = [
+    "Study",
+    "Trial",
+    "TrialPruned",
+    "__version__",
+    "copy_study",
+    "create_study",
+    "create_trial",
+    "delete_study",
+    "distributions",
+    "exceptions",
+    "get_all_study_names",
+    "get_all_study_summaries",
+    "load_study",
+    "logging",
+    "pruners",
+    "samplers",
+    "storages",
+    "study",
+    "trial",
+]

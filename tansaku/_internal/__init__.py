@@ -1,0 +1,1 @@
+"""Helpers shared by several tansaku packages; nothing here is public."""

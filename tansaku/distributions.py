@@ -1,0 +1,518 @@
+"""Search-space distributions: immutable value objects for the range of one parameter.
+
+Every parameter value has two forms. The *external* one is what the objective sees (a float,
+an int, or a categorical choice); the *internal* one is a float that samplers and storages work
+with (the value itself for numbers, the index of the choice for categoricals).
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any, TypeVar, Union
+
+from tansaku._internal.validation import invalid
+
+__all__ = [
+    "BaseDistribution",
+    "CategoricalChoiceType",
+    "CategoricalDistribution",
+    "DiscreteUniformDistribution",
+    "FloatDistribution",
+    "IntDistribution",
+    "IntLogUniformDistribution",
+    "IntUniformDistribution",
+    "LogUniformDistribution",
+    "UniformDistribution",
+    "check_distribution_compatibility",
+    "distribution_to_json",
+    "json_to_distribution",
+]
+
+CategoricalChoiceType = Union[None, bool, int, float, str]
+
+_D = TypeVar("_D", bound="BaseDistribution")
+
+# Relative tolerance for "value lies on the step grid".
+_GRID_TOLERANCE = 1e-8
+
+
+class BaseDistribution:
+    """The range of one parameter; subclasses are immutable and compare by value."""
+
+    __slots__ = ()
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> Any:
+        """Turn the internal float into the value the objective sees."""
+        return param_value_in_internal_repr
+
+    def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
+        """Turn a value the objective sees into the internal float."""
+        raise NotImplementedError
+
+    def single(self) -> bool:
+        """Return True when the distribution holds exactly one value."""
+        raise NotImplementedError
+
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        raise NotImplementedError
+
+    def _asdict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._fields()}
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _key(self) -> tuple[Any, ...]:
+        return (type(self).__name__, *(getattr(self, name) for name in self._fields()))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BaseDistribution):
+            return NotImplemented
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in sorted(self._fields()))
+        return f"{type(self).__name__}({fields})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead")
+
+    def __copy__(self) -> BaseDistribution:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> BaseDistribution:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (json_to_distribution, (distribution_to_json(self),))
+
+
+def _build(cls: type[_D], where: str, *args: Any) -> _D:
+    """Build a distribution whose errors name ``where`` (e.g. ``suggest_float('lr')``)."""
+    distribution = cls.__new__(cls)
+    distribution._init(where, *args)  # type: ignore[attr-defined]
+    return distribution
+
+
+def _float_castable(where: str, value: Any) -> float:
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{where}: {value!r} is not a valid value; a float-castable value is expected"
+        ) from None
+    if math.isnan(result):
+        raise ValueError(f"{where}: NaN is not a valid parameter value")
+    return result
+
+
+def _adjust_high_to_step(low: float, high: float, step: float, where: str) -> float:
+    """Shrink ``high`` to the last point of the grid ``low + k * step``, warning if it moves."""
+    d_high = decimal.Decimal(str(high))
+    d_low = decimal.Decimal(str(low))
+    d_step = decimal.Decimal(str(step))
+    d_range = d_high - d_low
+    if d_range % d_step == 0:
+        return high
+    adjusted = float((d_range // d_step) * d_step + d_low)
+    warnings.warn(
+        f"{where}: the range [{low}, {high}] is not divisible by step={step}; "
+        f"high is replaced with {adjusted}.",
+        UserWarning,
+        stacklevel=4,
+    )
+    return adjusted
+
+
+class FloatDistribution(BaseDistribution):
+    """Floats in ``[low, high]``, optionally on a log scale or on a grid of ``step``.
+
+    Args:
+        low: Lower end, included.
+        high: Upper end, included. With ``step``, shrunk to the last grid point (with a warning).
+        log: Sample on a log scale; needs ``low > 0`` and no ``step``.
+        step: Spacing of the grid ``low, low + step, ...``; ``None`` for a continuous range.
+
+    Raises:
+        ValueError: ``low > high``, ``log`` with ``low <= 0``, ``log`` with ``step``, or
+            ``step <= 0``.
+    """
+
+    __slots__ = ("low", "high", "log", "step", "_single")
+    low: float
+    high: float
+    log: bool
+    step: float | None
+
+    def __init__(
+        self, low: float, high: float, log: bool = False, step: None | float = None
+    ) -> None:
+        self._init(type(self).__name__, low, high, log, step)
+
+    def _init(self, where: str, low: float, high: float, log: bool, step: float | None) -> None:
+        if log and step is not None:
+            raise ValueError(f"{where}: step={step!r} is not supported when log=True")
+        if low > high:
+            raise invalid(where, "low", low, f"must be <= high={high!r}")
+        if log and low <= 0.0:
+            raise invalid(where, "low", low, "must be > 0 when log=True")
+        if step is not None:
+            if step <= 0:
+                raise invalid(where, "step", step, "must be > 0")
+            high = _adjust_high_to_step(low, high, step, where)
+            step = float(step)
+        object.__setattr__(self, "low", float(low))
+        object.__setattr__(self, "high", float(high))
+        object.__setattr__(self, "log", bool(log))
+        object.__setattr__(self, "step", step)
+        object.__setattr__(self, "_single", self._compute_single())
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        return ("low", "high", "log", "step")
+
+    def single(self) -> bool:
+        return self._single
+
+    def _compute_single(self) -> bool:
+        if self.step is None:
+            return self.low == self.high
+        if self.low == self.high:
+            return True
+        return (decimal.Decimal(str(self.high)) - decimal.Decimal(str(self.low))) < decimal.Decimal(
+            str(self.step)
+        )
+
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        value = param_value_in_internal_repr
+        if not self.low <= value <= self.high:
+            return False
+        if self.step is None:
+            return True
+        k = (value - self.low) / self.step
+        return abs(k - round(k)) < _GRID_TOLERANCE * max(1.0, abs(k))
+
+    def to_internal_repr(self, param_value_in_external_repr: float) -> float:
+        value = param_value_in_external_repr
+        if type(value) is float and value == value:  # the common case: a float, not NaN
+            return value
+        return _float_castable(type(self).__name__, value)
+
+
+class IntDistribution(BaseDistribution):
+    """Integers in ``[low, high]`` on the grid ``low, low + step, ...``, optionally log-scaled.
+
+    Args:
+        low: Lower end, included.
+        high: Upper end, included; shrunk to the last grid point (with a warning).
+        log: Sample on a log scale; needs ``low >= 1`` and ``step == 1``.
+        step: Spacing of the grid.
+
+    Raises:
+        ValueError: ``low > high``, ``log`` with ``low < 1``, ``log`` with ``step != 1``, or
+            ``step <= 0``.
+    """
+
+    __slots__ = ("low", "high", "log", "step")
+    low: int
+    high: int
+    log: bool
+    step: int
+
+    def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
+        self._init(type(self).__name__, low, high, log, step)
+
+    def _init(self, where: str, low: int, high: int, log: bool, step: int) -> None:
+        if log and step != 1:
+            raise ValueError(f"{where}: step={step!r} is not supported when log=True (use 1)")
+        if low > high:
+            raise invalid(where, "low", low, f"must be <= high={high!r}")
+        if log and low < 1:
+            raise invalid(where, "low", low, "must be >= 1 when log=True")
+        if step <= 0:
+            raise invalid(where, "step", step, "must be > 0")
+        high = int(high)
+        low = int(low)
+        step = int(step)
+        if (high - low) % step != 0:
+            adjusted = (high - low) // step * step + low
+            warnings.warn(
+                f"{where}: the range [{low}, {high}] is not divisible by step={step}; "
+                f"high is replaced with {adjusted}.",
+                UserWarning,
+                stacklevel=3,
+            )
+            high = adjusted
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+        object.__setattr__(self, "log", bool(log))
+        object.__setattr__(self, "step", step)
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        return ("low", "high", "log", "step")
+
+    def single(self) -> bool:
+        if self.log:
+            return self.low == self.high
+        return self.high - self.low < self.step
+
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        value = param_value_in_internal_repr
+        if not self.low <= value <= self.high:
+            return False
+        return (value - self.low) % self.step == 0
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> int:
+        return int(param_value_in_internal_repr)
+
+    def to_internal_repr(self, param_value_in_external_repr: int) -> float:
+        return _float_castable(type(self).__name__, param_value_in_external_repr)
+
+
+def _choice_key(choice: Any) -> Any:
+    """Key under which a choice is looked up: NaN equals NaN, and 1 differs from True."""
+    if isinstance(choice, float) and math.isnan(choice):
+        return ("nan",)
+    return (type(choice).__name__ if isinstance(choice, bool) else "", choice)
+
+
+class CategoricalDistribution(BaseDistribution):
+    """One of a fixed tuple of choices (None, bool, int, float or str).
+
+    The internal representation is the index of the choice.
+
+    Raises:
+        ValueError: ``choices`` is empty.
+    """
+
+    __slots__ = ("choices", "_index")
+    choices: tuple[CategoricalChoiceType, ...]
+
+    def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
+        self._init(type(self).__name__, choices)
+
+    def _init(self, where: str, choices: Sequence[CategoricalChoiceType]) -> None:
+        if isinstance(choices, str | bytes) or not isinstance(choices, Sequence):
+            raise TypeError(f"{where}: choices must be a sequence, got {choices!r}")
+        if len(choices) == 0:
+            raise ValueError(f"{where}: choices must contain one or more elements")
+        for choice in choices:
+            if choice is not None and not isinstance(choice, bool | int | float | str):
+                warnings.warn(
+                    f"{where}: choice {choice!r} of type {type(choice).__name__} is not one of "
+                    "None, bool, int, float or str; it cannot be stored persistently.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        index: dict[Any, int] = {}
+        try:
+            for i, choice in enumerate(choices):
+                index.setdefault(_choice_key(choice), i)
+        except TypeError:
+            raise TypeError(f"{where}: every choice must be hashable, got {choices!r}") from None
+        object.__setattr__(self, "choices", tuple(choices))
+        object.__setattr__(self, "_index", index)
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        return ("choices",)
+
+    def _key(self) -> tuple[Any, ...]:
+        return ("CategoricalDistribution", tuple(_choice_key(c) for c in self.choices))
+
+    def single(self) -> bool:
+        return len(self.choices) == 1
+
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        index = int(param_value_in_internal_repr)
+        return 0 <= index < len(self.choices) and index == param_value_in_internal_repr
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> CategoricalChoiceType:
+        return self.choices[int(param_value_in_internal_repr)]
+
+    def to_internal_repr(self, param_value_in_external_repr: CategoricalChoiceType) -> float:
+        try:
+            return float(self._index[_choice_key(param_value_in_external_repr)])
+        except (KeyError, TypeError):
+            raise ValueError(
+                f"CategoricalDistribution: {param_value_in_external_repr!r} is not one of "
+                f"the choices {self.choices!r}"
+            ) from None
+
+
+def _deprecated(name: str, replacement: str) -> None:
+    warnings.warn(
+        f"{name} is deprecated; use {replacement} instead.", FutureWarning, stacklevel=3
+    )
+
+
+class UniformDistribution(FloatDistribution):
+    """Deprecated: use ``FloatDistribution(low, high)``."""
+
+    __slots__ = ()
+
+    def __init__(self, low: float, high: float) -> None:
+        _deprecated("UniformDistribution", "FloatDistribution")
+        super().__init__(low, high)
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        return ("low", "high")
+
+
+class LogUniformDistribution(FloatDistribution):
+    """Deprecated: use ``FloatDistribution(low, high, log=True)``."""
+
+    __slots__ = ()
+
+    def __init__(self, low: float, high: float) -> None:
+        _deprecated("LogUniformDistribution", "FloatDistribution(log=True)")
+        super().__init__(low, high, log=True)
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        return ("low", "high")
+
+
+class DiscreteUniformDistribution(FloatDistribution):
+    """Deprecated: use ``FloatDistribution(low, high, step=q)``."""
+
+    __slots__ = ()
+
+    def __init__(self, low: float, high: float, q: float) -> None:
+        _deprecated("DiscreteUniformDistribution", "FloatDistribution(step=q)")
+        super().__init__(low, high, step=q)
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        return ("low", "high", "q")
+
+    @property
+    def q(self) -> float:
+        """The grid spacing, the same as ``step``."""
+        assert self.step is not None
+        return self.step
+
+
+class IntUniformDistribution(IntDistribution):
+    """Deprecated: use ``IntDistribution(low, high, step=step)``."""
+
+    __slots__ = ()
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        _deprecated("IntUniformDistribution", "IntDistribution")
+        super().__init__(low, high, step=step)
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        return ("low", "high", "step")
+
+
+class IntLogUniformDistribution(IntDistribution):
+    """Deprecated: use ``IntDistribution(low, high, log=True)``."""
+
+    __slots__ = ()
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        _deprecated("IntLogUniformDistribution", "IntDistribution(log=True)")
+        super().__init__(low, high, log=True, step=step)
+
+    @classmethod
+    def _fields(cls) -> tuple[str, ...]:
+        return ("low", "high", "step")
+
+
+DISTRIBUTION_CLASSES: tuple[type[BaseDistribution], ...] = (
+    IntDistribution,
+    IntLogUniformDistribution,
+    IntUniformDistribution,
+    FloatDistribution,
+    UniformDistribution,
+    LogUniformDistribution,
+    DiscreteUniformDistribution,
+    CategoricalDistribution,
+)
+_CLASSES_BY_NAME = {cls.__name__: cls for cls in DISTRIBUTION_CLASSES}
+
+
+def distribution_to_json(dist: BaseDistribution) -> str:
+    """Serialize a distribution to the JSON text that storages keep (Optuna's format)."""
+    return json.dumps({"name": type(dist).__name__, "attributes": dist._asdict()})
+
+
+_json_cache: dict[str, BaseDistribution] = {}
+
+
+def json_to_distribution(json_str: str) -> BaseDistribution:
+    """Read a distribution back from :func:`distribution_to_json`'s text.
+
+    Raises:
+        ValueError: the text is not a known distribution.
+    """
+    cached = _json_cache.get(json_str)
+    if cached is not None:
+        return cached
+    try:
+        loaded = json.loads(json_str)
+        cls = _CLASSES_BY_NAME[loaded["name"]]
+        attributes = loaded["attributes"]
+    except (KeyError, TypeError, json.JSONDecodeError):
+        raise ValueError(f"json_to_distribution: {json_str!r} is not a distribution") from None
+    if cls is CategoricalDistribution:
+        dist: BaseDistribution = CategoricalDistribution(choices=attributes["choices"])
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            dist = cls(**attributes)
+    if len(_json_cache) < 65536:
+        # Registry of parsed distributions: they are immutable, so sharing them is safe.
+        _json_cache[json_str] = dist
+    return dist
+
+
+def check_distribution_compatibility(
+    dist_old: BaseDistribution, dist_new: BaseDistribution
+) -> None:
+    """Check that a parameter may change from ``dist_old`` to ``dist_new`` within one study.
+
+    Numeric ranges may move (a dynamic value space); the kind, the log flag and categorical
+    choices may not.
+
+    Raises:
+        ValueError: the two distributions are not compatible.
+    """
+    old_kind = _kind(dist_old)
+    if old_kind != _kind(dist_new):
+        raise ValueError(
+            f"Cannot set different distribution kind to the same parameter name: "
+            f"{dist_old!r} then {dist_new!r}."
+        )
+    if isinstance(dist_old, CategoricalDistribution):
+        assert isinstance(dist_new, CategoricalDistribution)
+        if dist_old != dist_new:
+            raise ValueError(
+                "CategoricalDistribution does not support dynamic value space: "
+                f"choices {dist_old.choices!r} then {dist_new.choices!r}."
+            )
+        return
+    if getattr(dist_old, "log", False) != getattr(dist_new, "log", False):
+        raise ValueError(
+            f"Cannot set different log configuration to the same parameter name: "
+            f"{dist_old!r} then {dist_new!r}."
+        )
+
+
+def _kind(dist: BaseDistribution) -> type[BaseDistribution]:
+    for kind in (FloatDistribution, IntDistribution, CategoricalDistribution):
+        if isinstance(dist, kind):
+            return kind
+    return type(dist)

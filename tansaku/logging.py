@@ -1,0 +1,111 @@
+"""tansaku's logger: one library root logger ``tansaku`` with a default stderr handler.
+
+By default every finished trial is logged at INFO. ``set_verbosity(tansaku.logging.WARNING)``
+silences those lines; ``disable_default_handler()`` hands formatting to the application.
+"""
+
+from __future__ import annotations
+
+import logging as _logging
+import sys
+import threading
+from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
+
+__all__ = [
+    "CRITICAL",
+    "DEBUG",
+    "ERROR",
+    "FATAL",
+    "INFO",
+    "WARN",
+    "WARNING",
+    "disable_default_handler",
+    "disable_propagation",
+    "enable_default_handler",
+    "enable_propagation",
+    "get_logger",
+    "get_verbosity",
+    "set_verbosity",
+]
+
+_ROOT_NAME = "tansaku"
+# Registry of the library's default handler; guarded by _lock.
+_lock = threading.Lock()
+_default_handler: _logging.Handler | None = None
+
+
+def create_default_formatter() -> _logging.Formatter:
+    """Build the formatter of the default handler: ``[I 2026-01-01 12:00:00,000] message``."""
+    fmt = "[%(levelname)1.1s %(asctime)s] %(message)s"
+    try:
+        import colorlog  # noqa: PLC0415
+
+        return colorlog.ColoredFormatter(
+            "%(log_color)s" + fmt + "%(reset)s",
+            log_colors={
+                "DEBUG": "white",
+                "INFO": "green",
+                "WARNING": "yellow",
+                "ERROR": "red",
+                "CRITICAL": "red,bg_white",
+            },
+        )
+    except ImportError:
+        return _logging.Formatter(fmt)
+
+
+def _configure_root() -> None:
+    global _default_handler
+    with _lock:
+        if _default_handler is not None:
+            return
+        _default_handler = _logging.StreamHandler(sys.stderr)
+        _default_handler.setFormatter(create_default_formatter())
+        root = _logging.getLogger(_ROOT_NAME)
+        root.addHandler(_default_handler)
+        root.setLevel(INFO)
+        root.propagate = False
+
+
+def get_logger(name: str) -> _logging.Logger:
+    """Return the logger ``name`` below tansaku's root logger, configuring the root once."""
+    _configure_root()
+    return _logging.getLogger(name)
+
+
+def get_verbosity() -> int:
+    """Return the level of tansaku's root logger (e.g. ``tansaku.logging.INFO``)."""
+    _configure_root()
+    return _logging.getLogger(_ROOT_NAME).getEffectiveLevel()
+
+
+def set_verbosity(verbosity: int) -> None:
+    """Set the level of tansaku's root logger; ``WARNING`` hides the per-trial lines."""
+    _configure_root()
+    _logging.getLogger(_ROOT_NAME).setLevel(verbosity)
+
+
+def disable_default_handler() -> None:
+    """Stop writing tansaku's log records to stderr through the default handler."""
+    _configure_root()
+    assert _default_handler is not None
+    _logging.getLogger(_ROOT_NAME).removeHandler(_default_handler)
+
+
+def enable_default_handler() -> None:
+    """Write tansaku's log records to stderr through the default handler again."""
+    _configure_root()
+    assert _default_handler is not None
+    _logging.getLogger(_ROOT_NAME).addHandler(_default_handler)
+
+
+def disable_propagation() -> None:
+    """Keep tansaku's records away from the root logger of the application (the default)."""
+    _configure_root()
+    _logging.getLogger(_ROOT_NAME).propagate = False
+
+
+def enable_propagation() -> None:
+    """Pass tansaku's records on to the application's root logger as well."""
+    _configure_root()
+    _logging.getLogger(_ROOT_NAME).propagate = True

@@ -1,0 +1,211 @@
+"""BaseStorage: the contract every storage backend keeps (Optuna's, so third-party ones work).
+
+A backend stores studies and their trials. Ids are assigned by the backend; trial numbers are
+dense from 0 within a study. A trial in a finished state (COMPLETE, PRUNED, FAIL) never changes,
+so callers and backends may cache finished trials freely.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Container, Sequence
+from typing import Any
+
+from tansaku._internal.study_direction import StudyDirection
+from tansaku.distributions import BaseDistribution
+from tansaku.exceptions import UpdateFinishedTrialError
+from tansaku.storages._frozen_study import FrozenStudy
+from tansaku.trial import FrozenTrial, TrialState
+
+DEFAULT_STUDY_NAME_PREFIX = "no-name-"
+
+
+class BaseStorage(abc.ABC):
+    """Where studies and trials live. Subclass it to add a backend.
+
+    The abstract methods are required; the others have implementations in terms of them that a
+    backend may override with faster ones.
+    """
+
+    # -- studies --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        """Create a study and return its id.
+
+        Raises:
+            DuplicatedStudyError: a study named ``study_name`` exists already.
+        """
+
+    @abc.abstractmethod
+    def delete_study(self, study_id: int) -> None:
+        """Delete a study and all its trials. Raises KeyError when there is no such study."""
+
+    @abc.abstractmethod
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        """Set a user attr of a study."""
+
+    @abc.abstractmethod
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        """Set a system attr of a study."""
+
+    @abc.abstractmethod
+    def get_study_id_from_name(self, study_name: str) -> int:
+        """Return the id of the study named ``study_name``. Raises KeyError if there is none."""
+
+    @abc.abstractmethod
+    def get_study_name_from_id(self, study_id: int) -> str:
+        """Return the name of a study. Raises KeyError if there is none."""
+
+    @abc.abstractmethod
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        """Return the directions of a study."""
+
+    @abc.abstractmethod
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        """Return the user attrs of a study."""
+
+    @abc.abstractmethod
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        """Return the system attrs of a study."""
+
+    @abc.abstractmethod
+    def get_all_studies(self) -> list[FrozenStudy]:
+        """Return every study of the storage."""
+
+    # -- trials ---------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        """Create a trial (RUNNING, or a copy of ``template_trial``) and return its id."""
+
+    @abc.abstractmethod
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        """Set a param of a running trial.
+
+        Raises:
+            ValueError: the distribution is incompatible with the one the study already has
+                for this name.
+            UpdateFinishedTrialError: the trial has finished.
+        """
+
+    @abc.abstractmethod
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        """Return the id of the trial ``trial_number`` of a study. Raises KeyError if none."""
+
+    @abc.abstractmethod
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        """Set the state (and values) of a trial.
+
+        Returns:
+            False when ``state`` is RUNNING and the trial is not WAITING any more (another worker
+            claimed it first); True otherwise.
+
+        Raises:
+            UpdateFinishedTrialError: the trial has finished.
+        """
+
+    @abc.abstractmethod
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        """Record an intermediate value of a running trial."""
+
+    @abc.abstractmethod
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        """Set a user attr of a running trial."""
+
+    @abc.abstractmethod
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        """Set a system attr of a running trial."""
+
+    @abc.abstractmethod
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        """Return a trial. Raises KeyError if there is none."""
+
+    @abc.abstractmethod
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        """Return the trials of a study ordered by number, optionally only those in ``states``.
+
+        With ``deepcopy=False`` the returned trials may be shared with the storage's cache and
+        must not be modified.
+        """
+
+    # -- derived, overridable -------------------------------------------------------------------
+    def get_n_trials(
+        self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
+    ) -> int:
+        """Count the trials of a study, optionally only those in ``state``."""
+        if isinstance(state, TrialState):
+            state = (state,)
+        return len(self.get_all_trials(study_id, deepcopy=False, states=state))
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        """Return the best COMPLETE trial of a single-objective study.
+
+        Raises:
+            RuntimeError: the study has several objectives.
+            ValueError: no trial has completed yet.
+        """
+        directions = self.get_study_directions(study_id)
+        if len(directions) > 1:
+            raise RuntimeError(
+                "get_best_trial is for single-objective studies; use Study.best_trials"
+            )
+        completed = self.get_all_trials(study_id, deepcopy=False, states=(TrialState.COMPLETE,))
+        if not completed:
+            raise ValueError("No trials are completed yet.")
+        maximize = directions[0] == StudyDirection.MAXIMIZE
+        pick = max if maximize else min
+        return pick(completed, key=_first_value)
+
+    def get_trial_params(self, trial_id: int) -> dict[str, Any]:
+        """Return the params of a trial."""
+        return self.get_trial(trial_id).params
+
+    def get_trial_user_attrs(self, trial_id: int) -> dict[str, Any]:
+        """Return the user attrs of a trial."""
+        return self.get_trial(trial_id).user_attrs
+
+    def get_trial_system_attrs(self, trial_id: int) -> dict[str, Any]:
+        """Return the system attrs of a trial."""
+        return self.get_trial(trial_id).system_attrs
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        """Return the number of a trial."""
+        return self.get_trial(trial_id).number
+
+    def get_trial_param(self, trial_id: int, param_name: str) -> float:
+        """Return one param of a trial in its internal representation."""
+        trial = self.get_trial(trial_id)
+        return trial.distributions[param_name].to_internal_repr(trial.params[param_name])
+
+    def remove_session(self) -> None:
+        """Release connections held for the current thread (nothing to do by default)."""
+
+    def check_trial_is_updatable(self, trial_id: int, trial_state: TrialState) -> None:
+        """Raise UpdateFinishedTrialError when ``trial_state`` is a finished state."""
+        if trial_state.is_finished():
+            number = self.get_trial(trial_id).number
+            raise UpdateFinishedTrialError(
+                f"Trial#{number} has already finished and can not be updated."
+            )
+
+
+def _first_value(trial: FrozenTrial) -> float:
+    values = trial.values
+    assert values is not None
+    return values[0]

@@ -1,0 +1,393 @@
+"""InMemoryStorage: studies kept in this process, safe for threads (``n_jobs > 1``)."""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import threading
+import uuid
+from collections.abc import Container, Sequence
+from typing import Any
+
+from tansaku._internal.study_direction import StudyDirection
+from tansaku.distributions import BaseDistribution, check_distribution_compatibility
+from tansaku.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
+from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from tansaku.storages._frozen_study import FrozenStudy
+from tansaku.trial import FrozenTrial, TrialState
+from tansaku.trial._state import FINISHED_STATES
+
+_N_STATES = len(TrialState)
+
+
+def _number_of(trial: FrozenTrial) -> int:
+    return trial.number
+
+
+class _StudyRecord:
+    """Everything kept about one study, with indexes kept up to date on every write."""
+
+    __slots__ = (
+        "study_id",
+        "name",
+        "directions",
+        "user_attrs",
+        "system_attrs",
+        "trials",
+        "param_distributions",
+        "waiting",
+        "running",
+        "by_state",
+        "best_number",
+    )
+
+    def __init__(self, study_id: int, name: str, directions: list[StudyDirection]) -> None:
+        self.study_id = study_id
+        self.name = name
+        self.directions = directions
+        self.user_attrs: dict[str, Any] = {}
+        self.system_attrs: dict[str, Any] = {}
+        self.trials: list[FrozenTrial] = []
+        self.param_distributions: dict[str, BaseDistribution] = {}
+        # Numbers of live trials, in insertion order (dicts used as ordered sets).
+        self.waiting: dict[int, None] = {}
+        self.running: dict[int, None] = {}
+        # Finished trials of each final state, ordered by number.
+        self.by_state: list[list[FrozenTrial]] = [[] for _ in range(_N_STATES)]
+        self.best_number: int | None = None
+
+
+def _snapshot(trial: FrozenTrial) -> FrozenTrial:
+    """Copy a live trial's record so later writes to it do not show in what was handed out."""
+    return trial.__deepcopy__({})
+
+
+class InMemoryStorage(BaseStorage):
+    """Keeps studies in this process's memory; the default storage of ``create_study``.
+
+    Every method holds one lock, so threads of ``study.optimize(n_jobs=...)`` share it safely.
+    Finished trials are stored once and shared with readers (``get_all_trials(deepcopy=False)``
+    hands out the stored objects); live trials are copied when read. Best trials, per-state
+    lists and counts are kept as trials finish, so none of them rescans the history.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._studies: dict[int, _StudyRecord] = {}
+        self._study_ids_by_name: dict[str, int] = {}
+        # trial_id -> (study record, trial number)
+        self._trial_index: dict[int, tuple[_StudyRecord, int]] = {}
+        self._next_study_id = 0
+        self._next_trial_id = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    # -- studies --------------------------------------------------------------------------------
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        with self._lock:
+            if study_name is None:
+                study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+            if study_name in self._study_ids_by_name:
+                raise DuplicatedStudyError(
+                    f"Another study with name {study_name!r} already exists."
+                )
+            study_id = self._next_study_id
+            self._next_study_id += 1
+            self._studies[study_id] = _StudyRecord(study_id, study_name, list(directions))
+            self._study_ids_by_name[study_name] = study_id
+            return study_id
+
+    def delete_study(self, study_id: int) -> None:
+        with self._lock:
+            record = self._study(study_id)
+            for trial in record.trials:
+                del self._trial_index[trial._trial_id]
+            del self._study_ids_by_name[record.name]
+            del self._studies[study_id]
+
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            self._study(study_id).user_attrs[key] = value
+
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            self._study(study_id).system_attrs[key] = value
+
+    def get_study_id_from_name(self, study_name: str) -> int:
+        with self._lock:
+            if study_name not in self._study_ids_by_name:
+                raise KeyError(f"No study named {study_name!r} in the storage.")
+            return self._study_ids_by_name[study_name]
+
+    def get_study_name_from_id(self, study_id: int) -> str:
+        with self._lock:
+            return self._study(study_id).name
+
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        with self._lock:
+            return list(self._study(study_id).directions)
+
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._study(study_id).user_attrs)
+
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._study(study_id).system_attrs)
+
+    def get_all_studies(self) -> list[FrozenStudy]:
+        with self._lock:
+            return [
+                FrozenStudy(
+                    study_name=record.name,
+                    direction=None,
+                    directions=record.directions,
+                    user_attrs=dict(record.user_attrs),
+                    system_attrs=dict(record.system_attrs),
+                    study_id=record.study_id,
+                )
+                for record in self._studies.values()
+            ]
+
+    def _study(self, study_id: int) -> _StudyRecord:
+        record = self._studies.get(study_id)
+        if record is None:
+            raise KeyError(f"No study with study_id {study_id} in the storage.")
+        return record
+
+    # -- trials ---------------------------------------------------------------------------------
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        with self._lock:
+            record = self._study(study_id)
+            trial_id = self._next_trial_id
+            self._next_trial_id += 1
+            number = len(record.trials)
+            if template_trial is None:
+                trial = FrozenTrial(
+                    number,
+                    TrialState.RUNNING,
+                    None,
+                    datetime.datetime.now(),
+                    None,
+                    {},
+                    {},
+                    {},
+                    {},
+                    {},
+                    trial_id,
+                )
+            else:
+                trial = template_trial.__deepcopy__({})
+                trial.number = number
+                trial._trial_id = trial_id
+                for name, distribution in trial.distributions.items():
+                    self._check_param_distribution(record, name, distribution)
+            record.trials.append(trial)
+            self._trial_index[trial_id] = (record, number)
+            self._index_new_state(record, trial)
+            return trial_id
+
+    def _check_param_distribution(
+        self, record: _StudyRecord, name: str, distribution: BaseDistribution
+    ) -> None:
+        known = record.param_distributions.get(name)
+        if known is None:
+            record.param_distributions[name] = distribution
+        elif known is not distribution:
+            check_distribution_compatibility(known, distribution)
+            record.param_distributions[name] = distribution
+
+    def _index_new_state(self, record: _StudyRecord, trial: FrozenTrial) -> None:
+        state = trial.state
+        number = trial.number
+        if state is TrialState.WAITING:
+            record.waiting[number] = None
+        elif state is TrialState.RUNNING:
+            record.running[number] = None
+        else:
+            bisect.insort(record.by_state[state], trial, key=_number_of)
+            if state is TrialState.COMPLETE and len(record.directions) == 1:
+                self._update_best(record, trial)
+
+    @staticmethod
+    def _update_best(record: _StudyRecord, trial: FrozenTrial) -> None:
+        if record.best_number is None:
+            record.best_number = trial.number
+            return
+        best = record.trials[record.best_number]
+        assert best.values is not None and trial.values is not None
+        if record.directions[0] == StudyDirection.MAXIMIZE:
+            better = trial.values[0] > best.values[0]
+        else:
+            better = trial.values[0] < best.values[0]
+        if better:
+            record.best_number = trial.number
+
+    def _live_trial(self, trial_id: int) -> tuple[_StudyRecord, FrozenTrial]:
+        entry = self._trial_index.get(trial_id)
+        if entry is None:
+            raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+        record, number = entry
+        trial = record.trials[number]
+        if trial.state in FINISHED_STATES:
+            raise UpdateFinishedTrialError(
+                f"Trial#{number} has already finished and can not be updated."
+            )
+        return record, trial
+
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        with self._lock:
+            record, trial = self._live_trial(trial_id)
+            self._check_param_distribution(record, param_name, distribution)
+            trial.params[param_name] = distribution.to_external_repr(param_value_internal)
+            trial.distributions[param_name] = distribution
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        with self._lock:
+            trials = self._study(study_id).trials
+            if not 0 <= trial_number < len(trials):
+                raise KeyError(f"No trial with number {trial_number} in study {study_id}.")
+            return trials[trial_number]._trial_id
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        with self._lock:
+            entry = self._trial_index.get(trial_id)
+            if entry is None:
+                raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+            return entry[1]
+
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        with self._lock:
+            record, trial = self._live_trial(trial_id)
+            previous = trial.state
+            if state is TrialState.RUNNING and previous is not TrialState.WAITING:
+                return False
+            if previous is TrialState.WAITING:
+                del record.waiting[trial.number]
+            else:
+                del record.running[trial.number]
+            trial.state = state
+            if values is not None:
+                trial._values = list(values)
+            now = datetime.datetime.now()
+            if state is TrialState.RUNNING:
+                trial.datetime_start = now
+            elif state.is_finished():
+                trial.datetime_complete = now
+            self._index_new_state(record, trial)
+            return True
+
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        with self._lock:
+            _, trial = self._live_trial(trial_id)
+            trial.intermediate_values[step] = intermediate_value
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            _, trial = self._live_trial(trial_id)
+            trial.user_attrs[key] = value
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            _, trial = self._live_trial(trial_id)
+            trial.system_attrs[key] = value
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._lock:
+            entry = self._trial_index.get(trial_id)
+            if entry is None:
+                raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+            record, number = entry
+            trial = record.trials[number]
+            return trial if trial.state in FINISHED_STATES else _snapshot(trial)
+
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        with self._lock:
+            record = self._study(study_id)
+            trials = self._select(record, states)
+            if deepcopy:
+                return [trial.__deepcopy__({}) for trial in trials]
+            return trials
+
+    def _select(
+        self, record: _StudyRecord, states: Container[TrialState] | None
+    ) -> list[FrozenTrial]:
+        """The trials in ``states`` by number; live ones copied, finished ones shared."""
+        all_trials = record.trials
+        if states is None:
+            selected = list(all_trials)
+            for number in record.running:
+                selected[number] = _snapshot(all_trials[number])
+            for number in record.waiting:
+                selected[number] = _snapshot(all_trials[number])
+            return selected
+        wanted = [state for state in TrialState if state in states]
+        if not wanted:
+            return []
+        if len(wanted) == 1:
+            (state,) = wanted
+            if state is TrialState.RUNNING:
+                return [_snapshot(all_trials[n]) for n in sorted(record.running)]
+            if state is TrialState.WAITING:
+                if not record.waiting:
+                    return []
+                return [_snapshot(all_trials[n]) for n in sorted(record.waiting)]
+            return list(record.by_state[state])
+        return [
+            trial if trial.state.is_finished() else _snapshot(trial)
+            for trial in all_trials
+            if trial.state in wanted
+        ]
+
+    def get_n_trials(
+        self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
+    ) -> int:
+        with self._lock:
+            record = self._study(study_id)
+            if state is None:
+                return len(record.trials)
+            states = (state,) if isinstance(state, TrialState) else state
+            return sum(self._count(record, s) for s in set(states))
+
+    @staticmethod
+    def _count(record: _StudyRecord, state: TrialState) -> int:
+        if state is TrialState.RUNNING:
+            return len(record.running)
+        if state is TrialState.WAITING:
+            return len(record.waiting)
+        return len(record.by_state[state])
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        with self._lock:
+            record = self._study(study_id)
+            if len(record.directions) > 1:
+                raise RuntimeError(
+                    "get_best_trial is for single-objective studies; use Study.best_trials"
+                )
+            if record.best_number is None:
+                raise ValueError("No trials are completed yet.")
+            return record.trials[record.best_number]

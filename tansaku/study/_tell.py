@@ -1,0 +1,167 @@
+"""How a trial ends: validate what the objective returned, store the final state, log it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tansaku import logging as tansaku_logging
+from tansaku.exceptions import UpdateFinishedTrialError
+from tansaku.trial import FrozenTrial, Trial, TrialState
+
+if TYPE_CHECKING:
+    from tansaku.study._study import Study
+
+_logger = tansaku_logging.get_logger(__name__)
+_FINAL_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+
+def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
+    """Turn an objective's return into a list of floats, or explain why it cannot be one."""
+    if isinstance(values, Sequence) and not isinstance(values, str):
+        raw = list(values)
+    else:
+        raw = [values]
+    if len(raw) != n_objectives:
+        return None, (
+            f"The number of the values {len(raw)} did not match the number of the objectives "
+            f"{n_objectives}."
+        )
+    result = []
+    for value in raw:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None, f"The value {value!r} could not be cast to float."
+        if math.isnan(number):
+            return None, f"The value {number} is not acceptable."
+        result.append(number)
+    return result, None
+
+
+def tell(
+    study: Study,
+    trial: Trial | int,
+    values: float | Sequence[float] | None,
+    state: TrialState | None,
+    skip_if_finished: bool,
+    *,
+    failure_reason: str | None = None,
+) -> FrozenTrial:
+    """End ``trial`` in ``state`` (COMPLETE when None) with ``values``; see ``Study.tell``.
+
+    Returns the stored FrozenTrial, shared with the storage (callers copy it for users).
+    """
+    storage = study._storage
+    trial_id, number = _resolve_trial(study, trial)
+
+    if state is not None and state not in _FINAL_STATES:
+        raise ValueError(
+            f"tell(trial {number}): state={state!r} must be one of COMPLETE, PRUNED or FAIL"
+        )
+    if state is None:
+        if values is None:
+            raise ValueError(
+                f"tell(trial {number}): no values were given; values are required when the "
+                "state is COMPLETE"
+            )
+        state = TrialState.COMPLETE
+    elif state is not TrialState.COMPLETE and values is not None:
+        raise ValueError(
+            f"tell(trial {number}): values={values!r} must be None when state={state!r}; "
+            "values are only for COMPLETE trials"
+        )
+
+    if isinstance(trial, Trial):
+        # The handle's record is current unless another worker (or a heartbeat) ended the
+        # trial; then writing the state below raises, so only skip_if_finished needs a read.
+        frozen = trial._cached_frozen_trial
+        finished = frozen.state.is_finished() or (
+            skip_if_finished and storage.get_trial(trial_id).state.is_finished()
+        )
+    else:
+        frozen = storage.get_trial(trial_id)
+        finished = frozen.state.is_finished()
+    if finished:
+        if skip_if_finished:
+            _logger.info(f"Skipped telling trial {number}: it has already finished.")
+            return storage.get_trial(trial_id)
+        raise UpdateFinishedTrialError(
+            f"Trial#{number} has already finished and can not be updated."
+        )
+
+    value_list: list[float] | None = None
+    if state is TrialState.COMPLETE:
+        value_list, failure = check_values(values, len(study.directions))
+        if failure is not None:
+            state = TrialState.FAIL
+            failure_reason = failure
+    elif state is TrialState.PRUNED and not study._is_multi_objective():
+        # A pruned trial keeps its last reported value as its value.
+        intermediate = frozen.intermediate_values
+        if intermediate:
+            last = intermediate[max(intermediate)]
+            if not math.isnan(last):
+                value_list = [last]
+
+    try:
+        study.sampler.after_trial(study, frozen, state, value_list)
+    finally:
+        storage.set_trial_state_values(trial_id, state, value_list)
+    frozen.state = state
+
+    finished = storage.get_trial(trial_id)
+    _log_finished(study, finished, values, failure_reason)
+    return finished
+
+
+def _resolve_trial(study: Study, trial: Trial | int) -> tuple[int, int]:
+    if isinstance(trial, Trial):
+        if trial.study._study_id != study._study_id or trial.storage is not study._storage:
+            raise ValueError(f"tell: trial {trial.number} belongs to another study")
+        return trial._trial_id, trial.number
+    if isinstance(trial, int) and not isinstance(trial, bool):
+        try:
+            trial_id = study._storage.get_trial_id_from_study_id_trial_number(
+                study._study_id, trial
+            )
+        except KeyError:
+            raise ValueError(
+                f"tell: trial number {trial} does not exist in study {study.study_name!r}"
+            ) from None
+        return trial_id, trial
+    raise TypeError(f"tell: trial must be a Trial or a trial number, got {trial!r}")
+
+
+def _log_finished(
+    study: Study, trial: FrozenTrial, raw_values: Any, failure_reason: str | None
+) -> None:
+    state = trial.state
+    if state is TrialState.FAIL:
+        if failure_reason is not None:
+            _logger.warning(
+                f"Trial {trial.number} failed with parameters: {trial.params} because of the "
+                f"following error: {failure_reason}"
+            )
+        return
+    if not _logger.isEnabledFor(tansaku_logging.INFO):
+        return
+    if state is TrialState.PRUNED:
+        _logger.info(f"Trial {trial.number} pruned. {failure_reason or ''}".rstrip())
+        return
+    if study._is_multi_objective():
+        _logger.info(
+            f"Trial {trial.number} finished with values: {trial.values} and parameters: "
+            f"{trial.params}."
+        )
+        return
+    try:
+        best = study.best_trial
+        best_text = f" Best is trial {best.number} with value: {best.value}."
+    except ValueError:
+        best_text = ""
+    _logger.info(
+        f"Trial {trial.number} finished with value: {trial.value} and parameters: "
+        f"{trial.params}.{best_text}"
+    )
