@@ -32,7 +32,7 @@ __all__ = [
     "json_to_distribution",
 ]
 
-CategoricalChoiceType = Union[None, bool, int, float, str]
+CategoricalChoiceType = Union[None, bool, int, float, str]  # noqa: UP007 (a runtime alias)
 
 _D = TypeVar("_D", bound="BaseDistribution")
 
@@ -151,6 +151,7 @@ class FloatDistribution(BaseDistribution):
     high: float
     log: bool
     step: float | None
+    _single: bool
 
     def __init__(
         self, low: float, high: float, log: bool = False, step: None | float = None
@@ -187,9 +188,9 @@ class FloatDistribution(BaseDistribution):
             return self.low == self.high
         if self.low == self.high:
             return True
-        return (decimal.Decimal(str(self.high)) - decimal.Decimal(str(self.low))) < decimal.Decimal(
-            str(self.step)
-        )
+        return (
+            decimal.Decimal(str(self.high)) - decimal.Decimal(str(self.low))
+        ) < decimal.Decimal(str(self.step))
 
     def _contains(self, param_value_in_internal_repr: float) -> bool:
         value = param_value_in_internal_repr
@@ -296,6 +297,7 @@ class CategoricalDistribution(BaseDistribution):
 
     __slots__ = ("choices", "_index")
     choices: tuple[CategoricalChoiceType, ...]
+    _index: dict[Any, int]
 
     def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
         self._init(type(self).__name__, choices)
@@ -350,9 +352,7 @@ class CategoricalDistribution(BaseDistribution):
 
 
 def _deprecated(name: str, replacement: str) -> None:
-    warnings.warn(
-        f"{name} is deprecated; use {replacement} instead.", FutureWarning, stacklevel=3
-    )
+    warnings.warn(f"{name} is deprecated; use {replacement} instead.", FutureWarning, stacklevel=3)
 
 
 class UniformDistribution(FloatDistribution):

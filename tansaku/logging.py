@@ -54,12 +54,28 @@ def create_default_formatter() -> _logging.Formatter:
         return _logging.Formatter(fmt)
 
 
+class _StderrHandler(_logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record (notebooks and test
+    runners replace it after import)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def _configure_root() -> None:
     global _default_handler
     with _lock:
         if _default_handler is not None:
             return
-        _default_handler = _logging.StreamHandler(sys.stderr)
+        _default_handler = _StderrHandler()
         _default_handler.setFormatter(create_default_formatter())
         root = _logging.getLogger(_ROOT_NAME)
         root.addHandler(_default_handler)

@@ -20,7 +20,8 @@ def _value_columns(study: Study, trial: FrozenTrial) -> dict[tuple[str, str], An
     names = study.metric_names
     if not study._is_multi_objective() and names is None:
         return {("value", ""): trial.values[0] if trial.values else None}
-    values = trial.values or [None] * len(study.directions)
+    missing: list[float | None] = [None] * len(study.directions)
+    values: list[float | None] = list(trial.values) if trial.values else missing
     labels = names if names is not None else [str(i) for i in range(len(values))]
     if names is not None and not study._is_multi_objective():
         return {("value", ""): values[0]} | {("values", names[0]): values[0]}

@@ -32,7 +32,7 @@ def _to_directions(
         )
     if len(directions) == 0:
         raise ValueError("create_study: directions must hold at least one direction")
-    result = []
+    result: list[StudyDirection] = []
     for d in directions:
         if isinstance(d, StudyDirection) and d != StudyDirection.NOT_SET:
             result.append(d)
@@ -65,7 +65,7 @@ def create_study(
     Args:
         storage: None for in-memory, a database URL, or a storage object.
         sampler: The sampler; by default chosen for the number of objectives.
-        pruner: The pruner; by default ``NopPruner`` until the pruners land.
+        pruner: The pruner; ``MedianPruner()`` by default.
         study_name: A name to load the study by later; generated when None.
         direction: "minimize" (default) or "maximize", for one objective.
         load_if_exists: Load the study named ``study_name`` if it exists instead of failing.
@@ -196,4 +196,3 @@ def get_all_study_summaries(
             )
         )
     return summaries
-

@@ -63,7 +63,9 @@ def optimize(
         loop.progress.close()
 
 
-def _check_catch(catch: Iterable[type[Exception]] | type[Exception]) -> tuple[type[BaseException], ...]:
+def _check_catch(
+    catch: Iterable[type[Exception]] | type[Exception],
+) -> tuple[type[BaseException], ...]:
     if isinstance(catch, type):
         catch = (catch,)
     types = tuple(catch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Container, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from tansaku import logging as tansaku_logging
 from tansaku._internal.study_direction import StudyDirection
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 _logger = tansaku_logging.get_logger(__name__)
 
-ObjectiveFuncType = Callable[[Trial], Union[float, Sequence[float]]]
+ObjectiveFuncType = Callable[[Trial], float | Sequence[float]]
 
 # Study system attr under which metric names are kept (Optuna's key, so studies interoperate).
 METRIC_NAMES_KEY = "study:metric_names"
@@ -402,4 +402,4 @@ def _default_sampler(directions: Sequence[StudyDirection]) -> BaseSampler:
 def _default_pruner() -> BasePruner:
     from tansaku import pruners
 
-    return pruners.NopPruner()
+    return pruners.MedianPruner()

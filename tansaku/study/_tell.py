@@ -111,9 +111,9 @@ def tell(
         storage.set_trial_state_values(trial_id, state, value_list)
     frozen.state = state
 
-    finished = storage.get_trial(trial_id)
-    _log_finished(study, finished, values, failure_reason)
-    return finished
+    stored = storage.get_trial(trial_id)
+    _log_finished(study, stored, values, failure_reason)
+    return stored
 
 
 def _resolve_trial(study: Study, trial: Trial | int) -> tuple[int, int]:

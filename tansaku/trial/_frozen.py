@@ -6,7 +6,7 @@ import copy
 import datetime
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tansaku.distributions import (
     BaseDistribution,
@@ -35,7 +35,15 @@ def _copy_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     return dict(attrs)
 
 
-class FrozenTrial(BaseTrial):
+if TYPE_CHECKING:
+    # Type checkers see plain attributes; at run time FrozenTrial is a BaseTrial whose slots
+    # stand in for BaseTrial's abstract read-only properties.
+    _FrozenTrialBase = object
+else:
+    _FrozenTrialBase = BaseTrial
+
+
+class FrozenTrial(_FrozenTrialBase):
     """The record of one trial: its state, values, params, attrs and intermediate values.
 
     Finished trials never change, so storages and samplers share one FrozenTrial per finished

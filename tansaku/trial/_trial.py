@@ -111,7 +111,9 @@ class Trial(BaseTrial):
         except TypeError:
             key, distribution = (), None
         if distribution is None:
-            distribution = _build(CategoricalDistribution, f"suggest_categorical({name!r})", choices)
+            distribution = _build(
+                CategoricalDistribution, f"suggest_categorical({name!r})", choices
+            )
             if key:
                 _remember(cache, key, distribution)
         return self._suggest(name, distribution)

@@ -1,0 +1,18 @@
+"""Shared fixtures for the whole test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import tansaku
+
+
+@pytest.fixture(autouse=True)
+def _quiet_trial_logs() -> Iterator[None]:
+    """Keep the per-trial INFO lines out of test output (tests that check them raise it)."""
+    previous = tansaku.logging.get_verbosity()
+    tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+    yield
+    tansaku.logging.set_verbosity(previous)
