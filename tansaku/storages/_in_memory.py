@@ -18,6 +18,9 @@ from tansaku.trial import FrozenTrial, TrialState
 from tansaku.trial._state import FINISHED_STATES
 
 _N_STATES = len(TrialState)
+# Registry of the states a ``states=`` tuple selects, in TrialState order: callers pass the
+# same few tuples on every trial.
+_WANTED_STATES: dict[tuple[TrialState, ...], list[TrialState]] = {}
 
 
 def _number_of(trial: FrozenTrial) -> int:
@@ -72,7 +75,7 @@ class InMemoryStorage(BaseStorage):
     """
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._studies: dict[int, _StudyRecord] = {}
         self._study_ids_by_name: dict[str, int] = {}
         # trial_id -> (study record, trial number)
@@ -87,7 +90,7 @@ class InMemoryStorage(BaseStorage):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
 
     # -- studies --------------------------------------------------------------------------------
     def create_new_study(
@@ -214,7 +217,11 @@ class InMemoryStorage(BaseStorage):
         elif state is TrialState.RUNNING:
             record.running[number] = None
         else:
-            bisect.insort(record.by_state[state], trial, key=_number_of)
+            finished = record.by_state[state]
+            if not finished or finished[-1].number < number:
+                finished.append(trial)  # the usual case: trials finish in order
+            else:
+                bisect.insort(finished, trial, key=_number_of)
             if state is TrialState.COMPLETE and len(record.directions) == 1:
                 self._update_best(record, trial)
 
@@ -253,7 +260,8 @@ class InMemoryStorage(BaseStorage):
     ) -> None:
         with self._lock:
             record, trial = self._live_trial(trial_id)
-            self._check_param_distribution(record, param_name, distribution)
+            if record.param_distributions.get(param_name) is not distribution:
+                self._check_param_distribution(record, param_name, distribution)
             trial.params[param_name] = distribution.to_external_repr(param_value_internal)
             trial.distributions[param_name] = distribution
 
@@ -345,7 +353,12 @@ class InMemoryStorage(BaseStorage):
             for number in record.waiting:
                 selected[number] = _snapshot(all_trials[number])
             return selected
-        wanted = [state for state in TrialState if state in states]
+        try:
+            wanted = _WANTED_STATES[states]  # type: ignore[index]
+        except (KeyError, TypeError):
+            wanted = [state for state in TrialState if state in states]
+            if isinstance(states, tuple) and len(_WANTED_STATES) < 64:
+                _WANTED_STATES[states] = wanted
         if not wanted:
             return []
         if len(wanted) == 1:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tansaku import logging as tansaku_logging
 from tansaku.exceptions import UpdateFinishedTrialError
+from tansaku.samplers import BaseSampler
 from tansaku.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ _FINAL_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
     """Turn an objective's return into a list of floats, or explain why it cannot be one."""
+    if type(values) is float and n_objectives == 1 and values == values:
+        return [values], None  # the common case: one float, not NaN
     if isinstance(values, Sequence) and not isinstance(values, str):
         raw = list(values)
     else:
@@ -93,7 +96,7 @@ def tell(
 
     value_list: list[float] | None = None
     if state is TrialState.COMPLETE:
-        value_list, failure = check_values(values, len(study.directions))
+        value_list, failure = check_values(values, len(study._directions))
         if failure is not None:
             state = TrialState.FAIL
             failure_reason = failure
@@ -105,8 +108,10 @@ def tell(
             if not math.isnan(last):
                 value_list = [last]
 
+    sampler = study.sampler
     try:
-        study.sampler.after_trial(study, frozen, state, value_list)
+        if type(sampler).after_trial is not BaseSampler.after_trial:
+            sampler.after_trial(study, frozen, state, value_list)
     finally:
         storage.set_trial_state_values(trial_id, state, value_list)
     frozen.state = state
