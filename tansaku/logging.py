@@ -7,6 +7,7 @@ silences those lines; ``disable_default_handler()`` hands formatting to the appl
 from __future__ import annotations
 
 import logging as _logging
+import os
 import sys
 import threading
 from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
@@ -37,8 +38,10 @@ _default_handler: _logging.Handler | None = None
 def create_default_formatter() -> _logging.Formatter:
     """Build the formatter of the default handler: ``[I 2026-01-01 12:00:00,000] message``."""
     fmt = "[%(levelname)1.1s %(asctime)s] %(message)s"
+    if not _use_color():
+        return _logging.Formatter(fmt)
     try:
-        import colorlog  # noqa: PLC0415
+        import colorlog
 
         return colorlog.ColoredFormatter(
             "%(log_color)s" + fmt + "%(reset)s",
@@ -68,6 +71,12 @@ class _StderrHandler(_logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, value: object) -> None:
         pass
+
+
+def _use_color() -> bool:
+    """Colour only a terminal, and never when the user asked for no colour (NO_COLOR)."""
+    stream = sys.stderr
+    return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
 
 
 def _configure_root() -> None:

@@ -56,9 +56,12 @@ class RandomSampler(BaseSampler):
 
 def sample_uniform(rng: random.Random, distribution: BaseDistribution) -> Any:
     """Draw one value of ``distribution`` uniformly (in log space for log distributions)."""
-    if type(distribution) is FloatDistribution and not distribution.log:
-        if distribution.step is None:
-            return min(distribution.high, rng.uniform(distribution.low, distribution.high))
+    if (
+        type(distribution) is FloatDistribution
+        and not distribution.log
+        and distribution.step is None
+    ):
+        return min(distribution.high, rng.uniform(distribution.low, distribution.high))
     if isinstance(distribution, FloatDistribution):
         low, high = distribution.low, distribution.high
         if distribution.log:

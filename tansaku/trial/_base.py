@@ -5,10 +5,14 @@ from __future__ import annotations
 import abc
 import datetime
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from tansaku._internal.deprecation import warn_deprecated
 from tansaku.distributions import BaseDistribution, CategoricalChoiceType
+
+# The type of one categorical choice, so that ``suggest_categorical("o", ["a", "b"])`` is a str
+# to a type checker; mixed choices give the union.
+ChoiceT = TypeVar("ChoiceT", None, bool, int, float, str, CategoricalChoiceType)
 
 
 class BaseTrial(abc.ABC):
@@ -27,9 +31,7 @@ class BaseTrial(abc.ABC):
         """Suggest an int in ``[low, high]``."""
 
     @abc.abstractmethod
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
+    def suggest_categorical(self, name: str, choices: Sequence[ChoiceT]) -> ChoiceT:
         """Suggest one of ``choices``."""
 
     def suggest_uniform(self, name: str, low: float, high: float) -> float:

@@ -9,14 +9,13 @@ from typing import Any
 
 from tansaku.distributions import (
     BaseDistribution,
-    CategoricalChoiceType,
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
     _build,
     check_distribution_compatibility,
 )
-from tansaku.trial._base import BaseTrial
+from tansaku.trial._base import BaseTrial, ChoiceT
 from tansaku.trial._constraints import (
     CONSTRAINT_PREFIX,
     constraint_value,
@@ -60,9 +59,7 @@ class FixedTrial(BaseTrial):
         where = f"suggest_int({name!r})"
         return int(self._suggest(name, _build(IntDistribution, where, low, high, log, step)))
 
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
+    def suggest_categorical(self, name: str, choices: Sequence[ChoiceT]) -> ChoiceT:
         where = f"suggest_categorical({name!r})"
         return self._suggest(name, _build(CategoricalDistribution, where, choices))
 

@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from tansaku.distributions import (
     BaseDistribution,
-    CategoricalChoiceType,
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
     check_distribution_compatibility,
 )
-from tansaku.trial._base import BaseTrial
+from tansaku.trial._base import BaseTrial, ChoiceT
 from tansaku.trial._constraints import (
     CONSTRAINT_PREFIX,
     constraint_value,
@@ -153,9 +152,7 @@ class FrozenTrial(_FrozenTrialBase):
     ) -> int:
         return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
 
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
+    def suggest_categorical(self, name: str, choices: Sequence[ChoiceT]) -> ChoiceT:
         return self._suggest(name, CategoricalDistribution(choices))
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:

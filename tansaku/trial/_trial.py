@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from tansaku.distributions import (
     BaseDistribution,
-    CategoricalChoiceType,
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
     _build,
     check_distribution_compatibility,
 )
-from tansaku.trial._base import BaseTrial
+from tansaku.trial._base import BaseTrial, ChoiceT
 from tansaku.trial._constraints import (
     CONSTRAINT_PREFIX,
     constraint_value,
@@ -96,9 +95,7 @@ class Trial(BaseTrial):
             _remember(cache, key, distribution)
         return self._suggest(name, distribution)  # type: ignore[no-any-return]
 
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
+    def suggest_categorical(self, name: str, choices: Sequence[ChoiceT]) -> ChoiceT:
         """Suggest one of ``choices`` (None, bool, int, float or str).
 
         Raises:
