@@ -10,7 +10,17 @@ Example:
     >>> study.best_params
 """
 
-from tansaku import distributions, exceptions, logging, pruners, samplers, storages, study, trial
+from tansaku import (
+    distributions,
+    exceptions,
+    logging,
+    pruners,
+    samplers,
+    search_space,
+    storages,
+    study,
+    trial,
+)
 from tansaku.exceptions import TrialPruned
 from tansaku.study import (
     Study,
@@ -41,6 +51,7 @@ __all__ = [
     "logging",
     "pruners",
     "samplers",
+    "search_space",
     "storages",
     "study",
     "trial",

@@ -1,6 +1,15 @@
 """Samplers: the algorithms that decide which params each trial tries."""
 
 from tansaku.samplers._base import BaseSampler
+from tansaku.samplers._brute_force import BruteForceSampler
+from tansaku.samplers._grid import GridSampler
+from tansaku.samplers._partial_fixed import PartialFixedSampler
 from tansaku.samplers._random import RandomSampler
 
-__all__ = ["BaseSampler", "RandomSampler"]
+__all__ = [
+    "BaseSampler",
+    "BruteForceSampler",
+    "GridSampler",
+    "PartialFixedSampler",
+    "RandomSampler",
+]
