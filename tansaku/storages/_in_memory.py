@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import copy
 import datetime
 import threading
 import uuid
@@ -58,6 +59,13 @@ class _StudyRecord:
         # Finished trials of each final state, ordered by number.
         self.by_state: list[list[FrozenTrial]] = [[] for _ in range(_N_STATES)]
         self.best_number: int | None = None
+
+
+def _owned(value: Any) -> Any:
+    """A copy of an attr value that the caller cannot change afterwards by mutating theirs."""
+    return (
+        value if isinstance(value, str | int | float | bool | type(None)) else copy.deepcopy(value)
+    )
 
 
 def _snapshot(trial: FrozenTrial) -> FrozenTrial:
@@ -119,11 +127,11 @@ class InMemoryStorage(BaseStorage):
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
         with self._lock:
-            self._study(study_id).user_attrs[key] = value
+            self._study(study_id).user_attrs[key] = _owned(value)
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
         with self._lock:
-            self._study(study_id).system_attrs[key] = value
+            self._study(study_id).system_attrs[key] = _owned(value)
 
     def get_study_id_from_name(self, study_name: str) -> int:
         with self._lock:
@@ -141,11 +149,11 @@ class InMemoryStorage(BaseStorage):
 
     def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
         with self._lock:
-            return dict(self._study(study_id).user_attrs)
+            return copy.deepcopy(self._study(study_id).user_attrs)
 
     def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
         with self._lock:
-            return dict(self._study(study_id).system_attrs)
+            return copy.deepcopy(self._study(study_id).system_attrs)
 
     def get_all_studies(self) -> list[FrozenStudy]:
         with self._lock:
@@ -312,12 +320,12 @@ class InMemoryStorage(BaseStorage):
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         with self._lock:
             _, trial = self._live_trial(trial_id)
-            trial.user_attrs[key] = value
+            trial.user_attrs[key] = _owned(value)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         with self._lock:
             _, trial = self._live_trial(trial_id)
-            trial.system_attrs[key] = value
+            trial.system_attrs[key] = _owned(value)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._lock:
