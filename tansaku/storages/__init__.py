@@ -1,8 +1,54 @@
-"""Storages: where studies and trials are kept."""
+"""Storages: where studies and trials are kept.
+
+The database and journal backends load SQLAlchemy and friends, so they are imported on first
+use: ``import tansaku`` stays fast for in-memory studies.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from tansaku.storages._base import BaseStorage
 from tansaku.storages._frozen_study import FrozenStudy
+from tansaku.storages._heartbeat import BaseHeartbeat, fail_stale_trials
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.storages._resolve import get_storage
 
-__all__ = ["BaseStorage", "FrozenStudy", "InMemoryStorage", "get_storage"]
+if TYPE_CHECKING:
+    from tansaku.storages import journal
+    from tansaku.storages._callbacks import RetryFailedTrialCallback
+    from tansaku.storages._rdb import RDBStorage
+    from tansaku.storages.journal import JournalStorage
+
+# Public names of lazily imported modules: name -> (module, attribute or None for the module).
+_LAZY = {
+    "RDBStorage": ("tansaku.storages._rdb", "RDBStorage"),
+    "JournalStorage": ("tansaku.storages.journal", "JournalStorage"),
+    "RetryFailedTrialCallback": ("tansaku.storages._callbacks", "RetryFailedTrialCallback"),
+    "journal": ("tansaku.storages.journal", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tansaku.storages' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "BaseHeartbeat",
+    "BaseStorage",
+    "FrozenStudy",
+    "InMemoryStorage",
+    "JournalStorage",
+    "RDBStorage",
+    "RetryFailedTrialCallback",
+    "fail_stale_trials",
+    "get_storage",
+    "journal",
+]

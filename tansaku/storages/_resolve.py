@@ -39,11 +39,7 @@ def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
 
 
 def _rdb_storage(url: str) -> BaseStorage:
-    try:
-        from tansaku.storages._rdb import RDBStorage  # type: ignore[import-not-found]
-    except ImportError:
-        raise NotImplementedError(
-            f"storage={url!r}: database storages are not part of this build of tansaku yet; "
-            "use the in-memory storage (storage=None)"
-        ) from None
-    return RDBStorage(url)  # type: ignore[no-any-return]
+    # Imported here so that `import tansaku` does not load SQLAlchemy for in-memory studies.
+    from tansaku.storages._rdb import RDBStorage
+
+    return RDBStorage(url)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tansaku import logging as tansaku_logging
 from tansaku.exceptions import TrialPruned, UpdateFinishedTrialError
+from tansaku.storages._heartbeat import fail_stale_trials, heartbeat_thread, is_heartbeat_enabled
 from tansaku.study._progress import ProgressBar
 from tansaku.study._tell import tell
 from tansaku.trial import FrozenTrial, TrialState
@@ -159,13 +160,22 @@ def run_trial(
 
     Returns the stored finished trial (shared with the storage: copy it before handing it out).
     """
+    storage = study._storage
+    heartbeats = is_heartbeat_enabled(storage)
+    if heartbeats:
+        # Trials whose worker died end FAIL here, and may be retried by the storage's callback.
+        fail_stale_trials(study)
     trial = study.ask()
     error: BaseException | None = None
     values = None
     state: TrialState | None = None
     reason: str | None = None
     try:
-        values = func(trial)
+        if heartbeats:
+            with heartbeat_thread(storage, trial._trial_id):
+                values = func(trial)
+        else:
+            values = func(trial)
     except TrialPruned as pruned:
         state = TrialState.PRUNED
         reason = str(pruned) or None

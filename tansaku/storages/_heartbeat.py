@@ -1,0 +1,104 @@
+"""Heartbeats: how a trial whose worker died (SIGKILL, lost machine) ends FAIL, not RUNNING.
+
+A storage that keeps heartbeats records one for each running trial every
+``heartbeat_interval`` seconds, from a thread of the worker (:func:`heartbeat_thread`). Before
+starting a trial, a worker calls :func:`fail_stale_trials`: every RUNNING trial of the study
+whose last heartbeat is older than the storage's grace period is set to FAIL, and the storage's
+``failed_trial_callback`` (e.g. :class:`RetryFailedTrialCallback`) is called for it.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from tansaku import logging as tansaku_logging
+from tansaku.exceptions import UpdateFinishedTrialError
+from tansaku.trial import TrialState
+
+if TYPE_CHECKING:
+    from tansaku.storages._base import BaseStorage
+    from tansaku.storages._callbacks import FailedTrialCallback
+
+_logger = tansaku_logging.get_logger(__name__)
+
+
+class BaseHeartbeat(abc.ABC):
+    """A storage that keeps heartbeats of running trials (Optuna's extension point)."""
+
+    @abc.abstractmethod
+    def record_heartbeat(self, trial_id: int) -> None:
+        """Record that the worker of ``trial_id`` is alive now."""
+
+    @abc.abstractmethod
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        """The RUNNING trials of the study whose last heartbeat is older than the grace."""
+
+    @abc.abstractmethod
+    def get_heartbeat_interval(self) -> int | None:
+        """Seconds between heartbeats, or None when heartbeats are off."""
+
+    @abc.abstractmethod
+    def get_failed_trial_callback(self) -> FailedTrialCallback | None:
+        """The callback for trials failed because they went stale."""
+
+
+def is_heartbeat_enabled(storage: BaseStorage) -> bool:
+    """True when ``storage`` keeps heartbeats and has an interval set."""
+    return isinstance(storage, BaseHeartbeat) and storage.get_heartbeat_interval() is not None
+
+
+def fail_stale_trials(study: Any) -> None:
+    """Set every stale RUNNING trial of ``study`` to FAIL and call the failed-trial callback.
+
+    Safe to call from many workers at once: a trial is failed by exactly one of them (the
+    others find it finished), and only that one calls the callback.
+    """
+    storage = study._storage
+    if not is_heartbeat_enabled(storage):
+        return
+    failed = []
+    for trial_id in storage._get_stale_trial_ids(study._study_id):
+        try:
+            storage.set_trial_state_values(trial_id, TrialState.FAIL)
+        except UpdateFinishedTrialError:
+            continue  # another worker failed it first, or its own worker just finished it
+        failed.append(trial_id)
+    callback = storage.get_failed_trial_callback()
+    for trial_id in failed:
+        _logger.warning(
+            f"Trial {storage.get_trial_number_from_id(trial_id)} failed: stale heartbeat."
+        )
+        if callback is not None:
+            callback(study, storage.get_trial(trial_id).__deepcopy__({}))
+
+
+@contextmanager
+def heartbeat_thread(storage: BaseStorage, trial_id: int) -> Iterator[None]:
+    """Record heartbeats of ``trial_id`` from a daemon thread while the block runs."""
+    if not is_heartbeat_enabled(storage):
+        yield
+        return
+    assert isinstance(storage, BaseHeartbeat)
+    interval = storage.get_heartbeat_interval()
+    assert interval is not None
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                storage.record_heartbeat(trial_id)
+            except Exception as error:  # a missed beat must not kill the trial
+                _logger.warning(f"Heartbeat of trial id {trial_id} failed: {error!r}")
+
+    storage.record_heartbeat(trial_id)
+    thread = threading.Thread(target=beat, name=f"tansaku-heartbeat-{trial_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

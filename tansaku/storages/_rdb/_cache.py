@@ -1,0 +1,86 @@
+"""The in-process cache of a study's trials: finished trials are read from the database once.
+
+A finished trial never changes, so after its first read it is served from memory. Each sync
+reads only the trials this process has not seen finished: those created since the last sync
+(trial ids grow with trial numbers within a study, because trials of a study are created
+under a lock on the study's row) and those still running or waiting at the last sync.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Container
+
+from tansaku.distributions import BaseDistribution
+from tansaku.trial import FrozenTrial, TrialState
+
+_N_STATES = len(TrialState)
+
+
+def _number_of(trial: FrozenTrial) -> int:
+    return trial.number
+
+
+class StudyTrials:
+    """What one process knows of one study's trials."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.max_trial_id = -1
+        self.finished: list[FrozenTrial] = []
+        self.finished_by_number: dict[int, FrozenTrial] = {}
+        self.finished_by_state: list[list[FrozenTrial]] = [[] for _ in range(_N_STATES)]
+        # trial_id -> the trial as last read, for trials not finished at the last sync.
+        self.live: dict[int, FrozenTrial] = {}
+        self.distributions: dict[str, BaseDistribution] = {}
+
+    def absorb(self, trials: list[FrozenTrial]) -> None:
+        """Take in freshly read trials (those the sync asked for)."""
+        for trial in trials:
+            trial_id = trial._trial_id
+            if trial_id > self.max_trial_id:
+                self.max_trial_id = trial_id
+            for name, distribution in trial.distributions.items():
+                self.distributions.setdefault(name, distribution)
+            if trial.state.is_finished():
+                self.live.pop(trial_id, None)
+                if trial.number in self.finished_by_number:
+                    continue
+                self.finished_by_number[trial.number] = trial
+                self._insert(self.finished, trial)
+                self._insert(self.finished_by_state[trial.state], trial)
+            else:
+                self.live[trial_id] = trial
+
+    @staticmethod
+    def _insert(trials: list[FrozenTrial], trial: FrozenTrial) -> None:
+        if not trials or trials[-1].number < trial.number:
+            trials.append(trial)  # the usual case: trials finish in order
+        else:
+            bisect.insort(trials, trial, key=_number_of)
+
+    def finished_trial(self, number: int) -> FrozenTrial | None:
+        """The finished trial ``number`` if this process has read it, else None."""
+        return self.finished_by_number.get(number)
+
+    def select(self, states: Container[TrialState] | None) -> list[FrozenTrial]:
+        """The trials in ``states`` ordered by number (finished ones shared, not copied)."""
+        if states is None:
+            finished = self.finished
+            live = list(self.live.values())
+        else:
+            wanted = [state for state in TrialState if state in states]
+            finished_lists = [self.finished_by_state[s] for s in wanted if s.is_finished()]
+            if len(finished_lists) == 1:
+                finished = finished_lists[0]
+            else:
+                finished = [t for part in finished_lists for t in part]
+                if len(finished_lists) > 1:
+                    finished.sort(key=_number_of)
+            live = [t for t in self.live.values() if t.state in states]
+        if not live:
+            return list(finished)
+        merged = finished + sorted(live, key=_number_of)
+        merged.sort(key=_number_of)  # nearly sorted: linear time
+        return merged

@@ -1,0 +1,118 @@
+"""Engines for the RDB storage: connection settings chosen for many writers and cheap commits.
+
+SQLite (the embedded default) gets, on every connection:
+
+- ``journal_mode=WAL``: readers never block the writer nor each other, and a commit appends
+  to the write-ahead log instead of rewriting pages.
+- ``synchronous=NORMAL`` (``FULL`` with ``durable_commits=True``): in WAL mode a commit is
+  then a write to the log without an fsync; the log is synced at checkpoints. A commit is in
+  the operating system's cache when it returns, so killing a process loses nothing that was
+  committed; a power loss or kernel crash can lose the commits made since the last checkpoint
+  (the database stays consistent). ``FULL`` syncs the log on every commit (one fsync each).
+- write transactions start with ``BEGIN IMMEDIATE``: the write lock is taken before anything
+  is read, so a transaction never has to upgrade a read snapshot into a write lock, which is
+  what makes SQLite fail at once with "database is locked" whatever the busy timeout;
+  waiting writers queue on the busy timeout instead.
+
+PostgreSQL connections set ``synchronous_commit`` to ``off`` (``on`` with
+``durable_commits=True``) for the same promise: a killed worker loses nothing it committed, a
+crash of the database server's machine can lose the last fraction of a second of commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+# Seconds a writer waits for SQLite's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_S = 60.0
+# Execution option that marks a connection whose transactions write.
+WRITE_OPTION = "tansaku_write"
+
+
+def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) -> Engine:
+    """Create the engine for ``url`` with the settings above.
+
+    Raises:
+        ValueError: ``url`` is not a database URL SQLAlchemy understands.
+        ImportError: the database driver is not installed (the message names it).
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(
+            f"RDBStorage: url={url!r} is not a database URL; expected e.g. "
+            "'sqlite:///study.db' or 'postgresql+psycopg://user:password@host/db'"
+        ) from None
+    kwargs = dict(engine_kwargs)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        # SQLAlchemy's default PostgreSQL driver is psycopg2; tansaku is tested on psycopg 3.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend == "mysql" and parsed.drivername == "mysql":
+        parsed = parsed.set(drivername="mysql+pymysql")
+    if backend == "sqlite":
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
+        connect_args.setdefault("check_same_thread", False)
+        kwargs["connect_args"] = connect_args
+        if parsed.database in (None, "", ":memory:"):
+            # One shared connection, or every thread would see its own empty database.
+            kwargs.setdefault("poolclass", StaticPool)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as missing:
+        raise ImportError(
+            f"RDBStorage: url={url!r} needs the database driver {missing.name!r}: "
+            "pip install 'psycopg[binary]' for PostgreSQL or PyMySQL for MySQL"
+        ) from None
+    if backend == "sqlite":
+        _configure_sqlite(
+            engine,
+            in_memory=parsed.database in (None, "", ":memory:"),
+            durable_commits=durable_commits,
+        )
+    elif backend == "postgresql":
+        _configure_postgresql(engine, durable_commits)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, in_memory: bool, durable_commits: bool) -> None:
+    synchronous = "FULL" if durable_commits else "NORMAL"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+        # Take over transaction control from the driver, so BEGIN can be IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def _configure_postgresql(engine: Engine, durable_commits: bool) -> None:
+    setting = "on" if durable_commits else "off"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET synchronous_commit TO {setting}")
+        cursor.close()
+        dbapi_connection.autocommit = autocommit

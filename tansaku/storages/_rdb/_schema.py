@@ -1,0 +1,130 @@
+"""The stored schema version: create a new database at the head, refuse one of another version,
+upgrade an older one with the alembic migrations shipped in ``alembic/versions``.
+
+The revision ids are Optuna's (``v3.0.0.d``, ``v3.2.0.a``), so that the version a database
+records means the same to tansaku and to Optuna.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, inspect, text
+from sqlalchemy.engine import Connection
+
+from tansaku.storages._rdb._models import SCHEMA_VERSION, Base, VersionInfoModel
+from tansaku.version import __version__
+
+_SCRIPT_LOCATION = str(Path(__file__).resolve().parent / "alembic")
+HEAD_REVISION = "v3.2.0.a"
+# Oldest first; each entry is one script in alembic/versions.
+ALL_REVISIONS = ("v3.0.0.d", "v3.2.0.a")
+# Revisions of Optuna releases older than 3.0, which tansaku does not migrate from.
+_OPTUNA_PRE_3_REVISIONS = (
+    "v0.9.0.a",
+    "v1.2.0.a",
+    "v1.3.0.a",
+    "v2.4.0.a",
+    "v2.6.0.a",
+    "v3.0.0.a",
+    "v3.0.0.b",
+    "v3.0.0.c",
+)
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The alembic revision a database records, or None when it records none."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def prepare(engine: Engine, url: str, create_tables: bool, check: bool) -> None:
+    """Create the tables of a new database, then check that its version is the head.
+
+    Raises:
+        RuntimeError: the database is at another schema version, or is not a storage database.
+    """
+    with engine.begin() as connection:
+        has_studies = inspect(connection).has_table("studies")
+        revision = current_revision(connection)
+        if not has_studies and revision is None and create_tables:
+            Base.metadata.create_all(connection)
+            connection.execute(
+                insert(VersionInfoModel).values(
+                    version_info_id=1,
+                    schema_version=SCHEMA_VERSION,
+                    library_version=f"tansaku-{__version__}",
+                )
+            )
+            _stamp_head(connection)
+            return
+    if check:
+        check_revision(revision, url, has_studies)
+
+
+def check_revision(revision: str | None, url: str, has_studies: bool = True) -> None:
+    """Raise RuntimeError, saying what to do, unless ``revision`` is the head."""
+    if revision == HEAD_REVISION:
+        return
+    where = f"The database at {_safe(url)}"
+    if revision is None:
+        if not has_studies:
+            return  # skip_table_creation on an empty database: nothing to check yet
+        raise RuntimeError(
+            f"{where} has a 'studies' table but records no schema version (no "
+            "alembic_version table): it is not a tansaku or Optuna storage database"
+        )
+    if revision in ALL_REVISIONS:
+        raise RuntimeError(
+            f"{where} is at schema version {revision}, older than the {HEAD_REVISION} this "
+            "tansaku uses. Upgrade it (after a backup) with "
+            f"`tansaku storage upgrade --storage URL` or "
+            "tansaku.storages.RDBStorage(url, skip_compatibility_check=True).upgrade()"
+        )
+    if revision in _OPTUNA_PRE_3_REVISIONS:
+        raise RuntimeError(
+            f"{where} is at schema version {revision} of an Optuna release before 3.0; "
+            "upgrade it with Optuna 3.x first (`optuna storage upgrade --storage URL`)"
+        )
+    raise RuntimeError(
+        f"{where} is at schema version {revision!r}, which this tansaku does not know "
+        f"(it uses {HEAD_REVISION}): it was written by a newer tansaku or Optuna; upgrade "
+        "tansaku to open it"
+    )
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or migrate a database up to ``revision`` (the head by default), in one
+    transaction: a migration that fails leaves the database as it was (on databases with
+    transactional DDL: SQLite and PostgreSQL)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", _SCRIPT_LOCATION)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def _stamp_head(connection: Connection) -> None:
+    # What `alembic stamp head` writes, without loading the scripts on every new database.
+    connection.execute(
+        text(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    )
+    connection.execute(
+        text("INSERT INTO alembic_version (version_num) VALUES (:revision)"),
+        {"revision": HEAD_REVISION},
+    )
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

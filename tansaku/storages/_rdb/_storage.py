@@ -1,0 +1,635 @@
+"""RDBStorage: studies in a relational database (SQLite, PostgreSQL, MySQL) via SQLAlchemy 2."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Container, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tansaku._internal.study_direction import StudyDirection
+from tansaku.distributions import (
+    BaseDistribution,
+    check_distribution_compatibility,
+    distribution_to_json,
+    json_to_distribution,
+)
+from tansaku.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
+from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from tansaku.storages._frozen_study import FrozenStudy
+from tansaku.storages._heartbeat import BaseHeartbeat
+from tansaku.storages._rdb import _schema
+from tansaku.storages._rdb._cache import StudyTrials
+from tansaku.storages._rdb._codec import (
+    INTERMEDIATE,
+    PARAMS,
+    TRIAL_SYSTEM_ATTRS,
+    TRIAL_USER_ATTRS,
+    TRIALS,
+    VALUES,
+    dump_json,
+    encode_intermediate,
+    load_trial,
+    load_trials,
+)
+from tansaku.storages._rdb._engine import WRITE_OPTION, make_engine
+from tansaku.storages._rdb._models import (
+    MAX_INDEXED_STRING_LENGTH,
+    StudyDirectionModel,
+    StudyModel,
+    StudySystemAttributeModel,
+    StudyUserAttributeModel,
+    TrialHeartbeatModel,
+)
+from tansaku.storages._rdb._statements import TrialStatements, Upsert
+from tansaku.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from tansaku.storages._callbacks import FailedTrialCallback
+
+STUDIES: Table = StudyModel.__table__  # type: ignore[assignment]
+DIRECTIONS: Table = StudyDirectionModel.__table__  # type: ignore[assignment]
+STUDY_USER_ATTRS: Table = StudyUserAttributeModel.__table__  # type: ignore[assignment]
+STUDY_SYSTEM_ATTRS: Table = StudySystemAttributeModel.__table__  # type: ignore[assignment]
+HEARTBEATS: Table = TrialHeartbeatModel.__table__  # type: ignore[assignment]
+
+_T = TypeVar("_T")
+# A write that meets a lock (SQLite busy past its timeout, a PostgreSQL deadlock or
+# serialization failure) is retried this many times, after a short growing pause.
+_MAX_WRITE_ATTEMPTS = 8
+
+
+class RDBStorage(BaseStorage, BaseHeartbeat):
+    """Keeps studies in a relational database, shared by every process that opens the URL.
+
+    ``sqlite:///path.db`` is the embedded default; ``postgresql://user:pw@host/db`` (psycopg 3)
+    and ``mysql://user:pw@host/db`` (PyMySQL) share one study between machines. The tables
+    are Optuna's (schema revision v3.2.0.a): a database that Optuna 3.2 to 5.0 wrote opens with
+    the same URL and can be continued, and Optuna and its dashboard can open what tansaku
+    writes.
+
+    Each write is one short transaction, so a running trial's params are visible to the other
+    workers as soon as they are suggested. Finished trials are read from the database once per
+    process and then served from memory.
+
+    Durability: a commit has returned only once the database holds it, so a trial that was
+    told is never lost when a worker process is killed. By default commits are not synced to
+    disk one by one (SQLite ``synchronous=NORMAL`` in WAL mode, PostgreSQL
+    ``synchronous_commit=off``): a power loss or an OS crash can lose the last commits made
+    before it (SQLite: those since the last WAL checkpoint; PostgreSQL: up to about 0.6 s), but
+    never corrupts the database. ``durable_commits=True`` syncs every commit, at the cost of one
+    fsync per write (about twelve per trial of ten params).
+
+    Args:
+        url: The SQLAlchemy database URL.
+        engine_kwargs: Passed to ``sqlalchemy.create_engine``.
+        skip_compatibility_check: Open a database of another schema version without raising
+            (to call :meth:`upgrade`).
+        heartbeat_interval: Seconds between a running trial's heartbeats; with it set, a trial
+            whose heartbeat stops for ``grace_period`` is failed by ``fail_stale_trials``.
+        grace_period: Seconds without heartbeat after which a trial is stale (default
+            ``2 * heartbeat_interval``).
+        failed_trial_callback: Called as ``callback(study, trial)`` for each trial failed
+            because it went stale, e.g. :class:`RetryFailedTrialCallback`.
+        skip_table_creation: Do not create the tables in a new database.
+        durable_commits: Sync every commit to disk (see Durability above).
+
+    Raises:
+        ValueError: ``url`` is not a database URL, or an argument is out of range.
+        RuntimeError: the database is at another schema version.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        engine_kwargs: dict[str, Any] | None = None,
+        skip_compatibility_check: bool = False,
+        *,
+        heartbeat_interval: int | None = None,
+        grace_period: int | None = None,
+        failed_trial_callback: FailedTrialCallback | None = None,
+        skip_table_creation: bool = False,
+        durable_commits: bool = False,
+    ) -> None:
+        if heartbeat_interval is not None and not heartbeat_interval > 0:
+            raise ValueError(
+                f"RDBStorage: heartbeat_interval={heartbeat_interval!r} must be > 0 or None"
+            )
+        if grace_period is not None and not grace_period > 0:
+            raise ValueError(f"RDBStorage: grace_period={grace_period!r} must be > 0 or None")
+        self.url = url
+        self.engine_kwargs = dict(engine_kwargs or {})
+        self.skip_compatibility_check = skip_compatibility_check
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period
+        self.failed_trial_callback = failed_trial_callback
+        self.skip_table_creation = skip_table_creation
+        self.durable_commits = durable_commits
+        self._connect()
+
+    def _connect(self) -> None:
+        self.engine = make_engine(self.url, self.engine_kwargs, self.durable_commits)
+        self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._lock_rows = self.engine.dialect.name != "sqlite"
+        self._statements = TrialStatements(self.engine.dialect.name, self._lock_rows)
+        _schema.prepare(
+            self.engine,
+            self.url,
+            create_tables=not self.skip_table_creation,
+            check=not self.skip_compatibility_check,
+        )
+        self._caches: dict[int, StudyTrials] = {}
+        self._caches_lock = threading.Lock()
+        self._directions: dict[int, list[StudyDirection]] = {}
+        # trial_id -> (study_id, number): both never change once a trial exists.
+        self._trial_keys: dict[int, tuple[int, int]] = {}
+        # Finished trials this process has read, by id (they never change).
+        self._finished: dict[int, FrozenTrial] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            name: getattr(self, name)
+            for name in (
+                "url",
+                "engine_kwargs",
+                "skip_compatibility_check",
+                "heartbeat_interval",
+                "grace_period",
+                "failed_trial_callback",
+                "skip_table_creation",
+                "durable_commits",
+            )
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.skip_table_creation = True
+        self._connect()
+
+    # -- schema ---------------------------------------------------------------------------------
+    def upgrade(self) -> None:
+        """Migrate the database to the schema version of this tansaku (back it up first)."""
+        _schema.upgrade(self.engine)
+
+    def get_current_version(self) -> str:
+        """The schema revision the database records."""
+        with self.engine.connect() as connection:
+            revision = _schema.current_revision(connection)
+        return revision or ""
+
+    def get_head_version(self) -> str:
+        """The schema revision this tansaku uses."""
+        return _schema.HEAD_REVISION
+
+    def get_all_versions(self) -> list[str]:
+        """Every schema revision this tansaku can upgrade from, newest first."""
+        return list(reversed(_schema.ALL_REVISIONS))
+
+    # -- transactions ---------------------------------------------------------------------------
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    def _write(self, work: Callable[[Connection], _T], retry_on_conflict: bool = False) -> _T:
+        """Run ``work`` in one write transaction, retrying it when it meets a lock.
+
+        With ``retry_on_conflict`` an IntegrityError (two workers inserting the same attr key
+        at once) is retried too: the retry finds the row and updates it.
+        """
+        for attempt in range(_MAX_WRITE_ATTEMPTS):
+            try:
+                with self._write_engine.begin() as connection:
+                    return work(connection)
+            except OperationalError as error:
+                if attempt + 1 == _MAX_WRITE_ATTEMPTS or not _is_lock_error(error):
+                    raise
+            except IntegrityError:
+                if attempt + 1 == _MAX_WRITE_ATTEMPTS or not retry_on_conflict:
+                    raise
+            time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def remove_session(self) -> None:
+        self.engine.dispose()
+
+    # -- studies --------------------------------------------------------------------------------
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        if study_name is None:
+            study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        _check_name_length("study_name", study_name)
+
+        def work(connection: Connection) -> int:
+            study_id = int(
+                connection.execute(
+                    insert(STUDIES).values(study_name=study_name)
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+            connection.execute(
+                insert(DIRECTIONS),
+                [
+                    {"study_id": study_id, "objective": i, "direction": StudyDirection(d)}
+                    for i, d in enumerate(directions)
+                ],
+            )
+            return study_id
+
+        try:
+            return self._write(work)
+        except IntegrityError:
+            raise DuplicatedStudyError(
+                f"Another study with name {study_name!r} already exists."
+            ) from None
+
+    def delete_study(self, study_id: int) -> None:
+        def work(connection: Connection) -> None:
+            self._check_study(connection, study_id)
+            trial_ids = select(TRIALS.c.trial_id).where(TRIALS.c.study_id == study_id)
+            for table in (PARAMS, VALUES, INTERMEDIATE, TRIAL_USER_ATTRS, TRIAL_SYSTEM_ATTRS):
+                connection.execute(delete(table).where(table.c.trial_id.in_(trial_ids)))
+            connection.execute(delete(HEARTBEATS).where(HEARTBEATS.c.trial_id.in_(trial_ids)))
+            connection.execute(delete(TRIALS).where(TRIALS.c.study_id == study_id))
+            for table in (STUDY_USER_ATTRS, STUDY_SYSTEM_ATTRS, DIRECTIONS):
+                connection.execute(delete(table).where(table.c.study_id == study_id))
+            connection.execute(delete(STUDIES).where(STUDIES.c.study_id == study_id))
+
+        self._write(work)
+        with self._caches_lock:
+            self._caches.pop(study_id, None)
+        self._directions.pop(study_id, None)
+
+    def _check_study(self, connection: Connection, study_id: int, lock: bool = False) -> None:
+        statements = self._statements
+        query = statements.locked_study_row if lock else statements.study_row
+        if connection.execute(query, {"study_id": study_id}).first() is None:
+            raise KeyError(f"No study with study_id {study_id} in the storage.")
+
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        self._set_study_attr(STUDY_USER_ATTRS, study_id, key, value)
+
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        self._set_study_attr(STUDY_SYSTEM_ATTRS, study_id, key, value)
+
+    def _set_study_attr(self, table: Table, study_id: int, key: str, value: Any) -> None:
+        _check_name_length("key", key)
+        value_json = dump_json(value)
+
+        def work(connection: Connection) -> None:
+            self._check_study(connection, study_id)
+            _upsert(connection, table, {"study_id": study_id, "key": key}, value_json=value_json)
+
+        self._write(work, retry_on_conflict=True)
+
+    def get_study_id_from_name(self, study_name: str) -> int:
+        with self._reading() as connection:
+            row = connection.execute(
+                select(STUDIES.c.study_id).where(STUDIES.c.study_name == study_name)
+            ).first()
+        if row is None:
+            raise KeyError(f"No study named {study_name!r} in the storage.")
+        return int(row[0])
+
+    def get_study_name_from_id(self, study_id: int) -> str:
+        with self._reading() as connection:
+            row = connection.execute(
+                select(STUDIES.c.study_name).where(STUDIES.c.study_id == study_id)
+            ).first()
+        if row is None:
+            raise KeyError(f"No study with study_id {study_id} in the storage.")
+        return str(row[0])
+
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        known = self._directions.get(study_id)
+        if known is None:
+            with self._reading() as connection:
+                self._check_study(connection, study_id)
+                rows = connection.execute(
+                    select(DIRECTIONS.c.direction)
+                    .where(DIRECTIONS.c.study_id == study_id)
+                    .order_by(DIRECTIONS.c.objective)
+                ).all()
+            known = [StudyDirection(row[0]) for row in rows]
+            self._directions[study_id] = known  # directions never change
+        return list(known)
+
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        return self._study_attrs(STUDY_USER_ATTRS, study_id)
+
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        return self._study_attrs(STUDY_SYSTEM_ATTRS, study_id)
+
+    def _study_attrs(self, table: Table, study_id: int) -> dict[str, Any]:
+        with self._reading() as connection:
+            self._check_study(connection, study_id)
+            rows = connection.execute(
+                select(table.c.key, table.c.value_json).where(table.c.study_id == study_id)
+            ).all()
+        return {key: json.loads(value_json) for key, value_json in rows}
+
+    def get_all_studies(self) -> list[FrozenStudy]:
+        with self._reading() as connection:
+            names = connection.execute(select(STUDIES.c.study_id, STUDIES.c.study_name)).all()
+            directions: dict[int, list[tuple[int, StudyDirection]]] = {}
+            for study_id, objective, direction in connection.execute(
+                select(DIRECTIONS.c.study_id, DIRECTIONS.c.objective, DIRECTIONS.c.direction)
+            ):
+                directions.setdefault(study_id, []).append((objective, direction))
+            attrs: list[dict[int, dict[str, Any]]] = []
+            for table in (STUDY_USER_ATTRS, STUDY_SYSTEM_ATTRS):
+                by_study: dict[int, dict[str, Any]] = {}
+                for study_id, key, value_json in connection.execute(
+                    select(table.c.study_id, table.c.key, table.c.value_json)
+                ):
+                    by_study.setdefault(study_id, {})[key] = json.loads(value_json)
+                attrs.append(by_study)
+        return [
+            FrozenStudy(
+                study_name=name,
+                direction=None,
+                directions=[d for _, d in sorted(directions.get(study_id, []))],
+                user_attrs=attrs[0].get(study_id, {}),
+                system_attrs=attrs[1].get(study_id, {}),
+                study_id=study_id,
+            )
+            for study_id, name in names
+        ]
+
+    # -- trials: writes -------------------------------------------------------------------------
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        from tansaku.storages._rdb._trial_writes import create_trial
+
+        return self._write(
+            lambda connection: create_trial(self, connection, study_id, template_trial)
+        )
+
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        _check_name_length("param_name", param_name)
+        distribution_json = distribution_to_json(distribution)
+
+        def work(connection: Connection) -> None:
+            study_id = self._live_trial_study(connection, trial_id)
+            self.check_param_distribution(connection, study_id, param_name, distribution)
+            self._statements.upsert_param(
+                connection,
+                {
+                    "trial_id": trial_id,
+                    "param_name": param_name,
+                    "param_value": param_value_internal,
+                    "distribution_json": distribution_json,
+                },
+            )
+
+        self._write(work, retry_on_conflict=True)
+
+    def check_param_distribution(
+        self, connection: Connection, study_id: int, name: str, distribution: BaseDistribution
+    ) -> None:
+        """Raise ValueError when ``distribution`` is incompatible with the study's for ``name``.
+
+        The study's distribution comes from this process's cache, or from one indexed read
+        the first time this process meets the name.
+        """
+        cache = self._cache(study_id)
+        known = cache.distributions.get(name)
+        if known is None:
+            row = connection.execute(
+                select(PARAMS.c.distribution_json)
+                .join(TRIALS, TRIALS.c.trial_id == PARAMS.c.trial_id)
+                .where(TRIALS.c.study_id == study_id, PARAMS.c.param_name == name)
+                .limit(1)
+            ).first()
+            if row is None:
+                return
+            known = json_to_distribution(row[0])
+            cache.distributions.setdefault(name, known)
+        if known is not distribution:
+            check_distribution_compatibility(known, distribution)
+
+    def _live_trial_study(self, connection: Connection, trial_id: int) -> int:
+        """The study of a trial that may still be written; lock its row where rows lock.
+
+        Raises:
+            KeyError: there is no such trial.
+            UpdateFinishedTrialError: the trial has finished.
+        """
+        row = connection.execute(self._statements.trial_row, {"trial_id": trial_id}).first()
+        if row is None:
+            raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+        study_id, number, state, _, _ = row
+        if state.is_finished():
+            raise UpdateFinishedTrialError(
+                f"Trial#{number} has already finished and can not be updated."
+            )
+        return int(study_id)
+
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        from tansaku.storages._rdb._trial_writes import set_state_values
+
+        return self._write(
+            lambda connection: set_state_values(self, connection, trial_id, state, values)
+        )
+
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        stored, kind = encode_intermediate(intermediate_value)
+
+        def work(connection: Connection) -> None:
+            self._live_trial_study(connection, trial_id)
+            self._statements.upsert_intermediate(
+                connection,
+                {
+                    "trial_id": trial_id,
+                    "step": step,
+                    "intermediate_value": stored,
+                    "intermediate_value_type": kind,
+                },
+            )
+
+        self._write(work, retry_on_conflict=True)
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self._set_trial_attr(self._statements.upsert_user_attr, trial_id, key, value)
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self._set_trial_attr(self._statements.upsert_system_attr, trial_id, key, value)
+
+    def _set_trial_attr(self, upsert: Upsert, trial_id: int, key: str, value: Any) -> None:
+        _check_name_length("key", key)
+        value_json = dump_json(value)
+
+        def work(connection: Connection) -> None:
+            self._live_trial_study(connection, trial_id)
+            upsert(connection, {"trial_id": trial_id, "key": key, "value_json": value_json})
+
+        self._write(work, retry_on_conflict=True)
+
+    # -- trials: reads --------------------------------------------------------------------------
+    def _cache(self, study_id: int) -> StudyTrials:
+        cache = self._caches.get(study_id)
+        if cache is None:
+            with self._caches_lock:
+                cache = self._caches.setdefault(study_id, StudyTrials())
+        return cache
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        known = self._finished.get(trial_id)
+        if known is not None:
+            return known
+        with self._reading() as connection:
+            trial = load_trial(connection, trial_id)
+        if trial is None:
+            raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+        if trial.state.is_finished():
+            self._finished[trial_id] = trial
+        return trial
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        with self._reading() as connection:
+            row = connection.execute(
+                select(TRIALS.c.trial_id).where(
+                    TRIALS.c.study_id == study_id, TRIALS.c.number == trial_number
+                )
+            ).first()
+        if row is None:
+            raise KeyError(f"No trial with number {trial_number} in study {study_id}.")
+        return int(row[0])
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        key = self._trial_keys.get(trial_id)
+        if key is not None:
+            return key[1]
+        with self._reading() as connection:
+            row = connection.execute(
+                select(TRIALS.c.study_id, TRIALS.c.number).where(TRIALS.c.trial_id == trial_id)
+            ).first()
+        if row is None:
+            raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+        self._trial_keys[trial_id] = (int(row[0]), int(row[1]))
+        return int(row[1])
+
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        cache = self._cache(study_id)
+        with cache.lock:
+            self._sync(study_id, cache)
+            trials = cache.select(states)
+        if deepcopy:
+            return [trial.__deepcopy__({}) for trial in trials]
+        return trials
+
+    def _sync(self, study_id: int, cache: StudyTrials) -> None:
+        """Read the trials of the study this process has not seen finished."""
+        condition = TRIALS.c.trial_id > cache.max_trial_id
+        # Live trials this process has since read finished need no second read.
+        known = [self._finished[i] for i in cache.live if i in self._finished]
+        if known:
+            cache.absorb(known)
+        if cache.live:
+            condition = condition | TRIALS.c.trial_id.in_(list(cache.live))
+        with self._reading() as connection:
+            if cache.max_trial_id < 0:
+                # Later syncs do not check: a study deleted by another process keeps
+                # serving what this one read of it.
+                self._check_study(connection, study_id)
+            fresh = load_trials(
+                connection, (TRIALS.c.study_id == study_id) & condition, self._finished
+            )
+        for trial in fresh:
+            self._trial_keys[trial._trial_id] = (study_id, trial.number)
+            if trial.state.is_finished():
+                self._finished.setdefault(trial._trial_id, trial)
+        cache.absorb(fresh)
+
+    def get_n_trials(
+        self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
+    ) -> int:
+        if isinstance(state, TrialState):
+            state = (state,)
+        return len(self.get_all_trials(study_id, deepcopy=False, states=state))
+
+    # -- heartbeats -----------------------------------------------------------------------------
+    def record_heartbeat(self, trial_id: int) -> None:
+        def work(connection: Connection) -> None:
+            _upsert(
+                connection, HEARTBEATS, {"trial_id": trial_id}, heartbeat=_database_now(connection)
+            )
+
+        self._write(work, retry_on_conflict=True)
+
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        assert self.heartbeat_interval is not None
+        grace = self.grace_period or 2 * self.heartbeat_interval
+        with self._reading() as connection:
+            now = _database_now(connection)
+            rows = connection.execute(
+                select(TRIALS.c.trial_id)
+                .join(HEARTBEATS, HEARTBEATS.c.trial_id == TRIALS.c.trial_id)
+                .where(
+                    TRIALS.c.study_id == study_id,
+                    TRIALS.c.state == TrialState.RUNNING,
+                    HEARTBEATS.c.heartbeat < now - datetime.timedelta(seconds=grace),
+                )
+            ).all()
+        return [int(row[0]) for row in rows]
+
+    def get_heartbeat_interval(self) -> int | None:
+        return self.heartbeat_interval
+
+    def get_failed_trial_callback(self) -> FailedTrialCallback | None:
+        return self.failed_trial_callback
+
+
+def _database_now(connection: Connection) -> datetime.datetime:
+    """The database's clock when it has one shared by all machines; else this machine's."""
+    if connection.dialect.name == "sqlite":
+        return datetime.datetime.now()
+    value = connection.execute(select(func.localtimestamp())).scalar_one()
+    assert isinstance(value, datetime.datetime)
+    return value
+
+
+def _upsert(connection: Connection, table: Table, key: dict[str, Any], **values: Any) -> None:
+    """Update the row that ``key`` names, or insert it (portable across the databases)."""
+    conditions = [table.c[name] == value for name, value in key.items()]
+    updated = connection.execute(update(table).where(*conditions).values(**values))
+    if updated.rowcount == 0:
+        connection.execute(insert(table).values(**key, **values))
+
+
+def _check_name_length(argument: str, name: str) -> None:
+    if len(name) > MAX_INDEXED_STRING_LENGTH:
+        raise ValueError(
+            f"RDBStorage: {argument} of {len(name)} characters is too long; the database "
+            f"stores at most {MAX_INDEXED_STRING_LENGTH}"
+        )
+
+
+def _is_lock_error(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return any(
+        marker in text
+        for marker in ("database is locked", "deadlock", "could not serialize", "lock wait")
+    )

@@ -1,0 +1,165 @@
+"""The two trial writes that touch several tables: creating a trial and ending it.
+
+Each runs inside the one write transaction RDBStorage opens for it, so a trial is created
+(with everything a template brings) or ended (state, values, heartbeat row) by one commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, insert
+from sqlalchemy.engine import Connection
+
+from tansaku.distributions import distribution_to_json
+from tansaku.exceptions import UpdateFinishedTrialError
+from tansaku.storages._rdb._codec import (
+    INTERMEDIATE,
+    PARAMS,
+    TRIAL_SYSTEM_ATTRS,
+    TRIAL_USER_ATTRS,
+    TRIALS,
+    VALUES,
+    dump_json,
+    encode_intermediate,
+    value_rows,
+)
+from tansaku.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from tansaku.storages._rdb._storage import RDBStorage
+
+
+def create_trial(
+    storage: RDBStorage,
+    connection: Connection,
+    study_id: int,
+    template: FrozenTrial | None,
+) -> int:
+    """Insert a RUNNING trial (or a copy of ``template``) numbered next in its study."""
+    from tansaku.storages._rdb._storage import HEARTBEATS
+
+    # The lock on the study's row serializes trial creation within a study (SQLite's
+    # BEGIN IMMEDIATE already does), so numbers are dense and trial ids grow with numbers.
+    storage._check_study(connection, study_id, lock=True)
+    statements = storage._statements
+    last = connection.execute(statements.last_number, {"study_id": study_id}).first()
+    number = 0 if last is None else int(last[0]) + 1
+    now = datetime.datetime.now()
+    if template is None:
+        trial_id = int(
+            connection.execute(
+                statements.insert_trial,
+                {
+                    "study_id": study_id,
+                    "number": number,
+                    "state": TrialState.RUNNING,
+                    "datetime_start": now,
+                },
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+        if storage.heartbeat_interval is not None:
+            connection.execute(insert(HEARTBEATS).values(trial_id=trial_id, heartbeat=now))
+        return trial_id
+
+    for name, distribution in template.distributions.items():
+        storage.check_param_distribution(connection, study_id, name, distribution)
+    trial_id = int(
+        connection.execute(
+            insert(TRIALS).values(
+                study_id=study_id,
+                number=number,
+                state=template.state,
+                datetime_start=template.datetime_start,
+                datetime_complete=template.datetime_complete,
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+    )
+    if template.params:
+        connection.execute(
+            insert(PARAMS),
+            [
+                {
+                    "trial_id": trial_id,
+                    "param_name": name,
+                    "param_value": distribution.to_internal_repr(template.params[name]),
+                    "distribution_json": distribution_to_json(distribution),
+                }
+                for name, distribution in template.distributions.items()
+            ],
+        )
+    if template.values is not None:
+        connection.execute(insert(VALUES), value_rows(trial_id, template.values))
+    if template.intermediate_values:
+        rows = []
+        for step, value in template.intermediate_values.items():
+            stored, kind = encode_intermediate(value)
+            rows.append(
+                {
+                    "trial_id": trial_id,
+                    "step": step,
+                    "intermediate_value": stored,
+                    "intermediate_value_type": kind,
+                }
+            )
+        connection.execute(insert(INTERMEDIATE), rows)
+    for table, attrs in (
+        (TRIAL_USER_ATTRS, template.user_attrs),
+        (TRIAL_SYSTEM_ATTRS, template.system_attrs),
+    ):
+        if attrs:
+            connection.execute(
+                insert(table),
+                [
+                    {"trial_id": trial_id, "key": key, "value_json": dump_json(value)}
+                    for key, value in attrs.items()
+                ],
+            )
+    return trial_id
+
+
+def set_state_values(
+    storage: RDBStorage,
+    connection: Connection,
+    trial_id: int,
+    state: TrialState,
+    values: Sequence[float] | None,
+) -> bool:
+    """Move a trial to ``state``; see BaseStorage.set_trial_state_values."""
+    from tansaku.storages._rdb._storage import HEARTBEATS
+
+    statements = storage._statements
+    row = connection.execute(statements.trial_row, {"trial_id": trial_id}).first()
+    if row is None:
+        raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+    _, number, previous, start, complete = row
+    if previous.is_finished():
+        raise UpdateFinishedTrialError(
+            f"Trial#{number} has already finished and can not be updated."
+        )
+    if state is TrialState.RUNNING and previous is not TrialState.WAITING:
+        return False
+    now = datetime.datetime.now()
+    if state is TrialState.RUNNING:
+        start = now
+    elif state.is_finished():
+        complete = now
+    connection.execute(
+        statements.set_state,
+        {
+            "key_trial_id": trial_id,
+            "state": state,
+            "datetime_start": start,
+            "datetime_complete": complete,
+        },
+    )
+    if values is not None:
+        connection.execute(statements.delete_values, {"trial_id": trial_id})
+        connection.execute(statements.insert_values, value_rows(trial_id, values))
+    if state.is_finished():
+        connection.execute(delete(HEARTBEATS).where(HEARTBEATS.c.trial_id == trial_id))
+    elif state is TrialState.RUNNING and storage.heartbeat_interval is not None:
+        connection.execute(insert(HEARTBEATS).values(trial_id=trial_id, heartbeat=now))
+    return True

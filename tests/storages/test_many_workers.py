@@ -1,0 +1,154 @@
+"""Many worker processes sharing one study: nothing lost, nothing doubled, dead workers retried.
+
+Real processes (``python -c``) share the storage through its URL or path, as users run them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tansaku.storages import BaseStorage
+from tansaku.storages._callbacks import RetryFailedTrialCallback
+from tansaku.storages._rdb import RDBStorage
+from tansaku.storages.journal import JournalFileBackend, JournalStorage
+from tansaku.trial import TrialState
+
+N_WORKERS = 8
+TRIALS_PER_WORKER = 250
+REPO = Path(__file__).resolve().parents[2]
+
+_OPEN = {
+    "sqlite": "from tansaku.storages._rdb import RDBStorage\n"
+    "def open_storage(where, **kw):\n    return RDBStorage(where, **kw)\n",
+    "journal": "from tansaku.storages.journal import JournalFileBackend, JournalStorage\n"
+    "def open_storage(where, **kw):\n    return JournalStorage(JournalFileBackend(where))\n",
+}
+
+_PLAIN_WORKER = """
+import sys, time
+import tansaku
+tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+where, n_trials = sys.argv[1], int(sys.argv[2])
+study = tansaku.load_study(study_name="shared", storage=open_storage(where))
+
+def objective(trial):
+    x = trial.suggest_float("x", -1, 1)
+    for step in range(3):
+        trial.report(x + step, step)
+    time.sleep(0.002)
+    return x * x
+
+study.optimize(objective, n_trials=n_trials)
+"""
+
+
+def _open(kind: str, tmp_path: Path) -> tuple[str, BaseStorage]:
+    if kind == "sqlite":
+        where = f"sqlite:///{tmp_path / 'shared.db'}"
+        return where, RDBStorage(where)
+    where = str(tmp_path / "shared.log")
+    return where, JournalStorage(JournalFileBackend(where))
+
+
+def _start(kind: str, code: str, *args: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.Popen(
+        [sys.executable, "-c", _OPEN[kind] + code, *args], env=env, stderr=subprocess.PIPE
+    )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_eight_processes_complete_exactly_their_trials_with_dense_numbers(
+    kind: str, tmp_path: Path
+) -> None:
+    where, storage = _open(kind, tmp_path)
+    study_id = storage.create_new_study([1], "shared")
+    workers = [
+        _start(kind, _PLAIN_WORKER, where, str(TRIALS_PER_WORKER)) for _ in range(N_WORKERS)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err.decode()[-2000:]
+    trials = storage.get_all_trials(study_id)
+    assert len(trials) == N_WORKERS * TRIALS_PER_WORKER
+    assert [t.number for t in trials] == list(range(N_WORKERS * TRIALS_PER_WORKER))
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    assert all(len(t.intermediate_values) == 3 for t in trials)
+
+
+_HEARTBEAT_WORKER = """
+import sys, time
+from pathlib import Path
+import tansaku
+from tansaku.storages._callbacks import RetryFailedTrialCallback
+from tansaku.storages._heartbeat import fail_stale_trials, heartbeat_thread
+from tansaku.trial import TrialState
+tansaku.logging.set_verbosity(tansaku.logging.ERROR)
+where, role, target, marker = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+storage = open_storage(
+    where, heartbeat_interval=1, grace_period=2,
+    failed_trial_callback=RetryFailedTrialCallback(max_retry=2),
+)
+study = tansaku.load_study(study_name="shared", storage=storage)
+started = time.monotonic()
+while True:
+    fail_stale_trials(study)
+    complete = study._storage.get_n_trials(study._study_id, TrialState.COMPLETE)
+    waiting = study._storage.get_n_trials(study._study_id, TrialState.WAITING)
+    if complete >= target and waiting == 0 and time.monotonic() - started > 4:
+        break
+    trial = study.ask()
+    with heartbeat_thread(study._storage, trial._trial_id):
+        x = trial.suggest_float("x", -1, 1)
+        if role == "victim" and "retry_history" not in trial.system_attrs:
+            marker.write_text(str(trial.number))
+            time.sleep(3600)  # killed here, mid-trial
+        time.sleep(0.05)
+    study.tell(trial, x * x)
+"""
+
+
+def test_killed_workers_trials_fail_by_heartbeat_and_are_retried(tmp_path: Path) -> None:
+    where, storage = _open("sqlite", tmp_path)
+    study_id = storage.create_new_study([1], "shared")
+    target = 40
+    markers = [tmp_path / f"victim{i}" for i in range(2)]
+    victims = [
+        _start("sqlite", _HEARTBEAT_WORKER, where, "victim", str(target), str(m)) for m in markers
+    ]
+    survivors = [
+        _start("sqlite", _HEARTBEAT_WORKER, where, "survivor", str(target), "-") for _ in range(2)
+    ]
+    deadline = time.monotonic() + 60
+    while not all(m.exists() and m.read_text() for m in markers):
+        assert time.monotonic() < deadline, "the victims never started a trial"
+        time.sleep(0.05)
+    for victim in victims:
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+    for survivor in survivors:
+        _, err = survivor.communicate(timeout=120)
+        assert survivor.returncode == 0, err.decode()[-2000:]
+
+    trials = storage.get_all_trials(study_id)
+    killed = {int(m.read_text()) for m in markers}
+    assert {t.number for t in trials if t.state is TrialState.FAIL} == killed
+    retries = {
+        RetryFailedTrialCallback.retried_trial_number(t): t
+        for t in trials
+        if RetryFailedTrialCallback.retried_trial_number(t) is not None
+    }
+    assert set(retries) == killed
+    for number, retry in retries.items():
+        assert retry.state is TrialState.COMPLETE
+        assert RetryFailedTrialCallback.retry_history(retry) == [number]
+        assert retry.params == trials[number].params
+    assert sum(t.state is TrialState.COMPLETE for t in trials) >= target
+    assert not any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)
