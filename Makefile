@@ -30,7 +30,8 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.installed
+# The benchmark environment comes first: some storage tests have Optuna write a study to read.
+pytest: $(VENV)/.installed $(BENCH_VENV)/.installed
 	$(PY) -m pytest -n 2 tests --ignore=tests/compat
 
 # Tests that compare tansaku with Optuna side by side; they need the benchmark environment.

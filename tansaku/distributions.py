@@ -114,13 +114,23 @@ def _float_castable(where: str, value: Any) -> float:
     return result
 
 
+def _on_grid(low: float, value: float, step: float) -> bool:
+    """True when ``value`` is ``low + k * step`` for an integer k, up to float rounding: 1e-8
+    of the step, or a few ulps of the values when they are large against the step."""
+    grid_point = low + round((value - low) / step) * step
+    slack = max(_GRID_TOLERANCE * step, 8 * math.ulp(max(abs(low), abs(value))))
+    return abs(value - grid_point) <= slack
+
+
 def _adjust_high_to_step(low: float, high: float, step: float, where: str) -> float:
     """Shrink ``high`` to the last point of the grid ``low + k * step``, warning if it moves."""
     d_high = decimal.Decimal(str(high))
     d_low = decimal.Decimal(str(low))
     d_step = decimal.Decimal(str(step))
     d_range = d_high - d_low
-    if d_range % d_step == 0:
+    # A high on the grid up to float rounding (e.g. one adjusted before and read back from
+    # JSON) is kept, so that adjusting twice changes nothing.
+    if d_range % d_step == 0 or _on_grid(low, high, step):
         return high
     adjusted = float((d_range // d_step) * d_step + d_low)
     warnings.warn(
@@ -198,8 +208,7 @@ class FloatDistribution(BaseDistribution):
             return False
         if self.step is None:
             return True
-        k = (value - self.low) / self.step
-        return abs(k - round(k)) < _GRID_TOLERANCE * max(1.0, abs(k))
+        return _on_grid(self.low, value, self.step)
 
     def to_internal_repr(self, param_value_in_external_repr: float) -> float:
         value = param_value_in_external_repr

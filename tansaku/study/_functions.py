@@ -182,17 +182,16 @@ def get_all_study_summaries(
             except ValueError:
                 best = None
         starts = [t.datetime_start for t in trials if t.datetime_start is not None]
-        summaries.append(
-            StudySummary(
-                study_name=study.study_name,
-                direction=None,
-                directions=study.directions,
-                best_trial=best,
-                user_attrs=study.user_attrs,
-                system_attrs=study.system_attrs,
-                n_trials=len(trials),
-                datetime_start=min(starts) if starts else None,
-                study_id=study_id,
-            )
+        summary = StudySummary(
+            study_name=study.study_name,
+            direction=None,
+            directions=study.directions,
+            best_trial=best,
+            user_attrs=study.user_attrs,
+            n_trials=len(trials),
+            datetime_start=min(starts) if starts else None,
+            study_id=study_id,
         )
+        summary.system_attrs = study.system_attrs
+        summaries.append(summary)
     return summaries

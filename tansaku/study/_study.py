@@ -263,7 +263,7 @@ class Study:
             sampler.before_trial(self, frozen)
             # before_trial may have written attrs to the trial.
             frozen = storage.get_trial(trial_id)
-        trial = Trial(self, trial_id, frozen)
+        trial = Trial._from_frozen(self, trial_id, frozen)
         for name, distribution in (fixed_distributions or {}).items():
             trial._suggest(name, distribution)
         return trial

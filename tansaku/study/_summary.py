@@ -24,7 +24,6 @@ class StudySummary:
         study_id: int,
         *,
         directions: Sequence[StudyDirection] | None = None,
-        system_attrs: dict[str, Any] | None = None,
     ) -> None:
         if (direction is None) == (directions is None):
             raise ValueError("StudySummary: specify exactly one of direction and directions")
@@ -32,7 +31,8 @@ class StudySummary:
         self._directions = [direction] if direction is not None else list(directions or ())
         self.best_trial = best_trial
         self.user_attrs = user_attrs
-        self.system_attrs = system_attrs or {}
+        # Filled in by get_all_study_summaries; not a constructor argument, as in Optuna.
+        self.system_attrs: dict[str, Any] = {}
         self.n_trials = n_trials
         self.datetime_start = datetime_start
         self._study_id = study_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,26 @@ def constraint_value(key: Any, value: Any) -> float:
 
 
 def constraints_from_system_attrs(system_attrs: Mapping[str, Any]) -> dict[str, float]:
-    """Collect the constraints a trial set, by key, from its system attrs."""
+    """Collect a trial's constraints by key: ``constraints_func`` results by position ("0",
+    "1", ...), then the values set with ``set_constraint``."""
+    by_position = system_attrs.get(CONSTRAINTS_FUNC_KEY) or ()
+    constraints = {str(i): float(v) for i, v in enumerate(by_position)}
     n = len(CONSTRAINT_PREFIX)
-    return {k[n:]: v for k, v in system_attrs.items() if k.startswith(CONSTRAINT_PREFIX)}
+    for key, value in system_attrs.items():
+        if key.startswith(CONSTRAINT_PREFIX):
+            constraints[key[n:]] = value
+    return constraints
+
+
+def new_constraint(system_attrs: Mapping[str, Any], key: Any, value: Any) -> float | None:
+    """Validate ``set_constraint(key, value)``; return the value to store, or None (with a
+    warning) when the key is set already: the first value set is kept."""
+    number = constraint_value(key, value)
+    if CONSTRAINT_PREFIX + str(key) in system_attrs:
+        warnings.warn(
+            f"set_constraint({key!r}): the constraint is already set; {number!r} is ignored.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return None
+    return number

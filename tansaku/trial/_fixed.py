@@ -18,8 +18,8 @@ from tansaku.distributions import (
 from tansaku.trial._base import BaseTrial, ChoiceT
 from tansaku.trial._constraints import (
     CONSTRAINT_PREFIX,
-    constraint_value,
     constraints_from_system_attrs,
+    new_constraint,
 )
 
 
@@ -97,7 +97,9 @@ class FixedTrial(BaseTrial):
         self._system_attrs[key] = value
 
     def set_constraint(self, key: str, value: float) -> None:
-        self._system_attrs[CONSTRAINT_PREFIX + key] = constraint_value(key, value)
+        number = new_constraint(self._system_attrs, key, value)
+        if number is not None:
+            self._system_attrs[CONSTRAINT_PREFIX + key] = number
 
     @property
     def params(self) -> dict[str, Any]:

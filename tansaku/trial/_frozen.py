@@ -20,6 +20,7 @@ from tansaku.trial._constraints import (
     CONSTRAINT_PREFIX,
     constraint_value,
     constraints_from_system_attrs,
+    new_constraint,
 )
 from tansaku.trial._state import TrialState
 
@@ -177,7 +178,9 @@ class FrozenTrial(_FrozenTrialBase):
         self.user_attrs[key] = value
 
     def set_constraint(self, key: str, value: float) -> None:
-        self.system_attrs[CONSTRAINT_PREFIX + key] = constraint_value(key, value)
+        number = new_constraint(self.system_attrs, key, value)
+        if number is not None:
+            self.system_attrs[CONSTRAINT_PREFIX + key] = number
 
     # -- identity -------------------------------------------------------------------------------
     def _fields(self) -> tuple[Any, ...]:
@@ -264,6 +267,8 @@ class FrozenTrial(_FrozenTrialBase):
             raise ValueError(f"{where}: datetime_start must be set for state {self.state}")
         if self.state.is_finished() and self.datetime_complete is None:
             raise ValueError(f"{where}: datetime_complete must be set for state {self.state}")
+        if self.state is TrialState.FAIL and self._values is not None:
+            raise ValueError(f"{where}: a FAIL trial has no values, got {self._values}")
         if self.state is TrialState.COMPLETE:
             if self._values is None:
                 raise ValueError(f"{where}: a COMPLETE trial needs values")

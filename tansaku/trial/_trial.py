@@ -19,8 +19,8 @@ from tansaku.distributions import (
 from tansaku.trial._base import BaseTrial, ChoiceT
 from tansaku.trial._constraints import (
     CONSTRAINT_PREFIX,
-    constraint_value,
     constraints_from_system_attrs,
+    new_constraint,
 )
 from tansaku.trial._frozen import FrozenTrial, _copy_attrs
 
@@ -39,11 +39,20 @@ class Trial(BaseTrial):
     distribution of another kind (or other categorical choices) raises ValueError.
     """
 
-    def __init__(self, study: Study, trial_id: int, _frozen: FrozenTrial | None = None) -> None:
+    def __init__(self, study: Study, trial_id: int) -> None:
+        self._start(study, trial_id, study._storage.get_trial(trial_id))
+
+    @classmethod
+    def _from_frozen(cls, study: Study, trial_id: int, frozen: FrozenTrial) -> Trial:
+        """Build the handle from a record the caller has just read (saves one storage read)."""
+        trial = cls.__new__(cls)
+        trial._start(study, trial_id, frozen)
+        return trial
+
+    def _start(self, study: Study, trial_id: int, frozen: FrozenTrial) -> None:
         self.study = study
         self._trial_id = trial_id
         self.storage = study._storage
-        frozen = _frozen if _frozen is not None else self.storage.get_trial(trial_id)
         # The trial as last written by this handle: kept in step with every write, so no read
         # from storage is needed while the objective runs.
         self._cached_frozen_trial = frozen
@@ -249,16 +258,10 @@ class Trial(BaseTrial):
             TypeError: ``value`` is not a number.
             ValueError: ``value`` is NaN.
         """
-        value = constraint_value(key, value)
-        attr = CONSTRAINT_PREFIX + key
-        if attr in self._cached_frozen_trial.system_attrs:
-            warnings.warn(
-                f"set_constraint({key!r}): the constraint is already set; {value!r} is ignored.",
-                UserWarning,
-                stacklevel=2,
-            )
+        number = new_constraint(self._cached_frozen_trial.system_attrs, key, value)
+        if number is None:
             return
-        self.set_system_attr(attr, value)
+        self.set_system_attr(CONSTRAINT_PREFIX + key, number)
 
     # -- views ----------------------------------------------------------------------------------
     @property

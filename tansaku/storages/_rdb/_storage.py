@@ -139,6 +139,17 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self.engine = make_engine(self.url, self.engine_kwargs, self.durable_commits)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self._lock_rows = self.engine.dialect.name != "sqlite"
+        # A read takes a trial's rows from several tables, which must agree: under READ
+        # COMMITTED (PostgreSQL's default) each statement sees a newer snapshot, so a trial
+        # created between two of them shows up in one table and not in the other. Reads take
+        # one snapshot for the transaction (SQLite's WAL reads already do). With psycopg the
+        # level rides on the BEGIN, so it costs no extra round trip. Writes stay READ
+        # COMMITTED: they lock the rows they depend on and must see the latest commits.
+        self._read_engine = (
+            self.engine.execution_options(isolation_level="REPEATABLE READ")
+            if self._lock_rows
+            else self.engine
+        )
         self._statements = TrialStatements(self.engine.dialect.name, self._lock_rows)
         _schema.prepare(
             self.engine,
@@ -196,7 +207,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     # -- transactions ---------------------------------------------------------------------------
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection, connection.begin():
+        with self._read_engine.connect() as connection, connection.begin():
             yield connection
 
     def _write(self, work: Callable[[Connection], _T], retry_on_conflict: bool = False) -> _T:

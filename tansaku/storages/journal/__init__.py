@@ -2,6 +2,14 @@
 
 from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._file import JournalFileBackend
+from tansaku.storages.journal._redis import JournalRedisBackend
+from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 from tansaku.storages.journal._storage import JournalStorage
 
-__all__ = ["BaseJournalBackend", "JournalFileBackend", "JournalStorage"]
+__all__ = [
+    "BaseJournalBackend",
+    "BaseJournalSnapshot",
+    "JournalFileBackend",
+    "JournalRedisBackend",
+    "JournalStorage",
+]

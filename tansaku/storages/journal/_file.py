@@ -14,6 +14,11 @@ newline. The next writer sees that the file does not end with a newline and ends
 before appending; readers skip a line that is not valid JSON, with a warning, and every reader
 skips the same lines, so all of them number the records alike.
 
+Snapshots: the backend keeps the latest snapshot of the replayed state (see ``_snapshot.py``)
+in ``<file_path>.snapshot``, replaced atomically, with the byte offset and the record number
+it covers and a digest of the bytes just before that offset; a snapshot whose digest does not
+match the journal (the journal was replaced or truncated) is ignored.
+
 Durability: by default records are not synced to disk one by one; once ``write`` returns they
 are in the operating system's cache, so killing a process loses nothing it appended, while a
 power loss or OS crash can lose the records of the last seconds. ``fsync=True`` syncs each
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import threading
@@ -32,9 +38,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from tansaku.storages.journal._base import BaseJournalBackend
+from tansaku.storages.journal._snapshot import BaseJournalSnapshot
+
+# Bytes before a snapshot's offset whose digest ties the snapshot to its journal.
+_DIGEST_SPAN = 4096
 
 
-class JournalFileBackend(BaseJournalBackend):
+class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
     """Keep a journal in the file ``file_path`` (created when missing).
 
     Args:
@@ -104,6 +114,54 @@ class JournalFileBackend(BaseJournalBackend):
             self._pending.append(record)
             self._next_number += 1
         self._next_offset += end + 1
+
+    # -- snapshots ------------------------------------------------------------------------------
+    def _snapshot_path(self) -> str:
+        return self._path + ".snapshot"
+
+    def _digest(self, offset: int) -> str:
+        with open(self._path, "rb") as file:
+            start = max(0, offset - _DIGEST_SPAN)
+            file.seek(start)
+            return hashlib.sha256(file.read(offset - start)).hexdigest()
+
+    def save_snapshot(self, snapshot: bytes) -> None:
+        with self._lock:
+            number, offset = self._next_number, self._next_offset
+        header = {"number": number, "offset": offset, "digest": self._digest(offset)}
+        temporary = f"{self._snapshot_path()}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(temporary, "wb") as file:
+            file.write(json.dumps(header).encode() + b"\n" + snapshot)
+        # Atomic: a reader sees the old snapshot or the new one, never a mix.
+        os.replace(temporary, self._snapshot_path())
+
+    def load_snapshot(self) -> bytes | None:
+        try:
+            with open(self._snapshot_path(), "rb") as file:
+                header_line = file.readline()
+                snapshot = file.read()
+        except FileNotFoundError:
+            return None
+        try:
+            header = json.loads(header_line)
+            number, offset = int(header["number"]), int(header["offset"])
+            matches = (
+                offset <= os.path.getsize(self._path) and self._digest(offset) == header["digest"]
+            )
+        except (ValueError, KeyError, TypeError):
+            matches = False
+        if not matches:
+            warnings.warn(
+                f"JournalFileBackend: ignored the snapshot {self._snapshot_path()!r}, which "
+                "does not match the journal; replaying the whole journal",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return None
+        with self._lock:
+            self._next_number, self._next_offset = number, offset
+            self._pending = []
+        return snapshot
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         payload = b"".join(json.dumps(log, separators=(",", ":")).encode() + b"\n" for log in logs)

@@ -5,6 +5,10 @@ Optuna can read what tansaku appends) and then replays the records that other wo
 appended meanwhile; the outcome of the worker's own record decides the call's result. Every
 worker replays the same records in the same order, so they all agree on ids, numbers and on
 which of two competing writes (two workers starting one enqueued trial) came first.
+
+Long journals: with a backend that keeps snapshots (both of tansaku's do), a worker starts
+from the latest snapshot of the replayed state and replays only the records after it, and
+writes a new snapshot when enough records have accumulated (see ``_snapshot.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime
 import threading
 import uuid
+import warnings
 from collections.abc import Container, Sequence
 from typing import Any
 
@@ -22,6 +27,12 @@ from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.storages.journal._base import BaseJournalBackend
+from tansaku.storages.journal._snapshot import (
+    BaseJournalSnapshot,
+    dump_state,
+    load_state,
+    snapshot_due,
+)
 from tansaku.trial import FrozenTrial, TrialState
 
 
@@ -72,8 +83,14 @@ class JournalStorage(BaseStorage):
         self._lock = threading.RLock()
         self._state = InMemoryStorage()
         self._n_applied = 0
+        # Records this process replayed one by one (not taken from a snapshot).
+        self.n_records_replayed = 0
         # Outcome of this worker's latest record: (result, error).
         self._outcome: tuple[Any, BaseException | None] = (None, None)
+        self._n_at_snapshot = 0
+        # Distributions by JSON text: a study has a handful, each record repeats one.
+        self._distributions: dict[str, BaseDistribution] = {}
+        self._restore_snapshot()
         self._sync()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -86,11 +103,35 @@ class JournalStorage(BaseStorage):
     def _worker_id(self) -> str:
         return self._worker_prefix + str(threading.get_ident())
 
+    def _restore_snapshot(self) -> None:
+        if not isinstance(self._backend, BaseJournalSnapshot):
+            return
+        snapshot = self._backend.load_snapshot()
+        if snapshot is None:
+            return
+        try:
+            state, n_records = load_state(snapshot)
+        except (ValueError, KeyError, TypeError) as error:
+            warnings.warn(
+                f"JournalStorage: ignored an unreadable snapshot ({error!r}); replaying the "
+                "whole journal",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return
+        self._state, self._n_applied, self._n_at_snapshot = state, n_records, n_records
+
     def _sync(self) -> None:
         with self._lock:
             for record in self._backend.read_logs(self._n_applied):
                 self._n_applied += 1
+                self.n_records_replayed += 1
                 self._apply(record)
+            if isinstance(self._backend, BaseJournalSnapshot) and snapshot_due(
+                self._n_applied, self._n_at_snapshot
+            ):
+                self._backend.save_snapshot(dump_state(self._state, self._n_applied))
+                self._n_at_snapshot = self._n_applied
 
     def _append(self, op_code: int, **fields: Any) -> Any:
         """Append a record, replay up to it, and return its outcome (or raise its error)."""
@@ -140,7 +181,7 @@ class JournalStorage(BaseStorage):
                 trial_id,
                 record["param_name"],
                 record["param_value_internal"],
-                json_to_distribution(record["distribution"]),
+                self._distribution(record["distribution"]),
             )
         if op == OpCode.SET_TRIAL_STATE_VALUES:
             changed = state.set_trial_state_values(
@@ -167,6 +208,12 @@ class JournalStorage(BaseStorage):
             return None
         raise ValueError(f"unknown journal op_code {op!r}")
 
+    def _distribution(self, text: str) -> BaseDistribution:
+        distribution = self._distributions.get(text)
+        if distribution is None:
+            distribution = self._distributions[text] = json_to_distribution(text)
+        return distribution
+
     def _live(self, trial_id: int) -> FrozenTrial:
         # The stored record itself (not a copy), to set the times the journal recorded.
         record, number = self._state._trial_index[trial_id]
@@ -179,7 +226,7 @@ class JournalStorage(BaseStorage):
             self._live(trial_id).datetime_start = _parse_time(record.get("datetime_start"))
             return trial_id
         distributions = {
-            name: json_to_distribution(text) for name, text in record["distributions"].items()
+            name: self._distribution(text) for name, text in record["distributions"].items()
         }
         values = record.get("values")
         if values is None and record.get("value") is not None:

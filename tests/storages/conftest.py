@@ -1,0 +1,10 @@
+"""Fixtures of the storage tests: the real PostgreSQL and Redis servers of ``servers.py``."""
+
+from __future__ import annotations
+
+from tests.storages.servers import (  # noqa: F401  (fixtures are found by their names)
+    postgresql_server,
+    postgresql_url,
+    redis_server,
+    redis_url,
+)

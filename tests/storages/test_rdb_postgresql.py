@@ -1,0 +1,224 @@
+"""RDBStorage on a real PostgreSQL server: Optuna's databases, many workers, dead workers.
+
+The server comes from the ``postgresql_server`` fixture (tests/storages/servers.py); each test
+gets a new database. The Optuna-written database is produced by Optuna 5.0 from the benchmark
+environment (``make bench-env``) against the test server, inside the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import tansaku
+from tansaku.distributions import FloatDistribution
+from tansaku.storages._callbacks import RetryFailedTrialCallback
+from tansaku.storages._rdb import RDBStorage, _schema
+from tansaku.study import StudyDirection
+from tansaku.trial import TrialState
+from tests.storages._optuna_fixtures import FIXTURES, dump, normalize
+from tests.storages.test_many_workers import _HEARTBEAT_WORKER, _PLAIN_WORKER
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH_PYTHON = REPO / ".venv-bench" / "bin" / "python"
+N_WORKERS = 8
+TRIALS_PER_WORKER = 250
+
+_OPEN_RDB = (
+    "from tansaku.storages._rdb import RDBStorage\n"
+    "def open_storage(where, **kw):\n    return RDBStorage(where, **kw)\n"
+)
+
+# Runs in the benchmark environment: Optuna 5.0 fills the database with the fixture script's
+# studies and prints what it reads back.
+_OPTUNA_FILL = """
+import json, sys
+sys.path.insert(0, sys.argv[2])
+import make_optuna_fixtures as fixtures
+from optuna.storages import RDBStorage
+storage = RDBStorage(sys.argv[1])
+fixtures.fill(storage)
+print(json.dumps(fixtures.dump(storage)))
+"""
+
+
+@pytest.fixture
+def optuna_url(postgresql_url: str) -> tuple[str, dict[str, object]]:
+    """A database that Optuna 5.0 wrote, and what Optuna read back from it."""
+    probe = subprocess.run(
+        [str(BENCH_PYTHON), "-c", "import optuna, psycopg"], capture_output=True, check=False
+    )
+    if probe.returncode != 0:
+        pytest.skip(
+            "needs Optuna 5.0 and psycopg in the benchmark environment (make bench-env): "
+            + probe.stderr.decode(errors="replace")[-200:]
+        )
+    result = subprocess.run(
+        [str(BENCH_PYTHON), "-c", _OPTUNA_FILL, postgresql_url, str(FIXTURES)],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    return postgresql_url, json.loads(result.stdout)
+
+
+def test_database_written_by_optuna_reads_as_optuna_read_it(
+    optuna_url: tuple[str, dict[str, object]],
+) -> None:
+    url, optuna_read = optuna_url
+    assert normalize(dump(RDBStorage(url))) == normalize(optuna_read)  # type: ignore[arg-type]
+
+
+def test_study_written_by_optuna_continues_with_dense_numbers(
+    optuna_url: tuple[str, dict[str, object]],
+) -> None:
+    url, _ = optuna_url
+    study = tansaku.load_study(study_name="single", storage=RDBStorage(url))
+    study.optimize(lambda t: t.suggest_float("x", -5.0, 5.0) ** 2, n_trials=3)
+    assert [t.number for t in study.trials] == list(range(9))
+    assert study.trials[5].params == {"x": 1.5}
+    assert study.trials[5].state is TrialState.RUNNING
+    assert all(t.state is TrialState.COMPLETE for t in study.trials[6:])
+    with RDBStorage(url).engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
+            (_schema.HEAD_REVISION,)
+        ]
+
+
+def test_commits_are_asynchronous_unless_durable_commits(postgresql_url: str) -> None:
+    for durable, expected in ((False, "off"), (True, "on")):
+        storage = RDBStorage(postgresql_url, durable_commits=durable)
+        with storage.engine.connect() as connection:
+            assert connection.execute(text("SHOW synchronous_commit")).scalar() == expected
+        storage.remove_session()
+
+
+def test_study_name_with_quotes_and_sql_is_stored_and_read_back(postgresql_url: str) -> None:
+    storage = RDBStorage(postgresql_url)
+    name = 'x\'); DROP TABLE studies; -- "quoted" 名前 \\ %s %(x)s'
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], name)
+    assert storage.get_study_id_from_name(name) == study_id
+    assert storage.get_study_name_from_id(study_id) == name
+
+
+def test_unreachable_server_raises_naming_the_address() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    with pytest.raises(OperationalError, match="127.0.0.1.*port 1 failed"):
+        RDBStorage("postgresql://postgres@127.0.0.1:1/nothing")
+
+
+def test_reader_never_sees_a_trial_half_written_while_writers_create_trials(
+    postgresql_url: str,
+) -> None:
+    # Under READ COMMITTED a read spanning several tables could meet a trial in one table
+    # and not in the next; reads must take one snapshot.
+    storage = RDBStorage(postgresql_url)
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE])
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for i in range(60):
+                trial_id = storage.create_new_trial(study_id)
+                storage.set_trial_param(trial_id, "x", float(i), FloatDistribution(0, 100))
+                storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [float(i)])
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    def read() -> None:
+        reader = RDBStorage(postgresql_url)
+        try:
+            while not done.is_set():
+                trials = reader.get_all_trials(study_id, deepcopy=False)
+                assert [t.number for t in trials] == list(range(len(trials)))
+        except BaseException as error:
+            errors.append(error)
+
+    writers = [threading.Thread(target=write) for _ in range(3)]
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for thread in [*writers, *readers]:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    for thread in readers:
+        thread.join()
+    assert errors == []
+    assert storage.get_n_trials(study_id, TrialState.COMPLETE) == 180
+
+
+def _start(code: str, *args: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.Popen(
+        [sys.executable, "-c", _OPEN_RDB + code, *args], env=env, stderr=subprocess.PIPE
+    )
+
+
+def test_eight_processes_complete_exactly_their_trials_with_dense_numbers(
+    postgresql_url: str,
+) -> None:
+    storage = RDBStorage(postgresql_url)
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "shared")
+    workers = [
+        _start(_PLAIN_WORKER, postgresql_url, str(TRIALS_PER_WORKER)) for _ in range(N_WORKERS)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err.decode()[-2000:]
+    trials = storage.get_all_trials(study_id)
+    assert len(trials) == N_WORKERS * TRIALS_PER_WORKER
+    assert [t.number for t in trials] == list(range(N_WORKERS * TRIALS_PER_WORKER))
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    assert all(len(t.intermediate_values) == 3 for t in trials)
+
+
+def test_killed_workers_trials_fail_by_heartbeat_and_are_retried(
+    postgresql_url: str, tmp_path: Path
+) -> None:
+    storage = RDBStorage(postgresql_url)
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "shared")
+    target = 40
+    markers = [tmp_path / f"victim{i}" for i in range(2)]
+    victims = [
+        _start(_HEARTBEAT_WORKER, postgresql_url, "victim", str(target), str(m)) for m in markers
+    ]
+    survivors = [
+        _start(_HEARTBEAT_WORKER, postgresql_url, "survivor", str(target), "-") for _ in range(2)
+    ]
+    deadline = time.monotonic() + 60
+    while not all(m.exists() and m.read_text() for m in markers):
+        assert time.monotonic() < deadline, "the victims never started a trial"
+        time.sleep(0.05)
+    for victim in victims:
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+    for survivor in survivors:
+        _, err = survivor.communicate(timeout=120)
+        assert survivor.returncode == 0, err.decode()[-2000:]
+
+    trials = storage.get_all_trials(study_id)
+    killed = {int(m.read_text()) for m in markers}
+    assert {t.number for t in trials if t.state is TrialState.FAIL} == killed
+    retried = {
+        RetryFailedTrialCallback.retried_trial_number(t): t
+        for t in trials
+        if RetryFailedTrialCallback.retried_trial_number(t) is not None
+    }
+    assert set(retried) == killed
+    for number, retry in retried.items():
+        assert retry.state is TrialState.COMPLETE
+        assert retry.params == trials[number].params
+    assert sum(t.state is TrialState.COMPLETE for t in trials) >= target
+    assert not any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)
