@@ -53,9 +53,7 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def paired_ratios(
-    numerators: dict[int, float], denominators: dict[int, float]
-) -> Summary | None:
+def paired_ratios(numerators: dict[int, float], denominators: dict[int, float]) -> Summary | None:
     """Per-repeat ratios of runs made back to back; their spread shows the ratio's noise.
 
     Repeat ``r`` of both implementations ran next to each other in time, so their ratio
@@ -99,3 +97,35 @@ def rank_compare(
     ours_larger = float(result.statistic) > len(ours) * len(theirs) / 2
     better = not ours_larger if lower_is_better else ours_larger
     return ("win" if better else "loss"), p_value
+
+
+def compare_impls(
+    values: dict[str, dict[int, float]], impls: Sequence[str]
+) -> dict[str, dict[str, object] | None]:
+    """Summaries per implementation and ratios of the first one to each other one.
+
+    Args:
+        values: implementation -> repeat -> measured value (only implementations with data).
+        impls: implementations in report order; the first is the one the ratios are about.
+
+    Returns:
+        ``{"summary": {impl: Summary dict}, "ratio": {other: {"value", "paired"}}}``.
+    """
+    summaries = {
+        impl: (s.as_dict() if (s := summarize(list(values[impl].values()))) else None)
+        for impl in impls
+        if impl in values
+    }
+    base = impls[0]
+    ratios: dict[str, object] = {}
+    for other in impls[1:]:
+        if base not in values or other not in values:
+            continue
+        base_summary, other_summary = summaries.get(base), summaries.get(other)
+        value = ratio(
+            base_summary["median"] if base_summary else None,
+            other_summary["median"] if other_summary else None,
+        )
+        paired = paired_ratios(values[base], values[other])
+        ratios[other] = {"value": value, "paired": paired.as_dict() if paired else None}
+    return {"summary": summaries, "ratio": ratios}

@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of tansaku against Optuna and rustuna; see benchmarks/README.md."""

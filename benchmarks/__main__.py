@@ -1,0 +1,114 @@
+"""``python -m benchmarks <suite> [--impls tansaku,optuna,rustuna] [--quick]``.
+
+Suites: overhead, quality, pruning, storage; ``all`` runs the four and then ``report``, which
+regenerates ``results/README.md`` from the JSON files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from benchmarks import _results, _runner
+from benchmarks._impls import IMPL_NAMES, SAMPLERS
+from benchmarks.report import write_report
+from benchmarks.suites import SUITE_NAMES
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("suite", choices=[*SUITE_NAMES, "all", "report"])
+    parser.add_argument(
+        "--impls",
+        type=_csv,
+        default=IMPL_NAMES,
+        help="comma-separated; ratios are of the first to each other (default: %(default)s)",
+    )
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", action="store_true", help="small sizes (make bench)")
+    sizes.add_argument("--smoke", action="store_true", help="tiny sizes (tests)")
+    parser.add_argument("--repeats", type=int, help="override the preset's repeat count")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="parallel workers for suites that time nothing (quality); default %(default)s",
+    )
+    parser.add_argument(
+        "--samplers", type=_csv, help=f"subset of {','.join(SAMPLERS)} (overhead, quality)"
+    )
+    parser.add_argument("--out", type=Path, default=_results.RESULTS_DIR, help="results dir")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.impls if name not in IMPL_NAMES]
+    if unknown or not args.impls:
+        parser.error(f"--impls: unknown {unknown}; choose from {','.join(IMPL_NAMES)}")
+    if args.samplers and (bad := [s for s in args.samplers if s not in SAMPLERS]):
+        parser.error(f"--samplers: unknown {bad}; choose from {','.join(SAMPLERS)}")
+    return args
+
+
+def run_suite(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Measure one suite on every requested implementation; write and print its tables."""
+    suite: ModuleType = importlib.import_module(f"benchmarks.suites.{name}")
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    preset = suite.PRESETS[mode]
+    repeats = args.repeats or preset.repeats
+    impls = list(args.impls)
+    config = {**suite.config(preset), "repeats": repeats}
+    doc = _results.new_document(name, mode, impls, config)
+
+    if hasattr(suite, "prepare"):
+        suite.prepare(preset)
+
+    def measure(cell: dict[str, Any], impl: str, repeat: int) -> dict[str, Any]:
+        if hasattr(suite, "measure"):
+            return suite.measure(cell, impl, repeat, preset)
+        task = {**cell, "seed": repeat}
+        return _runner.run_worker(name, impl, task, timeout=preset.timeout_s)
+
+    schedule = _runner.Schedule(
+        suite=name,
+        impls=impls,
+        repeats=repeats,
+        measure=measure,
+        describe=suite.describe,
+        jobs=args.jobs if suite.PARALLEL_SAFE else 1,
+    )
+    started = time.perf_counter()
+    doc["runs"] = schedule.run(suite.plan(preset, args.samplers))
+    doc["elapsed_s"] = round(time.perf_counter() - started, 1)
+    markdown = suite.render(doc)
+    json_path, md_path = _results.write(doc, markdown, args.out)
+    print(suite.render(doc, detail=False) + "\n", flush=True)
+    print(f"[{name}] {doc['elapsed_s']} s; wrote {json_path} and {md_path}", file=sys.stderr)
+    return doc
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.suite == "report":
+        path = write_report(args.out)
+        print(f"wrote {path}")
+        return 0
+    names = SUITE_NAMES if args.suite == "all" else (args.suite,)
+    started = time.perf_counter()
+    for name in names:
+        run_suite(name, args)
+    if args.suite == "all":
+        path = write_report(args.out)
+        print(f"[all] {time.perf_counter() - started:.0f} s; wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Search spaces for the overhead suite: cheap objectives, so the library's cost is what shows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+Objective = Callable[[Any, int], "float | tuple[float, float]"]
+
+
+def float10(trial: Any, n_objectives: int) -> float | tuple[float, float]:
+    """Ten floats in [-5, 5]; a sphere, and a shifted sphere as the second objective."""
+    xs = [trial.suggest_float(f"x{i}", -5.0, 5.0) for i in range(10)]
+    first = sum(x * x for x in xs)
+    if n_objectives == 1:
+        return first
+    return first, sum((x - 1.0) ** 2 for x in xs)
+
+
+_OPTIMIZER_PENALTY = {"adam": 0.0, "rmsprop": 0.3}
+_ACTIVATION_PENALTY = {"relu": 0.0, "tanh": 0.2, "gelu": 0.05, "silu": 0.1}
+
+
+def mixed(trial: Any, n_objectives: int) -> float | tuple[float, float]:
+    """An HPO-shaped space: 5 floats (2 log, 1 stepped, 1 conditional), 3 ints (1 log,
+    1 stepped), 2 categoricals; ``momentum`` exists only when ``optimizer == "sgd"``."""
+    learning_rate = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
+    weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
+    dropout = trial.suggest_float("dropout", 0.0, 0.5)
+    warmup = trial.suggest_float("warmup_fraction", 0.0, 0.3, step=0.01)
+    n_layers = trial.suggest_int("n_layers", 1, 8)
+    n_units = trial.suggest_int("n_units", 16, 1024, log=True)
+    batch_size = trial.suggest_int("batch_size", 16, 256, step=16)
+    optimizer = trial.suggest_categorical("optimizer", ["sgd", "adam", "rmsprop"])
+    activation = trial.suggest_categorical("activation", ["relu", "tanh", "gelu", "silu"])
+    if optimizer == "sgd":
+        optimizer_penalty = (trial.suggest_float("momentum", 0.0, 0.99) - 0.9) ** 2
+    else:
+        optimizer_penalty = _OPTIMIZER_PENALTY[optimizer]
+    loss = (
+        (math.log10(learning_rate) + 3.0) ** 2
+        + (math.log10(weight_decay) + 4.0) ** 2 / 4.0
+        + (dropout - 0.2) ** 2
+        + (warmup - 0.1) ** 2
+        + (n_layers - 3) ** 2 / 10.0
+        + (math.log2(n_units) - 7.0) ** 2 / 10.0
+        + ((batch_size - 64) / 64.0) ** 2 / 10.0
+        + optimizer_penalty
+        + _ACTIVATION_PENALTY[activation]
+    )
+    if n_objectives == 1:
+        return loss
+    return loss, n_layers * n_units / 1024.0 + 64.0 / batch_size
+
+
+SPACES: dict[str, Objective] = {"float10": float10, "mixed": mixed}
+SPACE_LABELS = {"float10": "10 floats", "mixed": "mixed + conditional"}

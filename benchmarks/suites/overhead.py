@@ -1,0 +1,186 @@
+"""Overhead: CPU and wall time of ask + tell per trial on a trivial objective.
+
+One study per (sampler, space, repeat) runs to the largest trial count; the cost at n trials
+is the mean over trials [0.9 n, n) of that same run, so n = 100, 1000 and 5000 cost one run.
+Ratios are on the worker's CPU time (``time.process_time``), which a busy shared machine
+disturbs far less than wall time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from benchmarks import _results, _stats, _tables
+from benchmarks._impls import SAMPLER_LABELS, SAMPLERS
+from benchmarks.suites._spaces import SPACE_LABELS, SPACES
+
+TITLE = "Overhead: ms per trial (ask + tell), last 10% of n trials"
+PARALLEL_SAFE = False
+
+
+@dataclass(frozen=True)
+class Preset:
+    checkpoints: tuple[int, ...]
+    gp_checkpoints: tuple[int, ...]
+    repeats: int
+    timeout_s: float
+    spaces: tuple[str, ...] = ("float10", "mixed")
+
+
+PRESETS = {
+    "full": Preset((100, 1000, 5000), (100, 1000), repeats=5, timeout_s=6 * 3600),
+    "quick": Preset((100, 300), (30,), repeats=3, timeout_s=600),
+    "smoke": Preset((12,), (12,), repeats=1, timeout_s=300),
+}
+
+
+def config(preset: Preset) -> dict[str, Any]:
+    return asdict(preset)
+
+
+def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    kinds = samplers or tuple(SAMPLERS)
+    return [
+        {
+            "sampler": kind,
+            "space": space,
+            "checkpoints": list(preset.gp_checkpoints if kind == "gp" else preset.checkpoints),
+        }
+        for kind in kinds
+        for space in preset.spaces
+    ]
+
+
+def describe(cell: dict[str, Any]) -> str:
+    return f"{SAMPLER_LABELS[cell['sampler']]} / {cell['space']}"
+
+
+def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
+    kind = task["sampler"]
+    sampler = impl.sampler(kind, seed=task["seed"])
+    n_objectives = 2 if kind == "nsga2" else 1
+    if n_objectives == 1:
+        study = impl.create_study(sampler=sampler, direction="minimize")
+    else:
+        study = impl.create_study(sampler=sampler, directions=["minimize"] * n_objectives)
+    objective = SPACES[task["space"]]
+    checkpoints = sorted(task["checkpoints"])
+    n_max = checkpoints[-1]
+
+    # Cumulative clocks at each trial boundary: one clock read per trial and per clock.
+    cpu = [0.0] * (n_max + 1)
+    wall = [0.0] * (n_max + 1)
+    cpu[0], wall[0] = time.process_time(), time.perf_counter()
+    for i in range(1, n_max + 1):
+        trial = study.ask()
+        study.tell(trial, objective(trial, n_objectives))
+        cpu[i] = time.process_time()
+        wall[i] = time.perf_counter()
+
+    cpu_ms, wall_ms = {}, {}
+    for n in checkpoints:
+        start = n - max(1, n // 10)
+        cpu_ms[str(n)] = (cpu[n] - cpu[start]) * 1000.0 / (n - start)
+        wall_ms[str(n)] = (wall[n] - wall[start]) * 1000.0 / (n - start)
+    return {
+        "cpu_ms": cpu_ms,
+        "wall_ms": wall_ms,
+        "total_cpu_s": cpu[n_max] - cpu[0],
+        "total_wall_s": wall[n_max] - wall[0],
+    }
+
+
+def _values(runs: list[dict[str, Any]], clock: str, n: int) -> dict[int, float]:
+    return {r["repeat"]: r["data"][clock][str(n)] for r in runs if r["status"] == "ok"}
+
+
+def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (sampler, space, n): per-implementation summaries and ratios."""
+    impls = doc["impls"]
+    groups = _results.outcomes_by_impl(doc)
+    cells = {_results.cell_key(r["cell"]): r["cell"] for r in doc["runs"]}
+    rows = []
+    for key, cell in cells.items():
+        for n in cell["checkpoints"]:
+            per_impl = {impl: groups.get((key, impl), []) for impl in impls}
+            status = {impl: _results.status_of(runs)[0] for impl, runs in per_impl.items()}
+            cpu = {i: v for i, runs in per_impl.items() if (v := _values(runs, "cpu_ms", n))}
+            wall = {i: v for i, runs in per_impl.items() if (v := _values(runs, "wall_ms", n))}
+            rows.append(
+                {
+                    "sampler": cell["sampler"],
+                    "space": cell["space"],
+                    "n": n,
+                    "status": status,
+                    "cpu": _stats.compare_impls(cpu, impls),
+                    "wall": _stats.compare_impls(wall, impls),
+                }
+            )
+    order = {kind: i for i, kind in enumerate(SAMPLERS)}
+    rows.sort(key=lambda r: (order[r["sampler"]], r["space"], r["n"]))
+    return rows
+
+
+def render(doc: dict[str, Any], detail: bool = True) -> str:
+    impls = doc["impls"]
+    base, others = impls[0], impls[1:]
+    headers = ["sampler", "space", "n"]
+    headers += [f"{impl} CPU ms" for impl in impls]
+    headers += [f"{base}/{other} CPU" for other in others]
+    headers += [f"wall ms ({'/'.join(impls)})"]
+    body = []
+    for row in summarize(doc):
+        cells = [SAMPLER_LABELS[row["sampler"]], SPACE_LABELS[row["space"]], str(row["n"])]
+        for impl in impls:
+            summary = row["cpu"]["summary"].get(impl)
+            cells.append(_tables.spread(summary) if summary else row["status"][impl])
+        for other in others:
+            r = row["cpu"]["ratio"].get(other)
+            cells.append(_tables.ratio(r["value"], r["paired"]) if r else _tables.DASH)
+        walls = [
+            _tables.number(s["median"])
+            if (s := row["wall"]["summary"].get(impl))
+            else _tables.DASH
+            for impl in impls
+        ]
+        cells.append(" / ".join(walls))
+        body.append(cells)
+    repeats = doc["config"]["repeats"]
+    parts = [
+        _results.header(doc, TITLE),
+        f"Median [min–max] over {repeats} repeats, each in a fresh process; ratios are ratios "
+        "of medians of CPU time with the range of per-repeat paired ratios (< 1: "
+        f"{base} is cheaper). Wall time is shown for reference only.",
+        _tables.markdown_table(headers, body),
+        _tables.notes("Not measured", _results.problem_notes(doc, describe)),
+    ]
+    return "\n\n".join(p for p in parts if p)
+
+
+def headline(doc: dict[str, Any]) -> list[str]:
+    """Per sampler: geometric mean over spaces of the CPU ratios at the largest n."""
+    impls = doc["impls"]
+    base = impls[0]
+    rows = summarize(doc)
+    lines = []
+    for kind in SAMPLERS:
+        mine = [r for r in rows if r["sampler"] == kind]
+        if not mine:
+            continue
+        n_max = max(r["n"] for r in mine)
+        at_max = [r for r in mine if r["n"] == n_max]
+        base_status = {r["status"][base] for r in at_max}
+        if "ok" not in base_status:
+            lines.append(f"{SAMPLER_LABELS[kind]}: {base} {', '.join(sorted(base_status))}")
+            continue
+        parts = []
+        for other in impls[1:]:
+            ratios = [
+                r["cpu"]["ratio"][other]["value"] for r in at_max if other in r["cpu"]["ratio"]
+            ]
+            mean = _stats.geometric_mean([v for v in ratios if v is not None])
+            parts.append(f"{base}/{other} {_tables.ratio(mean)}")
+        lines.append(f"{SAMPLER_LABELS[kind]} at n={n_max}: CPU " + ", ".join(parts))
+    return lines
