@@ -156,12 +156,14 @@ class FloatDistribution(BaseDistribution):
             ``step <= 0``.
     """
 
-    __slots__ = ("low", "high", "log", "step", "_single")
+    __slots__ = ("low", "high", "log", "step", "_single", "_plain")
     low: float
     high: float
     log: bool
     step: float | None
     _single: bool
+    # Neither log nor step: the fast path of samplers.
+    _plain: bool
 
     def __init__(
         self, low: float, high: float, log: bool = False, step: None | float = None
@@ -185,6 +187,7 @@ class FloatDistribution(BaseDistribution):
         object.__setattr__(self, "log", bool(log))
         object.__setattr__(self, "step", step)
         object.__setattr__(self, "_single", self._compute_single())
+        object.__setattr__(self, "_plain", not log and step is None)
 
     @classmethod
     def _fields(cls) -> tuple[str, ...]:

@@ -51,6 +51,10 @@ class RandomSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
+        if type(param_distribution) is FloatDistribution and param_distribution._plain:
+            # The common case, inlined: a float range without log or step.
+            low, high = param_distribution.low, param_distribution.high
+            return min(high, low + (high - low) * self._rng.random())
         return sample_uniform(self._rng, param_distribution)
 
 

@@ -267,7 +267,11 @@ class InMemoryStorage(BaseStorage):
         distribution: BaseDistribution,
     ) -> None:
         with self._lock:
-            record, trial = self._live_trial(trial_id)
+            entry = self._trial_index.get(trial_id)
+            if entry is None or entry[0].trials[entry[1]].state in FINISHED_STATES:
+                self._live_trial(trial_id)  # raises the right error
+            record, number = entry  # type: ignore[misc]
+            trial = record.trials[number]
             if record.param_distributions.get(param_name) is not distribution:
                 self._check_param_distribution(record, param_name, distribution)
             trial.params[param_name] = distribution.to_external_repr(param_value_internal)

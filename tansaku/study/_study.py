@@ -12,6 +12,7 @@ from tansaku.distributions import BaseDistribution
 from tansaku.pruners import BasePruner
 from tansaku.samplers import BaseSampler
 from tansaku.storages import BaseStorage, get_storage
+from tansaku.study import _tell
 from tansaku.study._multi_objective import is_feasible, pareto_front_trials
 from tansaku.trial import FrozenTrial, Trial, TrialState, create_trial
 
@@ -301,9 +302,7 @@ class Study:
                 ``skip_if_finished``).
             ValueError: the arguments contradict each other (e.g. values with FAIL).
         """
-        from tansaku.study._tell import tell
-
-        return tell(self, trial, values, state, skip_if_finished).__deepcopy__({})
+        return _tell.tell(self, trial, values, state, skip_if_finished).__deepcopy__({})
 
     def stop(self) -> None:
         """Finish the running :meth:`optimize` after the trials in progress.

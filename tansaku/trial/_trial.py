@@ -53,6 +53,10 @@ class Trial(BaseTrial):
         self.study = study
         self._trial_id = trial_id
         self.storage = study._storage
+        # Looked up once per trial rather than once per suggest.
+        self._distribution_cache = study._distribution_cache
+        self._set_trial_param = self.storage.set_trial_param
+        self._sample_independent = study.sampler.sample_independent
         # The trial as last written by this handle: kept in step with every write, so no read
         # from storage is needed while the objective runs.
         self._cached_frozen_trial = frozen
@@ -77,7 +81,7 @@ class Trial(BaseTrial):
             ValueError: the range is invalid, or ``name`` was suggested with another kind of
                 distribution.
         """
-        cache = self.study._distribution_cache
+        cache = self._distribution_cache
         key = ("f", name, low, high, step, log)
         distribution = cache.get(key)
         if distribution is None:
@@ -96,7 +100,7 @@ class Trial(BaseTrial):
             ValueError: the range is invalid, or ``name`` was suggested with another kind of
                 distribution.
         """
-        cache = self.study._distribution_cache
+        cache = self._distribution_cache
         key = ("i", name, low, high, step, log)
         distribution = cache.get(key)
         if distribution is None:
@@ -110,7 +114,7 @@ class Trial(BaseTrial):
         Raises:
             ValueError: ``choices`` is empty or differs from the choices this name had before.
         """
-        cache = self.study._distribution_cache
+        cache = self._distribution_cache
         try:
             key: tuple[Any, ...] = ("c", name, tuple(choices))
             distribution = cache.get(key)
@@ -150,11 +154,10 @@ class Trial(BaseTrial):
             assert self._relative_params is not None
             internal = distribution.to_internal_repr(self._relative_params[name])
         else:
-            study = self.study
-            value = study.sampler.sample_independent(study, frozen, name, distribution)
+            value = self._sample_independent(self.study, frozen, name, distribution)
             internal = distribution.to_internal_repr(value)
 
-        self.storage.set_trial_param(self._trial_id, name, internal, distribution)
+        self._set_trial_param(self._trial_id, name, internal, distribution)
         value = distribution.to_external_repr(internal)
         params[name] = value
         frozen.distributions[name] = distribution
