@@ -5,6 +5,7 @@ from tansaku.samplers._brute_force import BruteForceSampler
 from tansaku.samplers._grid import GridSampler
 from tansaku.samplers._partial_fixed import PartialFixedSampler
 from tansaku.samplers._random import RandomSampler
+from tansaku.samplers._tpe import TPESampler
 
 __all__ = [
     "BaseSampler",
@@ -12,4 +13,5 @@ __all__ = [
     "GridSampler",
     "PartialFixedSampler",
     "RandomSampler",
+    "TPESampler",
 ]

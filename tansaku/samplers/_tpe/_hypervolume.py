@@ -1,0 +1,167 @@
+"""Non-dominated sorting and hypervolume subset selection for the multi-objective split.
+
+MOTPE (Ozaki et al. 2020, 2022) ranks observations by non-domination rank; the front that does
+not fit whole into the good group is cut by hypervolume subset selection (HSSP), greedily adding
+the point that adds most hypervolume. All losses are minimized.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Up to this many rows, domination is decided by comparing all pairs at once.
+_PAIRWISE_MAX_ROWS = 128
+
+
+def pareto_front_mask(loss: np.ndarray) -> np.ndarray:
+    """Mask of the rows of ``loss`` (n, m) that no other row dominates; equal rows all stay."""
+    n, m = loss.shape
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    if n <= _PAIRWISE_MAX_ROWS:
+        # dominates[i, j]: row i is no worse than row j everywhere and better somewhere.
+        no_worse = np.all(loss[:, None, :] <= loss[None, :, :], axis=2)  # (n, n)
+        return ~np.any(no_worse & ~no_worse.T, axis=0)  # type: ignore[no-any-return]
+    unique, inverse = np.unique(loss, axis=0, return_inverse=True)  # rows sorted lexicographically
+    inverse = inverse.reshape(-1)
+    if m == 2:
+        # A unique row is dominated iff an earlier one (smaller or equal first loss) has a
+        # second loss no larger.
+        previous_min = np.minimum.accumulate(np.concatenate([[np.inf], unique[:-1, 1]]))
+        on_front = previous_min > unique[:, 1]
+        return on_front[inverse]  # type: ignore[no-any-return]
+    on_front = np.ones(len(unique), dtype=bool)
+    remaining = np.arange(len(unique))
+    while remaining.size:
+        head = unique[remaining[0]]
+        # A unique row can only be dominated by rows sorted before it.
+        dominated = np.all(head <= unique[remaining], axis=1)
+        dominated[0] = False
+        on_front[remaining[dominated]] = False
+        remaining = remaining[1:][~dominated[1:]]
+    return on_front[inverse]  # type: ignore[no-any-return]
+
+
+def fronts_until(loss: np.ndarray, n_needed: int) -> list[np.ndarray]:
+    """Peel non-domination fronts (row indices of ``loss``) until they hold ``n_needed`` rows."""
+    fronts: list[np.ndarray] = []
+    remaining = np.arange(len(loss))
+    taken = 0
+    while taken < n_needed and remaining.size:
+        mask = pareto_front_mask(loss[remaining])
+        fronts.append(remaining[mask])
+        taken += int(mask.sum())
+        remaining = remaining[~mask]
+    return fronts
+
+
+def reference_point(loss: np.ndarray) -> np.ndarray:
+    """A point slightly worse than every row of ``loss`` (n, m) in every objective."""
+    worst = loss.max(axis=0)
+    best = loss.min(axis=0)
+    margin = np.maximum(0.1 * (worst - best), 1e-9 * np.maximum(1.0, np.abs(worst)))
+    return worst + margin  # type: ignore[no-any-return]
+
+
+def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
+    """The volume dominated by ``points`` (n, m) and bounded by ``reference``, exactly.
+
+    Two objectives take one sweep, three one vectorized sweep over slabs of the third
+    objective; more recurse on slabs of the last objective (fine for the few dozen points of a
+    TPE split).
+    """
+    points = points[np.all(points < reference, axis=1)]
+    if len(points) == 0:
+        return 0.0
+    m = points.shape[1]
+    if m == 1:
+        return float(reference[0] - points[:, 0].min())
+    if m == 2:
+        order = np.lexsort((points[:, 1], points[:, 0]))
+        f1, f2 = points[order, 0], points[order, 1]
+        best_f2 = np.minimum.accumulate(f2)
+        widths = np.diff(np.append(f1, reference[0]))
+        return float(np.sum(widths * (reference[1] - best_f2)))
+    by_last = points[np.argsort(points[:, -1], kind="stable")]
+    depths = np.diff(np.append(by_last[:, -1], reference[-1]))  # (n,) slab thickness
+    if m == 3:
+        # Slab i holds the points up to i (by the third loss); its area is a 2-D staircase.
+        # All slabs at once: points sorted by the first loss, masked per slab: (n, n)
+        order = np.lexsort((by_last[:, 1], by_last[:, 0]))
+        f1, f2 = by_last[order, 0], by_last[order, 1]
+        in_slab = order[None, :] <= np.arange(len(order))[:, None]
+        best_f2 = np.minimum.accumulate(np.where(in_slab, f2, reference[1]), axis=1)
+        widths = np.diff(np.append(f1, reference[0]))
+        areas = (reference[1] - best_f2) @ widths  # (n,)
+        return float(areas @ depths)
+    volume = 0.0
+    for i in range(len(by_last)):
+        if depths[i] > 0:
+            slab = by_last[: i + 1, :-1]
+            volume += depths[i] * hypervolume(slab[pareto_front_mask(slab)], reference[:-1])
+    return volume
+
+
+def select_by_hypervolume(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
+    """Greedily pick ``k`` of the mutually non-dominated ``points`` (n, m) that add the most
+    hypervolume, one at a time (greedy HSSP). Returns the picked row indices."""
+    n = len(points)
+    if k >= n:
+        return np.arange(n)
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    if not np.all(np.isfinite(points)):
+        # Hypervolume is undefined with infinite losses: fall back to lexicographic order.
+        return np.lexsort(points.T[::-1])[:k]
+    if points.shape[1] == 2:
+        return _select_2d(points, k, reference)
+    return _select_lazy_greedy(points, k, reference)
+
+
+def _select_2d(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
+    """Greedy HSSP in two objectives: a candidate adds the box between it and its picked
+    neighbours along the front, so every step is one vectorized pass."""
+    order = np.lexsort((points[:, 1], points[:, 0]))  # first loss up, second loss down
+    f1, f2 = points[order, 0], points[order, 1]
+    n = len(points)
+    picked = np.zeros(n, dtype=bool)
+    positions = np.arange(n)
+    for _ in range(k):
+        picked_positions = positions[picked]
+        # Index of the first picked position right of each position, in [0, n_picked]: (n,)
+        right = np.searchsorted(picked_positions, positions, side="right")
+        right_f1 = np.append(f1[picked_positions], reference[0])[right]
+        left_f2 = np.append(reference[1], f2[picked_positions])[right]
+        gain = np.clip(right_f1 - f1, 0.0, None) * np.clip(left_f2 - f2, 0.0, None)
+        gain[picked] = -1.0
+        picked[int(np.argmax(gain))] = True
+    return order[picked]  # type: ignore[no-any-return]
+
+
+def _select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
+    """Greedy HSSP for three or more objectives. Gains only shrink as the selection grows
+    (hypervolume is submodular), so stale gains are upper bounds and most are never
+    recomputed."""
+    n = len(points)
+    upper = np.prod(reference - points, axis=1)  # gain of each point alone: (n,)
+    picked: list[int] = []
+    available = np.ones(n, dtype=bool)
+    for _ in range(k):
+        while True:
+            candidate = int(np.argmax(np.where(available, upper, -np.inf)))
+            if picked:
+                limited = np.maximum(points[picked], points[candidate])
+                limited = limited[pareto_front_mask(limited)]
+                gain = float(np.prod(reference - points[candidate])) - hypervolume(
+                    limited, reference
+                )
+            else:
+                gain = float(upper[candidate])
+            upper[candidate] = gain
+            rest = np.where(available, upper, -np.inf)
+            rest[candidate] = -np.inf
+            if gain >= rest.max():
+                break
+        picked.append(candidate)
+        available[candidate] = False
+    return np.array(sorted(picked), dtype=np.intp)

@@ -1,0 +1,216 @@
+"""The good / bad split of TPE and the default ``gamma`` and ``weights`` functions.
+
+Finished trials are ranked, and the first ``gamma(n)`` of the ranking are *good* (they build
+``l(x)``); the rest, and with the constant liar every running trial, are *bad* (``g(x)``). The
+ranking puts, in this order:
+
+1. feasible COMPLETE trials, by loss (one objective) or by non-domination rank with the last
+   front cut by hypervolume contribution (several objectives; Ozaki et al. 2022);
+2. feasible PRUNED trials, those that reached a later step first, then by their last
+   intermediate value;
+3. infeasible trials (some constraint > 0), by total violation (the sum of the positive
+   constraint values).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+
+from tansaku.samplers._tpe._hypervolume import fronts_until, reference_point, select_by_hypervolume
+
+# Weights decay linearly for all but the newest trials (Bergstra et al. 2013, Sec. 3).
+_N_FULL_WEIGHT = 25
+
+
+def default_gamma(n: int) -> int:
+    """The number of good trials among ``n``: 10% of them, at most 25."""
+    return min(math.ceil(0.1 * n), 25)
+
+
+def hyperopt_default_gamma(n: int) -> int:
+    """Hyperopt's number of good trials among ``n``: ``0.25 * sqrt(n)``, at most 25."""
+    return min(math.ceil(0.25 * n**0.5), 25)
+
+
+def default_weights(n: int) -> np.ndarray:
+    """Weights of ``n`` trials in number order: 1 for the newest 25, a ramp from ``1 / n`` up to
+    1 for the older ones (Bergstra et al. 2013)."""
+    if n == 0:
+        return np.asarray([])
+    if n < _N_FULL_WEIGHT:
+        return np.ones(n)
+    weights = np.ones(n)
+    n_ramp = n - _N_FULL_WEIGHT
+    # n_ramp evenly spaced weights from 1 / n up to 1 (np.linspace, without its overhead)
+    weights[:n_ramp] = 1.0 / n + (1.0 - 1.0 / n) * (np.arange(n_ramp) / max(n_ramp - 1, 1))
+    return weights
+
+
+def call_gamma(gamma: Callable[[int], int], n: int) -> int:
+    """Call a user's ``gamma`` and check its answer.
+
+    Returns:
+        The number of good trials, at most ``n``.
+
+    Raises:
+        TypeError: ``gamma`` returned something other than an int.
+        ValueError: ``gamma`` returned a negative number.
+    """
+    n_below = gamma(n)
+    if isinstance(n_below, bool) or not isinstance(n_below, numbers.Integral):
+        raise TypeError(
+            f"TPESampler: gamma({n}) returned {n_below!r} of type {type(n_below).__name__}; "
+            "it must return an int"
+        )
+    if n_below < 0:
+        raise ValueError(f"TPESampler: gamma({n}) returned {n_below}; it must return an int >= 0")
+    return min(int(n_below), n)
+
+
+def call_weights(weights: Callable[[int], np.ndarray], n: int) -> np.ndarray:
+    """Call a user's ``weights`` and check its answer.
+
+    Raises:
+        ValueError: the answer is not ``n`` finite, non-negative numbers.
+    """
+    try:
+        result = np.asarray(weights(n), dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"TPESampler: weights({n}) must return {n} numbers, but returned something that "
+            f"is not an array of numbers ({error})"
+        ) from None
+    if result.shape != (n,):
+        raise ValueError(
+            f"TPESampler: weights({n}) returned an array of shape {result.shape}; it must "
+            f"return {n} weights, one per trial"
+        )
+    if not np.all(np.isfinite(result)) or np.any(result < 0):
+        raise ValueError(
+            f"TPESampler: weights({n}) returned {result}; every weight must be finite and >= 0"
+        )
+    return result
+
+
+def improvement_weights(
+    loss: np.ndarray, excluded: np.ndarray, good_rows: np.ndarray, bad_rows: np.ndarray
+) -> np.ndarray:
+    """Weights of the good trials proportional to how much each one's loss improves on the best
+    bad one's ("EI weighting", Watanabe 2023, Sec. 3.1.2), normalized to mean 1.
+
+    Uniform weights instead when a good trial is excluded (pruned or infeasible: its loss is
+    no objective value), when no bad trial counts, or when no good trial improves.
+
+    Args:
+        loss: Losses of all rows, (n,).
+        excluded: Rows whose loss does not rank as an objective value, (n,).
+        good_rows: The good rows, (n_good,).
+        bad_rows: The bad rows, (n_bad,).
+    """
+    uniform = np.ones(len(good_rows))
+    if excluded[good_rows].any():
+        return uniform
+    bad_losses = loss[bad_rows][~excluded[bad_rows]]
+    good_losses = loss[good_rows]
+    if not len(bad_losses) or not np.all(np.isfinite(good_losses)):
+        return uniform
+    gains = np.min(bad_losses) - good_losses  # >= 0: good trials rank before bad ones
+    total = gains.sum()
+    if not np.isfinite(total) or total <= 0.0:
+        return uniform
+    return gains * (len(gains) / total)  # type: ignore[no-any-return]
+
+
+class SortedLosses:
+    """The rows of a single-objective history in ascending order of loss (ties in row order),
+    kept up to date by inserting the rows appended since the last call."""
+
+    def __init__(self) -> None:
+        self._rows = np.zeros(0, dtype=np.intp)
+        self._losses = np.zeros(0)
+
+    def best(self, losses: np.ndarray, k: int) -> np.ndarray:
+        """The rows of the ``k`` smallest of ``losses`` (n,), of which the first rows are those
+        seen before."""
+        for row in range(len(self._rows), len(losses)):
+            at = int(np.searchsorted(self._losses, losses[row], side="right"))
+            self._losses = np.concatenate([self._losses[:at], [losses[row]], self._losses[at:]])
+            self._rows = np.concatenate([self._rows[:at], [row], self._rows[at:]])
+        return self._rows[:k]
+
+
+def good_mask(
+    numbers_: np.ndarray,
+    pruned: np.ndarray,
+    loss: np.ndarray,
+    step: np.ndarray,
+    violation: np.ndarray,
+    n_good: int,
+) -> np.ndarray:
+    """Mark the ``n_good`` best finished trials by the ranking of this module.
+
+    Args:
+        numbers_: Trial numbers, (n,).
+        pruned: Whether each trial was pruned, (n,).
+        loss: Losses to minimize, (n, n_objectives); for a pruned single-objective trial its
+            last intermediate value (NaN when it reported none).
+        step: Last reported step of pruned trials, -1 when none, (n,).
+        violation: Total constraint violation, 0 for feasible trials, (n,).
+        n_good: How many to mark.
+
+    Returns:
+        The mask of good trials, (n,).
+    """
+    n = len(numbers_)
+    mask = np.zeros(n, dtype=bool)
+    if n_good <= 0:
+        return mask
+    if loss.shape[1] == 1 and not pruned.any() and not (violation > 0.0).any():
+        # All complete and feasible, the usual case: by loss, ties by number (rows are in
+        # number order when the caller passes them so; a stable sort keeps ties in row order).
+        order = np.argsort(loss[:, 0], kind="stable")
+        if not np.all(np.diff(numbers_) > 0):
+            order = np.lexsort((numbers_, loss[:, 0]))
+        mask[order[:n_good]] = True
+        return mask
+    feasible = violation <= 0.0
+    complete = feasible & ~pruned
+    if loss.shape[1] == 1:
+        # One objective: one lexicographic sort over (group, key, tie-break, number).
+        group = np.where(complete, 0, np.where(feasible, 1, 2))
+        last_value = np.where(np.isnan(loss[:, 0]), np.inf, loss[:, 0])
+        key = np.where(complete, last_value, np.where(feasible, -step, violation))
+        tie = np.where(complete | ~feasible, 0.0, last_value)
+        order = np.lexsort((numbers_, tie, key, group))
+        mask[order[:n_good]] = True
+        return mask
+    complete_rows = np.flatnonzero(complete)
+    n_from_complete = min(n_good, len(complete_rows))
+    if n_from_complete:
+        mask[complete_rows[_best_by_dominance(loss[complete_rows], n_from_complete)]] = True
+    rest = n_good - n_from_complete
+    if rest > 0:
+        # Pruned trials (they report nothing when several objectives) by number, then the
+        # infeasible ones by violation.
+        others = np.flatnonzero(~complete)
+        order = others[np.lexsort((numbers_[others], violation[others], feasible[others] == 0))]
+        mask[order[:rest]] = True
+    return mask
+
+
+def _best_by_dominance(loss: np.ndarray, k: int) -> np.ndarray:
+    """Indices of ``k`` rows of ``loss`` by non-domination rank, the last front cut by greedy
+    hypervolume contribution."""
+    fronts = fronts_until(loss, k)
+    chosen = fronts[:-1]
+    taken = sum(len(front) for front in chosen)
+    last = fronts[-1]
+    finite = loss[np.all(np.isfinite(loss), axis=1)]
+    # With infinite losses in the last front the selection ignores the reference point.
+    reference = reference_point(finite) if len(finite) else np.zeros(loss.shape[1])
+    picked = select_by_hypervolume(loss[last], k - taken, reference)
+    return np.concatenate([*chosen, last[picked]]).astype(np.intp)

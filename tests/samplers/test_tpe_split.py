@@ -1,0 +1,249 @@
+"""The good / bad split: gamma and weights, the ranking of trials, multi-objective selection."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tansaku.samplers._tpe._hypervolume import (
+    fronts_until,
+    hypervolume,
+    pareto_front_mask,
+    reference_point,
+    select_by_hypervolume,
+)
+from tansaku.samplers._tpe._split import (
+    SortedLosses,
+    call_gamma,
+    call_weights,
+    default_gamma,
+    default_weights,
+    good_mask,
+    hyperopt_default_gamma,
+    improvement_weights,
+)
+
+
+def test_default_gamma_is_ten_percent_rounded_up_and_at_most_25() -> None:
+    assert [default_gamma(n) for n in (0, 1, 10, 11, 100, 249, 250, 10000)] == [
+        0, 1, 1, 2, 10, 25, 25, 25,
+    ]  # fmt: skip
+    assert [hyperopt_default_gamma(n) for n in (1, 16, 100, 10**6)] == [1, 1, 3, 25]
+
+
+def test_default_weights_ramp_up_for_all_but_the_newest_25() -> None:
+    np.testing.assert_array_equal(default_weights(10), np.ones(10))
+    weights = default_weights(100)
+    np.testing.assert_allclose(weights[:75], np.linspace(0.01, 1.0, 75))
+    np.testing.assert_array_equal(weights[75:], np.ones(25))
+    assert len(default_weights(0)) == 0
+
+
+@pytest.mark.parametrize(
+    ("returned", "error", "match"),
+    [
+        (-1, ValueError, ">= 0"),
+        (2.0, TypeError, "int"),
+        (True, TypeError, "int"),
+        ("3", TypeError, "int"),
+    ],
+)
+def test_call_gamma_rejects_what_is_not_a_count(
+    returned: object, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=rf"gamma\(10\).*{match}"):
+        call_gamma(lambda n: returned, 10)  # type: ignore[arg-type, return-value]
+
+
+def test_call_gamma_caps_at_the_number_of_trials_and_accepts_numpy_ints() -> None:
+    assert call_gamma(lambda n: np.int64(50), 10) == 10
+
+
+@pytest.mark.parametrize(
+    ("returned", "match"),
+    [
+        (np.ones(4), "shape"),
+        (np.ones((5, 1)), "shape"),
+        (np.array([1.0, -1.0, 1.0, 1.0, 1.0]), ">= 0"),
+        (np.array([1.0, math.inf, 1.0, 1.0, 1.0]), "finite"),
+        (["a"] * 5, "numbers"),
+    ],
+)
+def test_call_weights_rejects_what_is_not_n_weights(returned: object, match: str) -> None:
+    with pytest.raises(ValueError, match=rf"weights\(5\).*{match}"):
+        call_weights(lambda n: returned, 5)  # type: ignore[arg-type, return-value]
+
+
+def _mask(
+    loss: list[float],
+    pruned: list[bool] | None = None,
+    step: list[float] | None = None,
+    violation: list[float] | None = None,
+    n_good: int = 2,
+) -> list[int]:
+    n = len(loss)
+    mask = good_mask(
+        np.arange(n),
+        np.array(pruned or [False] * n),
+        np.array(loss, dtype=float)[:, None],
+        np.array(step or [-1.0] * n),
+        np.array(violation or [0.0] * n),
+        n_good,
+    )
+    return np.flatnonzero(mask).tolist()
+
+
+def test_complete_trials_are_good_by_loss_ties_by_number() -> None:
+    assert _mask([3.0, 1.0, 2.0, 1.0], n_good=2) == [1, 3]
+    assert _mask([3.0, 1.0, 2.0, 1.0], n_good=1) == [1]
+
+
+def test_pruned_trials_rank_after_complete_ones_by_step_then_value() -> None:
+    loss = [5.0, 0.0, 0.0, 1.0, math.nan]
+    pruned = [False, True, True, True, True]
+    step = [-1.0, 2.0, 7.0, 7.0, -1.0]
+    assert _mask(loss, pruned, step, n_good=1) == [0]
+    assert _mask(loss, pruned, step, n_good=2) == [0, 2]  # the furthest, then the better
+    assert _mask(loss, pruned, step, n_good=3) == [0, 2, 3]
+    assert _mask(loss, pruned, step, n_good=4) == [0, 1, 2, 3]  # none reported: last
+
+
+def test_infeasible_trials_rank_last_by_total_violation() -> None:
+    loss = [0.0, 1.0, 2.0, -5.0, -6.0]
+    violation = [0.5, 0.0, 0.0, 3.0, math.inf]
+    assert _mask(loss, violation=violation, n_good=2) == [1, 2]
+    assert _mask(loss, violation=violation, n_good=3) == [0, 1, 2]
+    assert _mask(loss, violation=violation, n_good=4) == [0, 1, 2, 3]
+
+
+def test_good_trials_weigh_by_their_improvement_on_the_best_bad_trial() -> None:
+    loss = np.array([1.0, 3.0, 4.0, 2.0, 5.0])
+    excluded = np.zeros(5, dtype=bool)
+    weights = improvement_weights(loss, excluded, np.array([0, 3]), np.array([1, 2, 4]))
+    np.testing.assert_allclose(weights, [4 / 3, 2 / 3])  # gains 2 and 1, mean 1
+
+
+@pytest.mark.parametrize(
+    ("loss", "excluded"),
+    [
+        ([1.0, 3.0, 4.0], [True, False, False]),  # a pruned or infeasible good trial
+        ([1.0, 3.0, 4.0], [False, True, True]),  # no bad trial with an objective value
+        ([3.0, 3.0, 3.0], [False, False, False]),  # no improvement
+        ([-math.inf, 3.0, 4.0], [False, False, False]),
+    ],
+)
+def test_improvement_weights_fall_back_to_uniform(loss: list[float], excluded: list[bool]) -> None:
+    weights = improvement_weights(
+        np.array(loss), np.array(excluded), np.array([0, 1]), np.array([2])
+    )
+    np.testing.assert_array_equal(weights, [1.0, 1.0])
+
+
+def test_sorted_losses_keep_rows_in_loss_order_as_rows_are_appended() -> None:
+    rng = np.random.default_rng(0)
+    losses = rng.integers(0, 5, 40).astype(float)
+    order = SortedLosses()
+    for n in (1, 2, 10, 11, 40):
+        best = order.best(losses[:n], 3)
+        np.testing.assert_array_equal(best, np.argsort(losses[:n], kind="stable")[:3])
+
+
+# -- several objectives ------------------------------------------------------------------------
+def _dominated_brute_force(loss: np.ndarray) -> np.ndarray:
+    return np.array(
+        [any(np.all(q <= p) and np.any(q < p) for q in loss) for p in loss], dtype=bool
+    )
+
+
+@given(
+    st.integers(2, 4).flatmap(
+        lambda m: st.lists(
+            st.lists(st.integers(0, 4).map(float), min_size=m, max_size=m), min_size=1, max_size=25
+        )
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_pareto_front_mask_marks_exactly_the_non_dominated_rows(rows: list[list[float]]) -> None:
+    loss = np.array(rows)
+    np.testing.assert_array_equal(pareto_front_mask(loss), ~_dominated_brute_force(loss))
+
+
+@pytest.mark.parametrize("n_objectives", [2, 3])
+def test_pareto_front_mask_of_many_rows_matches_the_pairwise_definition(n_objectives: int) -> None:
+    rng = np.random.default_rng(n_objectives)
+    loss = rng.integers(0, 20, (300, n_objectives)).astype(float)
+    np.testing.assert_array_equal(pareto_front_mask(loss), ~_dominated_brute_force(loss))
+
+
+def test_fronts_are_peeled_until_enough_rows() -> None:
+    loss = np.array([[0, 3], [1, 1], [3, 0], [2, 2], [3, 3], [4, 4]], dtype=float)
+    fronts = fronts_until(loss, 4)
+    assert [sorted(f.tolist()) for f in fronts] == [[0, 1, 2], [3]]
+    assert len(fronts_until(loss, 6)) == 4
+
+
+def _hypervolume_by_inclusion_exclusion(points: np.ndarray, reference: np.ndarray) -> float:
+    total = 0.0
+    for k in range(1, len(points) + 1):
+        for subset in itertools.combinations(range(len(points)), k):
+            corner = points[list(subset)].max(axis=0)
+            total += (-1) ** (k + 1) * float(np.prod(np.clip(reference - corner, 0.0, None)))
+    return total
+
+
+@pytest.mark.parametrize("n_objectives", [2, 3, 4])
+def test_hypervolume_is_exact(n_objectives: int) -> None:
+    rng = np.random.default_rng(n_objectives)
+    for _ in range(10):
+        points = rng.random((6, n_objectives))
+        reference = np.full(n_objectives, 1.1)
+        assert hypervolume(points, reference) == pytest.approx(
+            _hypervolume_by_inclusion_exclusion(points, reference)
+        )
+
+
+@pytest.mark.parametrize("n_objectives", [2, 3])
+def test_hypervolume_selection_is_the_greedy_choice(n_objectives: int) -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        if n_objectives == 2:
+            t = np.sort(rng.random(12))
+            front = np.stack([t, 1.0 - np.sqrt(t)], axis=1)
+        else:
+            cloud = rng.random((40, 3))
+            front = cloud[pareto_front_mask(cloud)]
+        reference = reference_point(front)
+        k = min(4, len(front) - 1)
+        picked = select_by_hypervolume(front, k, reference)
+        greedy: list[int] = []
+        for _ in range(k):
+            best = max(
+                (i for i in range(len(front)) if i not in greedy),
+                key=lambda i: hypervolume(front[greedy + [i]], reference),
+            )
+            greedy.append(best)
+        assert hypervolume(front[picked], reference) == pytest.approx(
+            hypervolume(front[greedy], reference)
+        )
+
+
+def test_multi_objective_good_trials_are_the_best_fronts_then_by_hypervolume() -> None:
+    loss = np.array(
+        [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [0.9, 0.9], [0.2, 0.95], [2.0, 2.0]]
+    )  # front 1: rows 0, 1, 2, 4; row 3 and row 5 behind
+    n = len(loss)
+    mask = good_mask(np.arange(n), np.zeros(n, bool), loss, -np.ones(n), np.zeros(n), 3)
+    # The extremes and the knee add the most hypervolume; row 4 crowds row 0.
+    assert np.flatnonzero(mask).tolist() == [0, 1, 2]
+    mask = good_mask(np.arange(n), np.zeros(n, bool), loss, -np.ones(n), np.zeros(n), 5)
+    assert np.flatnonzero(mask).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_multi_objective_infinite_losses_fall_back_to_lexicographic_order() -> None:
+    front = np.array([[math.inf, 0.0], [0.0, math.inf], [0.5, 0.5]])
+    assert sorted(select_by_hypervolume(front, 2, np.zeros(2)).tolist()) == [1, 2]
