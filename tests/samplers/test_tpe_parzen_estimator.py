@@ -296,3 +296,79 @@ def test_suggested_params_are_always_inside_their_distributions(
     study = tansaku.create_study(sampler=sampler)
     study.optimize(objective, n_trials=12)
     assert all(t.state is tansaku.trial.TrialState.COMPLETE for t in study.trials)
+
+
+def test_masses_of_many_coinciding_kernels_are_computed_once_and_right() -> None:
+    # Thousands of kernels on a few values of a large discrete param, as when TPE converges.
+    from tansaku.samplers._tpe._scoring import (
+        Workspace,
+        _add_distinct_log_bin_mass,
+        _add_log_bin_mass,
+    )
+
+    rng = np.random.default_rng(0)
+    encoding = SpaceEncoding({"units": IntDistribution(16, 1024, log=True)})
+    values = rng.choice([64.0, 100.0, 128.0, 129.0, 500.0], size=(600, 1))
+    unit = encoding.to_unit(np.log(values))
+    mu, sigma = unit[:, 0], np.where(rng.random(600) < 0.8, 0.01, 0.05)
+    candidates = rng.random((24, 1))
+    _, points = encoding.snap(candidates, np.zeros((24, 0), dtype=np.intp))
+    deduplicated = np.zeros((24, 600))
+    _add_log_bin_mass(
+        deduplicated, points.edge_low[:, 0], points.edge_high[:, 0], mu, sigma, Workspace()
+    )
+    one_by_one = np.zeros((24, 600))
+    _add_distinct_log_bin_mass(
+        one_by_one, points.edge_low[:, 0], points.edge_high[:, 0], mu, sigma, Workspace()
+    )
+    np.testing.assert_array_equal(deduplicated, one_by_one)
+    z_low = (points.edge_low[:, :1] - mu) / sigma
+    z_high = (points.edge_high[:, :1] - mu) / sigma
+    with np.errstate(divide="ignore"):  # masses beyond double precision: -inf, left out
+        exact = np.log(stats.norm.cdf(z_high) - stats.norm.cdf(z_low))
+    close = exact > -30.0  # where the mass matters at all
+    # Bins narrower than a tenth of a bandwidth take the midpoint rule: within 1%.
+    np.testing.assert_allclose(deduplicated[close], exact[close], atol=1e-2)
+
+
+def test_blocked_matrix_products_equal_one_product() -> None:
+    from tansaku.samplers._tpe._scoring import _matmul
+
+    rng = np.random.default_rng(0)
+    left, right = rng.random((24, 21)), rng.random((21, 3000))
+    out = np.empty((24, 3000))
+    _matmul(left, right, out)
+    np.testing.assert_allclose(out, left @ right)
+    stacked_left, stacked_right = rng.random((4, 24, 3)), rng.random((4, 3, 5000))
+    stacked_out = np.empty((4, 24, 5000))
+    _matmul(stacked_left, stacked_right, stacked_out)
+    np.testing.assert_allclose(stacked_out, stacked_left @ stacked_right)
+
+
+def test_categorical_and_bin_lookups_match_the_full_tables() -> None:
+    encoding = SpaceEncoding(SPACE)
+    rng = np.random.default_rng(5)
+    estimator = _random_estimator(encoding, rng, n_obs=9)
+    unit, choices = estimator.sample(rng, 7)
+    _, points = encoding.snap(unit, choices)
+    (table,) = estimator.categorical_log_probs
+    np.testing.assert_allclose(
+        estimator.categorical_log_probs_at(0, points.choices[:, 0]), table[:, choices[:, 0]].T
+    )
+    for t, j in enumerate(encoding.tabulated_index):
+        full = estimator.bin_log_masses[t]
+        np.testing.assert_allclose(
+            estimator.bin_log_masses_at(t, points.bins[:, j]), full[:, points.bins[:, j]].T
+        )
+
+
+def test_categorical_draws_follow_the_smoothed_histograms() -> None:
+    encoding = SpaceEncoding({"c": CategoricalDistribution(["a", "b", "c"])})
+    estimator = ParzenEstimator.fit(
+        encoding, np.zeros((2, 0)), np.array([[0], [0]]), np.ones(2), ParzenOptions()
+    )
+    _, choices = estimator.sample(np.random.default_rng(0), 30000)
+    frequencies = np.bincount(choices[:, 0], minlength=3) / 30000
+    (table,) = estimator.categorical_log_probs
+    expected = estimator.weights @ np.exp(table)
+    np.testing.assert_allclose(frequencies, expected, atol=0.01)

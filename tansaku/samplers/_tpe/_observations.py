@@ -176,10 +176,7 @@ class EncodedObservations:
             if cached is not None:
                 return cached
         n_obs = m + k
-        observations = np.empty((n_obs, encoding.n_numerical))
-        np.take(self._unit, rows, axis=0, out=observations[:m])
-        observations[m:] = extra_unit
-        ordered, kernels = self._sorted_kernels(rows, observations)
+        ordered, kernels = self._sorted_kernels(rows, extra_unit)
         sigmas = neighbour_bandwidths(ordered, kernels, options)
         self._refresh_rows(rows, sigmas[:m])
         # The extras' and the prior's kernels, after the rows': (k + 1, ...)
@@ -226,18 +223,19 @@ class EncodedObservations:
         return estimator
 
     def _sorted_kernels(
-        self, rows: np.ndarray, observations: np.ndarray
+        self, rows: np.ndarray, extra_unit: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """For each numerical param, the observation kernels' means in ascending order and
-        their kernel indices, both (d_num, m + k): rows first, then the extras.
+        their kernel indices, both (d_num, m + k): the rows' kernels first, then the extras'.
 
         Many rows are filtered from the kept order instead of sorted; the few extras are
         merged in by a stable sort of the almost sorted result.
         """
-        m = len(rows)
+        m, k = len(rows), len(extra_unit)
         if m < _PRESORTED_MIN_KERNELS:
-            kernels = np.argsort(observations.T, axis=1, kind="stable")
-            return observations.T[self._params, kernels], kernels
+            observations = np.concatenate([self._unit[rows], extra_unit]).T  # (d_num, m + k)
+            kernels = np.argsort(observations, axis=1, kind="stable")
+            return observations[self._params, kernels], kernels
         kernel_of_row = np.full(self.n, -1, dtype=np.intp)
         kernel_of_row[rows] = np.arange(m)
         all_kernels = kernel_of_row[self._order]  # (d_num, n_has_all)
@@ -245,12 +243,10 @@ class EncodedObservations:
         d_num = len(all_kernels)
         kernels = all_kernels[kept].reshape(d_num, m)
         ordered = self._ordered[kept].reshape(d_num, m)
-        n_obs = len(observations)
-        if n_obs == m:
+        if not k:
             return ordered, kernels
-        extras = np.broadcast_to(np.arange(m, n_obs), (d_num, n_obs - m))
-        kernels = np.hstack([kernels, extras])
-        ordered = np.hstack([ordered, observations[m:].T])
+        kernels = np.hstack([kernels, np.broadcast_to(np.arange(m, m + k), (d_num, k))])
+        ordered = np.hstack([ordered, extra_unit.T])
         resorted = np.argsort(ordered, axis=1, kind="stable")
         return ordered[self._params, resorted], kernels[self._params, resorted]
 

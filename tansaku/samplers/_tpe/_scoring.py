@@ -2,10 +2,10 @@
 
 All the kernels of the estimators scored together (TPE's good and bad ones) are laid side by side
 in one (n_points, n_kernels) array per pass: the continuous params' Gaussian exponents come from
-one matrix product (the square expanded, Bergstra et al. 2011 having no such trick, but the
-algebra is exact), discrete params add the log mass of each point's bin (looked up in per-kernel
-tables for params with few values), categorical ones a table lookup, and a log-sum-exp over
-each estimator's kernels ends it.
+one matrix product (the square in the exponent expanded), discrete params add the log mass of
+each point's bin (looked up in per-kernel tables for params with few values), categorical ones
+their smoothed histogram's log probability, and a log-sum-exp over each estimator's kernels
+ends it.
 """
 
 from __future__ import annotations

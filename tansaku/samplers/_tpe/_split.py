@@ -22,7 +22,7 @@ import numpy as np
 
 from tansaku.samplers._tpe._hypervolume import fronts_until, reference_point, select_by_hypervolume
 
-# Weights decay linearly for all but the newest trials (Bergstra et al. 2013, Sec. 3).
+# Weights decay linearly for all but the newest trials (Bergstra et al. 2013).
 _N_FULL_WEIGHT = 25
 
 
@@ -97,24 +97,27 @@ def call_weights(weights: Callable[[int], np.ndarray], n: int) -> np.ndarray:
 
 
 def improvement_weights(
-    loss: np.ndarray, excluded: np.ndarray, good_rows: np.ndarray, bad_rows: np.ndarray
+    loss: np.ndarray, excluded: np.ndarray | None, good_rows: np.ndarray, bad_rows: np.ndarray
 ) -> np.ndarray:
     """Weights of the good trials proportional to how much each one's loss improves on the best
-    bad one's ("EI weighting", Watanabe 2023, Sec. 3.1.2), normalized to mean 1.
+    bad one's (the "expected improvement" weighting discussed by Watanabe 2023), normalized to
+    mean 1.
 
     Uniform weights instead when a good trial is excluded (pruned or infeasible: its loss is
     no objective value), when no bad trial counts, or when no good trial improves.
 
     Args:
         loss: Losses of all rows, (n,).
-        excluded: Rows whose loss does not rank as an objective value, (n,).
+        excluded: Rows whose loss does not rank as an objective value, (n,); None for none.
         good_rows: The good rows, (n_good,).
         bad_rows: The bad rows, (n_bad,).
     """
     uniform = np.ones(len(good_rows))
-    if excluded[good_rows].any():
-        return uniform
-    bad_losses = loss[bad_rows][~excluded[bad_rows]]
+    bad_losses = loss[bad_rows]
+    if excluded is not None:
+        if excluded[good_rows].any():
+            return uniform
+        bad_losses = bad_losses[~excluded[bad_rows]]
     good_losses = loss[good_rows]
     if not len(bad_losses) or not np.all(np.isfinite(good_losses)):
         return uniform

@@ -3,8 +3,8 @@
 Each observation contributes one kernel: a Gaussian truncated to [0, 1] for every numerical
 param (integrated over the param's bin when it is discrete) and a smoothed histogram row for every
 categorical param; one more *prior* kernel (a Gaussian at the centre as wide as the range, a
-uniform row) keeps the density positive everywhere (Bergstra et al. 2011, Sec. 4; Watanabe 2023,
-Sec. 3). Kernel bandwidths follow the neighbour rule of Bergstra et al. (2011, Sec. 4.1): the
+uniform row) keeps the density positive everywhere (Bergstra et al. 2011, Sec. 4; Watanabe
+2023). Kernel bandwidths follow the neighbour rule of Bergstra et al. (2011, Sec. 4): the
 larger gap to the kernel's neighbours along each param, the prior's mean counting as a point.
 
 Everything is held as arrays of shape (n_kernels, ...), so sampling and scoring all the
@@ -82,7 +82,7 @@ class ParzenOptions:
         """The smallest bandwidth of a mixture of ``n_kernels`` (in units of the range)."""
         if not self.magic_clip:
             return _EPS_BANDWIDTH
-        return 1.0 / min(100.0, 1.0 + n_kernels)  # "magic clip" (Bergstra et al. 2011)
+        return 1.0 / min(100.0, 1.0 + n_kernels)  # hyperopt's "magic clip" (Watanabe 2023)
 
 
 class ParzenEstimator:
@@ -361,7 +361,7 @@ def mixture_weights(weights: np.ndarray, prior_weight: float) -> np.ndarray:
 def neighbour_bandwidths(
     ordered: np.ndarray, kernels: np.ndarray, options: ParzenOptions
 ) -> np.ndarray:
-    """Bandwidths by the neighbour rule (Bergstra et al. 2011, Sec. 4.1), (m + 1, d_num).
+    """Bandwidths by the neighbour rule (Bergstra et al. 2011, Sec. 4), (m + 1, d_num).
 
     Along each param, a kernel's bandwidth is the larger gap to its two neighbours among the
     observations and the prior's mean 0.5. Without ``endpoints`` the outermost point uses its

@@ -4,7 +4,7 @@ Per trial, the finished trials are split into a good group and a bad group (see 
 one Parzen estimator ``l(x)`` is fitted to the good group's params and one ``g(x)`` to the bad
 group's, ``n_ei_candidates`` points are drawn from ``l`` and the one with the largest
 ``l(x) / g(x)`` is suggested, since maximizing that ratio maximizes expected improvement
-(Bergstra et al. 2011, Sec. 4, eq. 5).
+(Bergstra et al. 2011, Sec. 4).
 
 Speed: the history lives in arrays appended to once per finished trial (``_history``), the
 split is computed once per new finished trial, and fitting, sampling and scoring are numpy passes
@@ -78,6 +78,14 @@ class TPESampler(BaseSampler):
     objectives, completed trials rank by non-domination rank, and the front that does not fit
     whole into the good group is cut by hypervolume contribution (MOTPE, Ozaki et al. 2022).
 
+    Differences from Optuna 5.0, on purpose: by default the good trials weigh by how much they
+    improve on the bad ones (see ``weights``); out-of-range ``n_startup_trials`` and
+    ``n_ei_candidates``, and bad results of ``gamma``, ``weights`` and ``constraints_func``,
+    raise errors that name them; without ``multivariate``, the params every trial has are
+    still sampled each from its own marginal, but all in one pass (a running trial then joins
+    the bad group when it has all of them). The cost of a trial grows linearly with the
+    history: it keeps the history in arrays updated as trials finish.
+
     Args:
         n_startup_trials: Finished (COMPLETE or PRUNED) trials to sample at random before
             TPE starts. Must be >= 0.
@@ -107,9 +115,9 @@ class TPESampler(BaseSampler):
             weights of its trials in number order. By default the bad trials weigh as in
             Optuna (the newest 25 weigh 1, older ones less, Bergstra et al. 2013) and, with one
             objective, each good trial weighs by how much it improves on the best bad trial
-            (Watanabe 2023's "EI weighting", where Optuna weighs them alike): this finds
-            better optima on the BBOB benchmarks. A function given here weighs both groups
-            with one objective and only the bad group with several.
+            (the "expected improvement" weighting of Watanabe 2023, where Optuna weighs them
+            alike): this finds better optima on the BBOB benchmarks. A function given here
+            weighs both groups with one objective and only the bad group with several.
         warn_independent_sampling: Deprecated. With ``multivariate``, log a warning when a
             param outside the joint search space is sampled on its own (default False).
 
@@ -375,7 +383,7 @@ class TPESampler(BaseSampler):
         if joint or len(encoding.names) == 1:
             unit, choices = good.sample(self._rng, self._n_ei_candidates)
             internal, points = encoding.snap(unit, choices)
-            # log l(x) - log g(x) of every candidate (Bergstra et al. 2011, eq. 5)
+            # log l(x) - log g(x) of every candidate: EI grows with it (Bergstra et al. 2011)
             log_good, log_bad = log_pdfs([good, bad], points, self._workspace)
             best = int(np.argmax(log_good - log_bad))
             return encoding.to_params(internal[best], choices[best])
@@ -402,10 +410,10 @@ class TPESampler(BaseSampler):
 
         A ``weights`` function given by the user weighs them (one objective), as in Optuna.
         By default each complete, feasible good trial weighs by how much its loss improves on
-        the best bad trial's ("EI weighting", Watanabe 2023, Sec. 3.1.2): ``l(x)`` leans
-        towards the best trials, which on the BBOB benchmarks finds better optima than
-        Optuna's uniform weights. Several objectives, or pruned or infeasible good trials,
-        keep uniform weights.
+        the best bad trial's (the "expected improvement" weighting of Watanabe 2023), so that
+        ``l(x)`` leans towards the best trials, which on the BBOB benchmarks finds better
+        optima than Optuna's uniform weights. Several objectives, or pruned or infeasible good
+        trials, keep uniform weights.
         """
         n_good = len(good_rows)
         if state.n_objectives > 1:
@@ -413,9 +421,8 @@ class TPESampler(BaseSampler):
         if self._weights is not default_weights or n_good < 2:
             return self._weights_of(n_good)
         history = state.history
-        return improvement_weights(
-            history.loss[:, 0], history.pruned | (history.violation > 0.0), good_rows, bad_rows
-        )
+        excluded = None if history.is_plain else history.pruned | (history.violation > 0.0)
+        return improvement_weights(history.loss[:, 0], excluded, good_rows, bad_rows)
 
 
 def _warn_deprecated(name: str) -> None:
