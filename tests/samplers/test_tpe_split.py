@@ -173,6 +173,17 @@ def test_pareto_front_mask_marks_exactly_the_non_dominated_rows(rows: list[list[
     np.testing.assert_array_equal(pareto_front_mask(loss), ~_dominated_brute_force(loss))
 
 
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=30))
+@settings(max_examples=100, deadline=None)
+def test_two_objective_fronts_by_one_sort_match_the_definition(
+    rows: list[tuple[int, int]],
+) -> None:
+    from tansaku.samplers._tpe._hypervolume import _pareto_front_mask_2d
+
+    loss = np.array(rows, dtype=float)
+    np.testing.assert_array_equal(_pareto_front_mask_2d(loss), ~_dominated_brute_force(loss))
+
+
 @pytest.mark.parametrize("n_objectives", [2, 3])
 def test_pareto_front_mask_of_many_rows_matches_the_pairwise_definition(n_objectives: int) -> None:
     rng = np.random.default_rng(n_objectives)

@@ -22,14 +22,10 @@ def pareto_front_mask(loss: np.ndarray) -> np.ndarray:
         # dominates[i, j]: row i is no worse than row j everywhere and better somewhere.
         no_worse = np.all(loss[:, None, :] <= loss[None, :, :], axis=2)  # (n, n)
         return ~np.any(no_worse & ~no_worse.T, axis=0)  # type: ignore[no-any-return]
+    if m == 2:
+        return _pareto_front_mask_2d(loss)
     unique, inverse = np.unique(loss, axis=0, return_inverse=True)  # rows sorted lexicographically
     inverse = inverse.reshape(-1)
-    if m == 2:
-        # A unique row is dominated iff an earlier one (smaller or equal first loss) has a
-        # second loss no larger.
-        previous_min = np.minimum.accumulate(np.concatenate([[np.inf], unique[:-1, 1]]))
-        on_front = previous_min > unique[:, 1]
-        return on_front[inverse]  # type: ignore[no-any-return]
     on_front = np.ones(len(unique), dtype=bool)
     remaining = np.arange(len(unique))
     while remaining.size:
@@ -40,6 +36,22 @@ def pareto_front_mask(loss: np.ndarray) -> np.ndarray:
         on_front[remaining[dominated]] = False
         remaining = remaining[1:][~dominated[1:]]
     return on_front[inverse]  # type: ignore[no-any-return]
+
+
+def _pareto_front_mask_2d(loss: np.ndarray) -> np.ndarray:
+    """:func:`pareto_front_mask` for two objectives, by one sort."""
+    order = np.lexsort((loss[:, 1], loss[:, 0]))
+    first, second = loss[order, 0], loss[order, 1]
+    # In this order a row is dominated iff an earlier, different row has a second loss no
+    # larger; rows equal to the one before them share its fate.
+    earlier_best = np.minimum.accumulate(np.concatenate([[np.inf], second[:-1]]))
+    dominated = earlier_best <= second
+    new_value = np.ones(len(order), dtype=bool)
+    new_value[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
+    run_start = np.maximum.accumulate(np.where(new_value, np.arange(len(order)), 0))
+    on_front = np.empty(len(order), dtype=bool)
+    on_front[order] = ~dominated[run_start]
+    return on_front
 
 
 def fronts_until(loss: np.ndarray, n_needed: int) -> list[np.ndarray]:
