@@ -34,6 +34,18 @@ from tansaku.study import (
 from tansaku.trial import Trial, create_trial
 from tansaku.version import __version__
 
+# Subpackages whose imports are heavy (plotly, scikit-learn): loaded on first attribute access.
+_LAZY_SUBPACKAGES = frozenset({"importance", "visualization"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"tansaku.{name}")
+    raise AttributeError(f"module 'tansaku' has no attribute {name!r}")
+
+
 __all__ = [
     "Study",
     "Trial",
@@ -47,6 +59,7 @@ __all__ = [
     "exceptions",
     "get_all_study_names",
     "get_all_study_summaries",
+    "importance",
     "load_study",
     "logging",
     "pruners",
@@ -55,4 +68,5 @@ __all__ = [
     "storages",
     "study",
     "trial",
+    "visualization",
 ]

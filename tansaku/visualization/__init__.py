@@ -1,0 +1,46 @@
+"""Plots of a study drawn with plotly; ``tansaku.visualization.matplotlib`` draws them with matplotlib.
+
+Every function returns a ``plotly.graph_objects.Figure``. plotly is imported when a plot is
+drawn, not when this module is imported; without it the call raises an ImportError that names
+the extra to install (``pip install tansaku[visualization]``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from tansaku.visualization._utils import is_available
+
+# Public name -> module that defines it, imported on first use.
+_LAZY = {
+    "plot_contour": "_contour",
+    "plot_edf": "_edf",
+    "plot_hypervolume_history": "_hypervolume_history",
+    "plot_intermediate_values": "_intermediate_values",
+    "plot_optimization_history": "_optimization_history",
+    "plot_parallel_coordinate": "_parallel_coordinate",
+    "plot_param_importances": "_param_importances",
+    "plot_pareto_front": "_pareto_front",
+    "plot_rank": "_rank",
+    "plot_slice": "_slice",
+    "plot_timeline": "_timeline",
+    "report": "_report",
+}
+
+__all__ = ["is_available", "matplotlib", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "matplotlib":
+        return importlib.import_module(f"{__name__}.matplotlib")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
