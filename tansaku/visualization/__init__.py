@@ -1,4 +1,4 @@
-"""Plots of a study drawn with plotly; ``tansaku.visualization.matplotlib`` draws them with matplotlib.
+"""Plots of a study, drawn with plotly; ``.matplotlib`` draws the same plots with matplotlib.
 
 Every function returns a ``plotly.graph_objects.Figure``. plotly is imported when a plot is
 drawn, not when this module is imported; without it the call raises an ImportError that names

@@ -1,17 +1,31 @@
-"""What every plotly plot shares: the lazy plotly import and the checks of a plot's arguments."""
+"""What every plot shares: the lazy plotly import, the checks of a plot's arguments, and the
+selection of the trials and values to draw.
+
+The helpers below the plotly import are pure functions over trials; the matplotlib plots use
+them too, so that both backends draw the same data.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+import json
+import math
+import warnings
+from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.optional import import_optional
+from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from tansaku.logging import get_logger
 
 if TYPE_CHECKING:
     from tansaku.study import Study
     from tansaku.trial import FrozenTrial
+
+_logger = get_logger(__name__)
+
+DEFAULT_TARGET_NAME = "Objective Value"
 
 
 def is_available() -> bool:
@@ -24,12 +38,144 @@ def plotly_go(feature: str) -> ModuleType:
     return import_optional("plotly.graph_objects", feature, "visualization")
 
 
-def check_target(
-    study: Study, target: Callable[[FrozenTrial], float] | None, where: str
-) -> None:
+def check_target(study: Study, target: Callable[[FrozenTrial], float] | None, where: str) -> None:
     """A study of several objectives needs ``target`` to pick the one value to plot."""
     if target is None and len(study.directions) > 1:
         raise ValueError(
             f"{where}: the study has {len(study.directions)} objectives; pass target= to choose "
             "the value to plot, e.g. target=lambda t: t.values[0]"
         )
+
+
+def as_studies(study: Study | Sequence[Study]) -> list[Study]:
+    """The studies of a plot that accepts one study or several."""
+    if isinstance(study, Sequence):
+        return list(study)
+    return [study]
+
+
+def check_plot_args(
+    studies: Sequence[Study],
+    target: Callable[[FrozenTrial], float] | None,
+    target_name: str,
+    where: str,
+) -> None:
+    """Reject a missing ``target`` on several objectives; warn when a target keeps the default
+    axis name, since the axis would then call it the objective value."""
+    for study in studies:
+        check_target(study, target, where)
+    if target is not None and target_name == DEFAULT_TARGET_NAME:
+        warnings.warn(
+            f"{where}: target is given but target_name is the default {DEFAULT_TARGET_NAME!r}; "
+            "pass target_name= to label the axis with what target returns",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def target_values(
+    trials: Sequence[FrozenTrial], target: Callable[[FrozenTrial], float] | None
+) -> list[float]:
+    """The value plotted for each trial: ``target(trial)``, or its single objective value."""
+    if target is None:
+        return [float(trial.value) if trial.value is not None else math.nan for trial in trials]
+    values = []
+    for trial in trials:
+        value = target(trial)
+        try:
+            values.append(float(value))
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"target returned {value!r} for trial {trial.number}, which is not a number"
+            ) from error
+    return values
+
+
+def objective_target(index: int) -> Callable[[FrozenTrial], float]:
+    """The target that picks objective ``index`` of a trial (NaN for a trial without values)."""
+
+    def objective(trial: FrozenTrial) -> float:
+        values = trial.values
+        return math.nan if values is None else values[index]
+
+    return objective
+
+
+def finite_complete_trials(
+    study: Study, target: Callable[[FrozenTrial], float] | None
+) -> tuple[list[FrozenTrial], list[float]]:
+    """The completed trials whose target value is finite, with those values.
+
+    Trials whose value is NaN or infinite cannot be placed on an axis; each one is logged at
+    WARNING and left out.
+    """
+    from tansaku.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    kept_trials: list[FrozenTrial] = []
+    kept_values: list[float] = []
+    for trial, value in zip(trials, target_values(trials, target)):
+        if math.isfinite(value):
+            kept_trials.append(trial)
+            kept_values.append(value)
+        else:
+            _logger.warning(
+                f"Trial {trial.number} is left out of the plot: its value {value} is not finite."
+            )
+    return kept_trials, kept_values
+
+
+def is_feasible(trial: FrozenTrial) -> bool:
+    """Whether every constraint of the trial is satisfied (a trial without constraints is)."""
+    return all(value <= 0.0 for value in trial.constraints.values())
+
+
+def param_distribution(trials: Sequence[FrozenTrial], param: str) -> Any | None:
+    """The distribution of ``param`` in the first trial that has it, or None if none has it."""
+    for trial in trials:
+        distribution = trial.distributions.get(param)
+        if distribution is not None:
+            return distribution
+    return None
+
+
+def is_log_scale(trials: Sequence[FrozenTrial], param: str) -> bool:
+    """Whether ``param`` was sampled on a log scale, so its axis should be logarithmic too."""
+    distribution = param_distribution(trials, param)
+    return isinstance(distribution, (FloatDistribution, IntDistribution)) and distribution.log
+
+
+def is_categorical(trials: Sequence[FrozenTrial], param: str) -> bool:
+    """Whether ``param`` is drawn as categories rather than on a numeric axis.
+
+    A categorical parameter whose choices are all numbers (not booleans) is drawn on a numeric
+    axis, since its values have an order and a distance.
+    """
+    distribution = param_distribution(trials, param)
+    if not isinstance(distribution, CategoricalDistribution):
+        return False
+    return not all(
+        isinstance(choice, (int, float)) and not isinstance(choice, bool)
+        for choice in distribution.choices
+    )
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` if JSON can encode it, else its ``str``; for hover texts and reports."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+def hover_text(trial: FrozenTrial) -> str:
+    """The text shown when hovering a trial: number, values, params and user attrs, as JSON."""
+    fields: dict[str, Any] = {
+        "number": trial.number,
+        "values": trial.values,
+        "params": {name: json_safe(value) for name, value in trial.params.items()},
+    }
+    if trial.user_attrs:
+        fields["user_attrs"] = {key: json_safe(value) for key, value in trial.user_attrs.items()}
+    return json.dumps(fields, indent=2).replace("\n", "<br>")
