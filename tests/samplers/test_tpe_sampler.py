@@ -68,8 +68,18 @@ def test_multivariate_none_is_joint_for_one_objective_and_independent_for_severa
 )
 def test_deprecated_arguments_warn_with_future_warning(argument: dict[str, Any]) -> None:
     name = next(iter(argument))
-    with pytest.warns(FutureWarning, match=name):
+    deprecated, removed = {"consider_prior": ("4.3.0", "6.0.0")}.get(name, ("4.9.0", "6.0.0"))
+    if name == "constraints_func":
+        deprecated, removed = "5.0.0", "7.0.0"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         TPESampler(**argument)
+    (warning,) = caught
+    assert warning.category is FutureWarning
+    assert str(warning.message).startswith(
+        f"`{name}` has been deprecated in v{deprecated}. "
+        f"This feature will be removed in v{removed}."
+    )
 
 
 @pytest.mark.parametrize(

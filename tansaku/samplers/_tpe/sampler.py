@@ -49,16 +49,16 @@ _logger = tansaku_logging.get_logger(__name__)
 # Studies whose state one sampler keeps at once; a sampler rarely serves more than one.
 _MAX_STUDIES = 8
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
-# The Optuna release that deprecated each argument.
+# The API release that deprecated each argument, and the one that will remove it (as Optuna's).
 _DEPRECATED_IN = {
-    "consider_prior": "4.3.0",
-    "prior_weight": "4.9.0",
-    "consider_magic_clip": "4.9.0",
-    "consider_endpoints": "4.9.0",
-    "gamma": "4.9.0",
-    "weights": "4.9.0",
-    "warn_independent_sampling": "4.9.0",
-    "constraints_func": "5.0.0",
+    "consider_prior": ("4.3.0", "6.0.0"),
+    "prior_weight": ("4.9.0", "6.0.0"),
+    "consider_magic_clip": ("4.9.0", "6.0.0"),
+    "consider_endpoints": ("4.9.0", "6.0.0"),
+    "gamma": ("4.9.0", "6.0.0"),
+    "weights": ("4.9.0", "6.0.0"),
+    "warn_independent_sampling": ("4.9.0", "6.0.0"),
+    "constraints_func": ("5.0.0", "7.0.0"),
 }
 
 
@@ -212,8 +212,8 @@ class TPESampler(BaseSampler):
             >>> sampler = TPESampler(**TPESampler.hyperopt_parameters())
         """
         warnings.warn(
-            "TPESampler.hyperopt_parameters is deprecated since Optuna 4.9.0 and will be "
-            "removed in a future version.",
+            "hyperopt_parameters has been deprecated in v4.9.0. "
+            "This feature will be removed in v6.0.0.",
             FutureWarning,
             stacklevel=2,
         )
@@ -426,12 +426,13 @@ class TPESampler(BaseSampler):
 
 
 def _warn_deprecated(name: str) -> None:
+    deprecated, removed = _DEPRECATED_IN[name]
     message = (
-        f"TPESampler: `{name}` is deprecated since Optuna {_DEPRECATED_IN[name]} and will be "
-        "removed in a future version."
+        f"`{name}` has been deprecated in v{deprecated}. "
+        f"This feature will be removed in v{removed}."
     )
     if name == "constraints_func":
-        message += " Use `trial.set_constraint(key, value)` in the objective instead."
+        message += " Use `tansaku.trial.Trial.set_constraint` instead."
     warnings.warn(message, FutureWarning, stacklevel=4)
 
 
