@@ -17,11 +17,14 @@ from typing import Any
 
 IMPL_NAMES = ("tansaku", "optuna", "rustuna")
 
-# kind -> (class name in `samplers`, constructor keyword arguments besides `seed`)
+# kind -> (class name in `samplers`, constructor keyword arguments besides `seed`).
+# "tpe" is TPESampler with its defaults, as a user gets it from create_study(): under the 5.0
+# defaults that is the multivariate TPE for one objective (multivariate=None), with the
+# constant liar on. "tpe_indep" is the independent (per-parameter) TPE.
 SAMPLERS: dict[str, tuple[str, dict[str, Any]]] = {
     "random": ("RandomSampler", {}),
-    "tpe": ("TPESampler", {"multivariate": False}),
-    "tpe_mv": ("TPESampler", {"multivariate": True}),
+    "tpe": ("TPESampler", {}),
+    "tpe_indep": ("TPESampler", {"multivariate": False}),
     "cmaes": ("CmaEsSampler", {}),
     "gp": ("GPSampler", {}),
     "qmc": ("QMCSampler", {"scramble": True}),
@@ -30,7 +33,7 @@ SAMPLERS: dict[str, tuple[str, dict[str, Any]]] = {
 SAMPLER_LABELS = {
     "random": "Random",
     "tpe": "TPE",
-    "tpe_mv": "TPE multivariate",
+    "tpe_indep": "TPE independent",
     "cmaes": "CMA-ES",
     "gp": "GP",
     "qmc": "QMC",
