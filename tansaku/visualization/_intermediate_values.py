@@ -1,0 +1,118 @@
+"""The learning curves: each trial's intermediate values by step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tansaku.logging import get_logger
+from tansaku.visualization._utils import is_feasible, plotly_go
+
+if TYPE_CHECKING:
+    from tansaku.study import Study
+
+_logger = get_logger(__name__)
+
+TITLE = "Intermediate Values Plot"
+INFEASIBLE_COLOR = "#CCCCCC"
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One trial's intermediate values, sorted by step.
+
+    Attributes:
+        number: The trial number.
+        steps: The steps it reported, ascending.
+        values: The value reported at each step.
+        pruned: Whether the trial was pruned; its curve is drawn dashed.
+        feasible: Whether it satisfies its constraints; an infeasible curve is grey.
+    """
+
+    number: int
+    steps: list[int]
+    values: list[float]
+    pruned: bool
+    feasible: bool
+
+    @property
+    def label(self) -> str:
+        """The curve's name in legends and hover texts."""
+        return f"Trial {self.number}" + (" (pruned)" if self.pruned else "")
+
+
+def intermediate_curves(study: Study) -> list[Curve]:
+    """The curves of the complete, pruned and running trials that reported values.
+
+    Logs a warning when there is nothing to draw: no trial at all, or no intermediate value
+    (the objective never called ``trial.report``).
+    """
+    from tansaku.trial import TrialState
+
+    trials = study.get_trials(
+        deepcopy=False, states=(TrialState.PRUNED, TrialState.COMPLETE, TrialState.RUNNING)
+    )
+    curves = []
+    for trial in trials:
+        if not trial.intermediate_values:
+            continue
+        steps = sorted(trial.intermediate_values)
+        curves.append(
+            Curve(
+                number=trial.number,
+                steps=steps,
+                values=[trial.intermediate_values[step] for step in steps],
+                pruned=trial.state == TrialState.PRUNED,
+                feasible=is_feasible(trial),
+            )
+        )
+    if not trials:
+        _logger.warning("The study has no complete, pruned or running trials to plot.")
+    elif not curves:
+        _logger.warning(
+            "No trial reported intermediate values; call trial.report(value, step) in the "
+            "objective to plot them."
+        )
+    return curves
+
+
+def plot_intermediate_values(study: Study) -> Any:
+    """Plot the intermediate values of every trial, one line per trial.
+
+    Pruned trials are drawn with dashed lines and named ``Trial n (pruned)``, so the curves
+    that a pruner stopped stand apart from those that ran to the end; trials that break a
+    constraint are grey.
+
+    Args:
+        study: The study whose trials' intermediate values are plotted.
+
+    Returns:
+        A ``plotly.graph_objects.Figure``; without intermediate values it has no data, and a
+        warning is logged.
+    """
+    go = plotly_go("plot_intermediate_values")
+    curves = intermediate_curves(study)
+    layout = go.Layout(
+        title=TITLE,
+        xaxis={"title": "Step"},
+        yaxis={"title": "Intermediate Value"},
+        showlegend=False,
+    )
+    traces = []
+    for curve in curves:
+        marker: dict[str, Any] = {"maxdisplayed": 10}
+        line: dict[str, Any] = {"dash": "dash" if curve.pruned else "solid"}
+        if not curve.feasible:
+            marker["color"] = INFEASIBLE_COLOR
+            line["color"] = INFEASIBLE_COLOR
+        traces.append(
+            go.Scatter(
+                x=curve.steps,
+                y=curve.values,
+                mode="lines+markers",
+                marker=marker,
+                line=line,
+                name=curve.label,
+            )
+        )
+    return go.Figure(data=traces, layout=layout)
