@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from tansaku._internal.deprecation import warn_experimental
 from tansaku.importance._base import BaseImportanceEvaluator, check_params_argument
+from tansaku.importance._fanova import FanovaImportanceEvaluator
+from tansaku.importance._mean_decrease_impurity import MeanDecreaseImpurityImportanceEvaluator
 from tansaku.importance._ped_anova import PedAnovaImportanceEvaluator
 
 if TYPE_CHECKING:
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BaseImportanceEvaluator",
+    "FanovaImportanceEvaluator",
+    "MeanDecreaseImpurityImportanceEvaluator",
     "PedAnovaImportanceEvaluator",
     "get_param_importances",
 ]
