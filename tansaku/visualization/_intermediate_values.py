@@ -79,9 +79,9 @@ def intermediate_curves(study: Study) -> list[Curve]:
 def plot_intermediate_values(study: Study) -> Any:
     """Plot the intermediate values of every trial, one line per trial.
 
-    Pruned trials are drawn with dashed lines and named ``Trial n (pruned)``, so the curves
-    that a pruner stopped stand apart from those that ran to the end; trials that break a
-    constraint are grey.
+    Pruned trials are drawn with dashed lines and x markers and named ``Trial n (pruned)``,
+    so the curves that a pruner stopped stand apart from those that ran to the end; trials
+    that break a constraint are grey.
 
     Args:
         study: The study whose trials' intermediate values are plotted.
@@ -100,7 +100,7 @@ def plot_intermediate_values(study: Study) -> Any:
     )
     traces = []
     for curve in curves:
-        marker: dict[str, Any] = {"maxdisplayed": 10}
+        marker: dict[str, Any] = {"maxdisplayed": 10, "symbol": "x" if curve.pruned else "circle"}
         line: dict[str, Any] = {"dash": "dash" if curve.pruned else "solid"}
         if not curve.feasible:
             marker["color"] = INFEASIBLE_COLOR

@@ -38,9 +38,9 @@ def plot_edf(
     with plot_style(plt):
         ax = new_axes(plt, TITLE, target_name, "Cumulative Probability")
         ax.set_ylim(0, 1)
-        cmap = plt.get_cmap("tab20")
+        cmap = plt.get_cmap("tab10")
         for index, (name, y) in enumerate(zip(curves.names, curves.y)):
-            ax.plot(curves.x, y, color=cmap(index % 20), alpha=0.8, label=name)
+            ax.plot(curves.x, y, color=cmap(index % 10), alpha=0.8, label=name)
         if len(curves.names) >= 2:
             ax.legend()
     return ax

@@ -21,8 +21,8 @@ _MAX_LEGEND_ENTRIES = 20
 def plot_intermediate_values(study: Study) -> Any:
     """Plot the intermediate values of every trial, one line per trial.
 
-    Pruned trials are dashed, trials that break a constraint grey; with 2 to 20 curves a
-    legend names them.
+    Pruned trials are dashed with x markers, trials that break a constraint grey; with 2 to
+    20 curves a legend names them.
 
     Args:
         study: The study whose trials' intermediate values are plotted.
@@ -34,7 +34,8 @@ def plot_intermediate_values(study: Study) -> Any:
     plt = start_plot("plot_intermediate_values")
     curves = intermediate_curves(study)
     with plot_style(plt):
-        ax = new_axes(plt, TITLE, "Step", "Intermediate Value")
+        with_legend = 2 <= len(curves) <= _MAX_LEGEND_ENTRIES
+        ax = new_axes(plt, TITLE, "Step", "Intermediate Value", legend_outside=with_legend)
         cmap = plt.get_cmap("tab20")
         for index, curve in enumerate(curves):
             ax.plot(
@@ -42,10 +43,10 @@ def plot_intermediate_values(study: Study) -> Any:
                 curve.values,
                 color=cmap(index % 20) if curve.feasible else INFEASIBLE_COLOR,
                 linestyle="--" if curve.pruned else "-",
-                marker=".",
+                marker="x" if curve.pruned else ".",
                 alpha=0.8,
                 label=curve.label,
             )
-        if 2 <= len(curves) <= _MAX_LEGEND_ENTRIES:
+        if with_legend:
             ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
     return ax

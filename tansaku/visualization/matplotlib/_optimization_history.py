@@ -48,11 +48,12 @@ def plot_optimization_history(
     plt = start_plot("plot_optimization_history")
     series = optimization_history_series(study, target, target_name, error_bar)
     with plot_style(plt):
-        ax = new_axes(plt, TITLE, "Trial", target_name)
+        ax = new_axes(plt, TITLE, "Trial", target_name, legend_outside=bool(series))
         cmap = plt.get_cmap("tab10")
         for index, entry in enumerate(series):
-            value_color = cmap(0) if len(series) == 1 else cmap((2 * index) % 10)
-            best_color = cmap(3) if len(series) == 1 else cmap((2 * index + 1) % 10)
+            # One colour per study, for its markers and its line alike.
+            value_color = cmap(index % 10)
+            best_color = cmap(3) if len(series) == 1 else value_color
             if entry.stds is not None:
                 ax.errorbar(
                     entry.numbers,
@@ -64,13 +65,19 @@ def plot_optimization_history(
                     label=entry.label,
                 )
             else:
-                ax.scatter(entry.numbers, entry.values, color=value_color, label=entry.label)
+                ax.scatter(
+                    entry.numbers,
+                    entry.values,
+                    color=value_color,
+                    alpha=1.0 if len(series) == 1 else 0.6,
+                    label=entry.label,
+                )
             if entry.best_label is not None:
                 ax.plot(
                     entry.best_numbers,
                     entry.best_values,
                     color=best_color,
-                    alpha=0.7,
+                    alpha=0.8,
                     label=entry.best_label,
                 )
                 if entry.best_stds is not None:

@@ -32,7 +32,7 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     import matplotlib.ticker
 
     with plot_style(plt):
-        ax = new_axes(plt, TITLE, "Datetime", "Trial")
+        ax = new_axes(plt, TITLE, "Datetime", "Trial", legend_outside=bool(bars))
         if not bars:
             return ax
         ax.barh(
@@ -52,6 +52,8 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
         margin = (last - first) * 0.05
         ax.set_xlim(left=first - margin, right=last + margin)
         ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%H:%M:%S"))
-        ax.figure.autofmt_xdate()
+        # Concise labels adapt to the span, from days down to fractions of a second.
+        locator = matplotlib.dates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
     return ax

@@ -12,6 +12,9 @@ from tansaku._internal.optional import import_optional
 
 # The look shared by every matplotlib plot, close to the plotly figures' grey grid.
 STYLE = "ggplot"
+# Inches; matplotlib's default figure is 6.4 x 4.8.
+WIDE_FIGURE_WIDTH = 9.0
+FIGURE_HEIGHT = 4.8
 
 
 def is_available() -> bool:
@@ -38,9 +41,13 @@ def plot_style(plt: ModuleType) -> AbstractContextManager[Any]:
     return context
 
 
-def new_axes(plt: ModuleType, title: str, xlabel: str, ylabel: str) -> Any:
-    """A new figure's axes with the plot's title and axis labels."""
-    _, ax = plt.subplots(tight_layout=True)
+def new_axes(
+    plt: ModuleType, title: str, xlabel: str, ylabel: str, legend_outside: bool = False
+) -> Any:
+    """A new figure's axes with the plot's title and axis labels; a wider figure when the
+    legend goes to the right of the axes, so that the plot keeps its width."""
+    size = (WIDE_FIGURE_WIDTH, FIGURE_HEIGHT) if legend_outside else None
+    _, ax = plt.subplots(tight_layout=True, figsize=size)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

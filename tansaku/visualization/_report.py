@@ -1,0 +1,254 @@
+"""A study's report: one self-contained HTML file with its main plots, best trials and
+parameter importances, readable offline."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import math
+import os
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tansaku.logging import get_logger
+from tansaku.visualization._param_importances import (
+    ImportanceChart,
+    importance_chart,
+    importance_figure,
+)
+from tansaku.visualization._utils import (
+    DEFAULT_TARGET_NAME,
+    json_safe,
+    objective_target,
+    plotly_go,
+)
+
+if TYPE_CHECKING:
+    from tansaku.study import Study
+    from tansaku.trial import FrozenTrial
+
+_logger = get_logger(__name__)
+
+# The plots that take a parameter list show at most this many, the most important first, so
+# that a study of many parameters still gives a readable page.
+_MAX_PARAMS = {"plot_parallel_coordinate": 10, "plot_slice": 8, "plot_contour": 4}
+_MAX_BEST_ROWS = 50
+_FIGURE_HEIGHT = 520
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.note { color: #777; font-size: 0.9em; }
+"""
+
+
+@dataclass
+class _Page:
+    """The report as it is assembled: HTML sections, and whether plotly.js is embedded yet."""
+
+    sections: list[str] = field(default_factory=list)
+    has_plotlyjs: bool = False
+
+    def add_figure(self, figure: Any) -> None:
+        # The first figure carries the whole plotly.js bundle; the others use it.
+        self.sections.append(
+            figure.to_html(
+                full_html=False,
+                include_plotlyjs=not self.has_plotlyjs,
+                default_height=_FIGURE_HEIGHT,
+                config={"displaylogo": False},
+            )
+        )
+        self.has_plotlyjs = True
+
+    def add_note(self, text: str) -> None:
+        self.sections.append(f'<p class="note">{html.escape(text)}</p>')
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else str(value)
+    return str(json_safe(value))
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in header)
+    body = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            kind = ' class="number"' if isinstance(cell, (int, float)) else ""
+            cells.append(f"<td{kind}>{html.escape(_format_value(cell))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _objective_names(study: Study) -> list[str]:
+    if study.metric_names:
+        return list(study.metric_names)
+    if len(study.directions) == 1:
+        return [DEFAULT_TARGET_NAME]
+    return [f"{DEFAULT_TARGET_NAME} {index}" for index in range(len(study.directions))]
+
+
+def _best_trials(study: Study) -> list[FrozenTrial]:
+    from tansaku.trial import TrialState
+
+    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        return []
+    try:
+        if len(study.directions) > 1:
+            return sorted(study.best_trials, key=lambda trial: trial.number)
+        return [study.best_trial]
+    except ValueError:  # completed trials, none of them feasible
+        return []
+
+
+def _overview(study: Study) -> str:
+    from tansaku.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    counts = [[state.name, sum(t.state == state for t in trials)] for state in TrialState]
+    directions = ", ".join(
+        f"{name}: {direction.name.lower()}"
+        for name, direction in zip(_objective_names(study), study.directions)
+    )
+    parts = [
+        f"<p>{len(trials)} trials. Objectives: {html.escape(directions)}.</p>",
+        _table(["state", "trials"], [row for row in counts if row[1]]),
+    ]
+    if study.user_attrs:
+        rows = [[key, value] for key, value in study.user_attrs.items()]
+        parts.append(_table(["study attribute", "value"], rows))
+    return "".join(parts)
+
+
+def _best_table(study: Study, best: list[FrozenTrial]) -> str:
+    if not best:
+        return '<p class="note">No completed trial yet.</p>'
+    params = list(dict.fromkeys(name for trial in best for name in trial.params))
+    attrs = list(dict.fromkeys(key for trial in best for key in trial.user_attrs))
+    header = ["trial", *_objective_names(study), *params, *(f"attr {key}" for key in attrs)]
+    rows = [
+        [
+            trial.number,
+            *(trial.values or []),
+            *(trial.params.get(name, "") for name in params),
+            *(trial.user_attrs.get(key, "") for key in attrs),
+        ]
+        for trial in best[:_MAX_BEST_ROWS]
+    ]
+    table = _table(header, rows)
+    if len(best) > _MAX_BEST_ROWS:
+        more = len(best) - _MAX_BEST_ROWS
+        table += f'<p class="note">and {more} more Pareto-optimal trials.</p>'
+    return table
+
+
+def _importances(study: Study, page: _Page) -> list[str]:
+    """Draw and tabulate the importances; return the parameters, most important first."""
+    try:
+        chart: ImportanceChart = importance_chart(study, None, None, None, DEFAULT_TARGET_NAME)
+    except Exception as error:  # a report shows what it can; the reason is written instead
+        _logger.warning(f"The report leaves out the parameter importances: {error}")
+        page.add_note(f"Parameter importances could not be computed: {error}")
+        return []
+    if not chart.groups:
+        page.add_note("Parameter importances need completed trials.")
+        return []
+    page.add_figure(importance_figure(plotly_go("report"), chart))
+    rows = [
+        [param, *(group.importances[index] for group in chart.groups)]
+        for index, param in reversed(list(enumerate(chart.params)))
+    ]
+    page.sections.append(_table(["parameter", *(g.name for g in chart.groups)], rows))
+    return list(reversed(chart.params))
+
+
+def _plot_from_package(name: str, page: _Page, study: Study, **kwargs: Any) -> None:
+    """Draw ``tansaku.visualization.<name>`` into the page; leave a note if it cannot be."""
+    try:
+        package = importlib.import_module("tansaku.visualization")
+        plot: Callable[..., Any] = getattr(package, name)
+    except (ImportError, AttributeError):
+        page.add_note(f"{name} is not available in this version.")
+        return
+    try:
+        page.add_figure(plot(study, **kwargs))
+    except Exception as error:  # one plot that fails must not cost the whole report
+        _logger.warning(f"The report leaves out {name}: {error}")
+        page.add_note(f"{name} could not be drawn: {error}")
+
+
+def report(study: Study, path: str | os.PathLike[str]) -> pathlib.Path:
+    """Write one self-contained HTML file that summarizes ``study``, and return its path.
+
+    The page holds an overview of the trials, the best trial (or, with several objectives,
+    the Pareto-optimal trials) with its values, parameters and user attributes, the parameter
+    importances as a plot and a table, and the main plots: optimization history (one per
+    objective), intermediate values (when trials reported any), parallel coordinates, slices
+    and, with two parameters or more, contours of the most important parameters; with
+    several objectives also the Pareto front. plotly.js is embedded once, so the file opens
+    without a network; every name and value coming from the study is HTML-escaped.
+
+    A plot that cannot be drawn for this study is replaced by a one-line note saying why.
+
+    Args:
+        study: The study to report on.
+        path: Where to write the HTML file; an existing file is replaced.
+
+    Returns:
+        The path written, as a ``pathlib.Path``.
+
+    Example:
+        .. code-block:: python
+
+            study.optimize(objective, n_trials=100)
+            tansaku.visualization.report(study, "report.html")
+    """
+    plotly_go("report")  # a missing plotly fails here, before any work
+    from tansaku.visualization._optimization_history import plot_optimization_history
+
+    page = _Page()
+    names = _objective_names(study)
+    targets: list[tuple[Callable[[FrozenTrial], float] | None, str]] = [(None, names[0])]
+    if len(study.directions) > 1:
+        targets = [(objective_target(index), name) for index, name in enumerate(names)]
+
+    page.sections.append("<h2>Optimization history</h2>")
+    for target, target_name in targets:
+        page.add_figure(plot_optimization_history(study, target=target, target_name=target_name))
+    page.sections.append("<h2>Best trials</h2>")
+    page.sections.append(_best_table(study, _best_trials(study)))
+    page.sections.append("<h2>Parameter importances</h2>")
+    ranked = _importances(study, page)
+
+    if any(trial.intermediate_values for trial in study.get_trials(deepcopy=False)):
+        page.sections.append("<h2>Intermediate values</h2>")
+        _plot_from_package("plot_intermediate_values", page, study)
+    first_target, first_name = targets[0]
+    by_target = {"target": first_target, "target_name": first_name}
+    if len(study.directions) > 1:
+        page.sections.append("<h2>Pareto front</h2>")
+        _plot_from_package("plot_pareto_front", page, study)
+    if ranked:
+        page.sections.append(f"<h2>Parameters against {html.escape(first_name)}</h2>")
+        for plot_name, limit in _MAX_PARAMS.items():
+            if plot_name == "plot_contour" and len(ranked) < 2:
+                continue
+            _plot_from_package(plot_name, page, study, params=ranked[:limit], **by_target)
+
+    title = html.escape(f"Study {study.study_name}")
+    document = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{title}</h1>{_overview(study)}{''.join(page.sections)}</body></html>\n"
+    )
+    destination = pathlib.Path(path)
+    destination.write_text(document, encoding="utf-8")
+    return destination
