@@ -69,7 +69,8 @@ def check_plot_args(
             f"{where}: target is given but target_name is the default {DEFAULT_TARGET_NAME!r}; "
             "pass target_name= to label the axis with what target returns",
             UserWarning,
-            stacklevel=3,
+            # user -> plot_x -> the plot's data function -> here
+            stacklevel=4,
         )
 
 

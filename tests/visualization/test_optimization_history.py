@@ -181,3 +181,19 @@ def test_several_studies_mixing_empty_and_full_plot_the_full_one() -> None:
     figure = plot_optimization_history([tansaku.create_study(study_name="none"), full])
     plotted = [list(trace.y) for trace in figure.data if trace.name == "Objective Value of full"]
     assert plotted == [MIXED_VALUES]
+
+
+@pytest.mark.parametrize(
+    "plot", [plot_optimization_history, mpl_plot_optimization_history], ids=["plotly", "mpl"]
+)
+def test_a_target_returning_all_objectives_is_rejected(
+    plot: Callable[..., Any], multi_objective_study: Study
+) -> None:
+    with pytest.raises(ValueError, match="not a number"):
+        plot(multi_objective_study, target=lambda t: t.values, target_name="both")
+
+
+def test_the_target_name_warning_points_at_the_caller(mixed_study: Study) -> None:
+    with pytest.warns(UserWarning) as records:
+        plot_optimization_history(mixed_study, target=lambda t: t.value)
+    assert records[0].filename == __file__
