@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tansaku import logging as tansaku_logging
 from tansaku.exceptions import UpdateFinishedTrialError
+from tansaku.pruners import _filter_study
 from tansaku.samplers import BaseSampler
 from tansaku.trial import FrozenTrial, Trial, TrialState
 
@@ -111,7 +112,7 @@ def tell(
     sampler = study.sampler
     try:
         if type(sampler).after_trial is not BaseSampler.after_trial:
-            sampler.after_trial(study, frozen, state, value_list)
+            sampler.after_trial(_filter_study(study, frozen), frozen, state, value_list)
     finally:
         storage.set_trial_state_values(trial_id, state, value_list)
     frozen.state = state

@@ -16,6 +16,7 @@ from tansaku.distributions import (
     _build,
     check_distribution_compatibility,
 )
+from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.trial._base import BaseTrial, ChoiceT
 from tansaku.trial._constraints import (
     CONSTRAINT_PREFIX,
@@ -60,7 +61,14 @@ class Trial(BaseTrial):
         # The trial as last written by this handle: kept in step with every write, so no read
         # from storage is needed while the objective runs.
         self._cached_frozen_trial = frozen
-        self.relative_search_space = study.sampler.infer_relative_search_space(study, frozen)
+        # With HyperbandPruner the sampler learns from the trial's bracket only (BOHB-style).
+        # Pruners sit above trials, so they are imported here, when a trial starts.
+        from tansaku.pruners import HyperbandPruner
+
+        self._by_bracket = isinstance(study.pruner, HyperbandPruner)
+        self.relative_search_space = study.sampler.infer_relative_search_space(
+            self._sampling_study(), frozen
+        )
         self._relative_params: dict[str, Any] | None = None
         self._fixed_params: dict[str, Any] | None = frozen.system_attrs.get("fixed_params")
 
@@ -154,7 +162,8 @@ class Trial(BaseTrial):
             assert self._relative_params is not None
             internal = distribution.to_internal_repr(self._relative_params[name])
         else:
-            value = self._sample_independent(self.study, frozen, name, distribution)
+            study = self._sampling_study() if self._by_bracket else self.study
+            value = self._sample_independent(study, frozen, name, distribution)
             internal = distribution.to_internal_repr(value)
 
         self._set_trial_param(self._trial_id, name, internal, distribution)
@@ -172,14 +181,21 @@ class Trial(BaseTrial):
         internal = distribution.to_internal_repr(relative_params[name])
         return distribution._contains(internal)
 
+    def _sampling_study(self) -> Study:
+        """The study the sampler learns from for this trial (see ``pruners._filter_study``)."""
+        if not self._by_bracket:
+            return self.study
+        from tansaku.pruners import _filter_study
+
+        return _filter_study(self.study, self._cached_frozen_trial)
+
     @property
     def relative_params(self) -> dict[str, Any]:
         """The params the sampler drew jointly for this trial (drawn on first use)."""
         if self._relative_params is None:
             if self.relative_search_space:
-                study = self.study
-                self._relative_params = study.sampler.sample_relative(
-                    study, self._cached_frozen_trial, self.relative_search_space
+                self._relative_params = self.study.sampler.sample_relative(
+                    self._sampling_study(), self._cached_frozen_trial, self.relative_search_space
                 )
             else:
                 self._relative_params = {}
@@ -195,10 +211,18 @@ class Trial(BaseTrial):
             TypeError: ``value`` is not a number or ``step`` is not an integer.
             ValueError: ``step`` is negative.
             NotImplementedError: the study has several objectives.
+            UpdateFinishedTrialError: the trial has already finished.
         """
         if self.study._is_multi_objective():
             raise NotImplementedError(
                 "Trial.report is not supported for multi-objective optimization."
+            )
+        state = self._cached_frozen_trial.state
+        if state.is_finished():
+            raise UpdateFinishedTrialError(
+                f"report(value={value!r}, step={step!r}): trial {self.number} has already "
+                f"finished ({state.name}); intermediate values can only be reported while it "
+                "runs"
             )
         try:
             value = float(value)
