@@ -157,7 +157,14 @@ def plot_param_importances(
 
 def importance_figure(go: Any, chart: ImportanceChart) -> Any:
     """Draw ``chart`` with plotly's ``graph_objects`` module ``go``."""
-    layout = go.Layout(title=TITLE, xaxis={"title": XLABEL}, yaxis={"title": YLABEL})
+    # plotly stacks a parameter's bars upwards from the first objective; a reversed legend
+    # lists the objectives in the order the bars are seen, top down.
+    layout = go.Layout(
+        title=TITLE,
+        xaxis={"title": XLABEL},
+        yaxis={"title": YLABEL},
+        legend={"traceorder": "reversed"},
+    )
     traces = [
         go.Bar(
             x=group.importances,
