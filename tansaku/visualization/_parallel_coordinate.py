@@ -191,7 +191,9 @@ def _param_dimension(trials: list[FrozenTrial], name: str) -> Dimension:
         shift = 1.0 if missing else 0.0
         positions[has] += shift
         ticks = np.arange(len(axis.categories) + shift).tolist()
-        labels = [MISSING_LABEL] * int(shift) + list(axis.categories)
+        labels = [MISSING_LABEL] * int(shift) + [
+            f"{c} (value)" if missing and c == MISSING_LABEL else c for c in axis.categories
+        ]
         return Dimension(name, positions, 0.0, ticks[-1], ticks, labels, True)
     if axis.is_log:
         positions[has] = np.log10(positions[has])

@@ -134,16 +134,17 @@ def param_axis(
             if isinstance(choices, CategoricalDistribution):
                 order.update((str(c), None) for c in choices.choices if str(c) in taken)
         categories = tuple(order)
-        padding = (len(categories) - 1) * PADDING_RATIO
+        padding = max((len(categories) - 1) * PADDING_RATIO, 0.5 if len(categories) == 1 else 0)
         return ParamAxis(param, "category", categories, -padding, len(categories) - 1 + padding)
     numbers = np.array([float(v) for v in present], dtype=float)
     low, high = float(numbers.min()), float(numbers.max())
     is_log = isinstance(distribution, FloatDistribution | IntDistribution) and distribution.log
     if is_log:
         log_low, log_high = math.log10(low), math.log10(high)
-        padding = (log_high - log_low) * PADDING_RATIO
+        # A single value still gets a range to sit in: half a decade, or half a unit, aside.
+        padding = (log_high - log_low) * PADDING_RATIO or 0.5
         return ParamAxis(param, "log", (), 10 ** (log_low - padding), 10 ** (log_high + padding))
-    padding = (high - low) * PADDING_RATIO
+    padding = (high - low) * PADDING_RATIO or 0.5
     return ParamAxis(param, "linear", (), low - padding, high + padding)
 
 

@@ -209,3 +209,21 @@ def test_repeated_points_keep_the_best_value_and_far_points_the_nearest() -> Non
     # Collinear trials have no triangles: the nearest value everywhere.
     line = interpolate(axis, axis, xs[:3], ys[:3], zs[:3], grid, grid, None)
     assert np.isfinite(line).all()
+
+
+def test_a_param_with_a_single_value_has_no_surface_but_its_trials(
+    caplog_tansaku: pytest.LogCaptureFixture, render: Any
+) -> None:
+    study = tansaku.create_study()
+    for x, value in [(0.1, 1.0), (0.4, 2.0), (0.9, 0.5)]:
+        study.add_trial(
+            create_trial(value=value, params={"x": x, "y": 0.5}, distributions={"x": X, "y": Y})
+        )
+    figure = plot_contour(study)
+    assert [trace.type for trace in figure.data] == ["scatter", "scatter"]
+    assert figure.layout.yaxis.range[0] < 0.5 < figure.layout.yaxis.range[1]
+    assert warned(caplog_tansaku, "Param y unique value length is less than 2")
+    render(figure)
+    ax = mpl_plot_contour(study)
+    assert ax.get_ylim()[0] < 0.5 < ax.get_ylim()[1]
+    render(ax)

@@ -163,3 +163,21 @@ def test_log_ticks_are_powers_of_ten_and_the_ends() -> None:
     assert _log_ticks(-4.05, -2.0) == [-4.0, -3.0, -2.0]  # an end near a power is dropped
     narrow = _log_ticks(0.1, 0.5)
     assert len(narrow) == 5 and narrow[0] == 0.1 and narrow[-1] == 0.5
+
+
+def test_a_none_choice_is_told_apart_from_a_missing_param() -> None:
+    study = tansaku.create_study()
+    choice = CategoricalDistribution([None, "relu"])
+    x = FloatDistribution(0.0, 1.0)
+    study.add_trial(create_trial(value=1.0, params={"x": 0.2}, distributions={"x": x}))
+    for value, act in [(2.0, None), (3.0, "relu")]:
+        study.add_trial(
+            create_trial(
+                value=value,
+                params={"x": 0.5, "act": act},
+                distributions={"x": x, "act": choice},
+            )
+        )
+    act = _dims(plot_parallel_coordinate(study))["act"]
+    assert list(act.ticktext) == ["None", "None (value)", "relu"]
+    assert list(act.values) == [2, 1, 0]  # drawn worst first: relu, None, missing

@@ -94,7 +94,7 @@ def _draw(plt: Any, info: ContourInfo) -> Any:
             if not left:
                 ax.tick_params(labelleft=False)
     if colored is not None:
-        figure.colorbar(colored, ax=axs).set_label(info.target_name)
+        figure.colorbar(colored, ax=axs, shrink=0.6).set_label(info.target_name)
     return axs
 
 
