@@ -1,7 +1,7 @@
 """``python -m benchmarks <suite> [--impls tansaku,optuna,rustuna] [--quick]``.
 
-Suites: overhead, quality, pruning, storage; ``all`` runs the four and then ``report``, which
-regenerates ``results/README.md`` from the JSON files.
+Suites: overhead, quality, pruning, storage, importance; ``all`` runs them all and then
+``report``, which regenerates ``results/README.md`` from the JSON files.
 """
 
 from __future__ import annotations
