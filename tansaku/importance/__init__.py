@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tansaku._internal.deprecation import warn_experimental
-from tansaku.importance._base import BaseImportanceEvaluator, check_params_argument
+from tansaku.importance._base import (
+    BaseImportanceEvaluator,
+    check_params_argument,
+    warn_experimental_argument,
+)
 from tansaku.importance._fanova import FanovaImportanceEvaluator
 from tansaku.importance._mean_decrease_impurity import MeanDecreaseImpurityImportanceEvaluator
 from tansaku.importance._ped_anova import PedAnovaImportanceEvaluator
@@ -95,7 +98,7 @@ def get_param_importances(
     check_params_argument(params)
     importances = evaluator.evaluate(study, params=params, target=target)
     if not normalize:
-        warn_experimental("get_param_importances(normalize=False)")
+        warn_experimental_argument("normalize")
         return importances
     total = sum(importances.values())
     if total == 0.0:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tansaku._internal.deprecation import warn_experimental
 from tansaku._internal.validation import invalid_type
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -129,3 +130,8 @@ def zeros(names: Iterable[str]) -> dict[str, float]:
     """Importance 0 for every name, which :func:`get_param_importances` normalizes to equal
     shares: what is answered when there is too little data to tell params apart."""
     return dict.fromkeys(names, 0.0)
+
+
+def warn_experimental_argument(option_name: str) -> None:
+    """Warn that the argument ``option_name`` of an importance function is experimental."""
+    warn_experimental(f"argument {option_name!r}", stacklevel=4)
