@@ -181,7 +181,7 @@ def interpolate(
     or the last one for a custom target, whose sense is unknown.
     """
     from scipy.interpolate import griddata
-    from scipy.spatial import QhullError
+    from scipy.spatial import Delaunay, QhullError
 
     points = np.column_stack([x_axis.to_unit(xs), y_axis.to_unit(ys)])  # (n, 2)
     unique, inverse = np.unique(points, axis=0, return_inverse=True)
@@ -196,13 +196,62 @@ def interpolate(
         # np.unique on the reversed labels finds each point's last trial.
         last = len(inverse) - 1 - np.unique(inverse[::-1], return_index=True)[1]
         merged = zs[last]
-    mesh = tuple(np.meshgrid(x_axis.to_unit(grid_x), y_axis.to_unit(grid_y)))  # (gy, gx) each
-    nearest = griddata(unique, merged, mesh, method="nearest")
+    unit_x, unit_y = x_axis.to_unit(grid_x), y_axis.to_unit(grid_y)
+    nearest = griddata(unique, merged, tuple(np.meshgrid(unit_x, unit_y)), method="nearest")
     try:
-        linear = griddata(unique, merged, mesh, method="linear")
+        simplices = Delaunay(unique).simplices  # (n_triangles, 3)
     except (QhullError, ValueError):  # fewer than 3 points, or all on one line
         return nearest  # type: ignore[no-any-return]
+    linear = _rasterize(unique[simplices], merged[simplices], unit_x, unit_y)
     return np.where(np.isnan(linear), nearest, linear)  # type: ignore[no-any-return]
+
+
+# Bound on the (triangle, grid point) pairs tested at once, to bound memory on long slivers.
+_MAX_PAIRS = 1 << 20
+
+
+def _rasterize(
+    corners: np.ndarray, values: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
+) -> np.ndarray:
+    """Linear interpolation of ``values`` (n_triangles, 3) over the triangles ``corners``
+    (n_triangles, 3, 2) at the points of the ascending grid ``grid_x`` x ``grid_y``; NaN
+    outside every triangle. Each triangle tests only the grid points of its bounding box, by
+    their barycentric coordinates."""
+    eps = 1e-9
+    surface = np.full((len(grid_y), len(grid_x)), np.nan)
+    low, high = corners.min(axis=1), corners.max(axis=1)  # (n_triangles, 2)
+    x0 = np.searchsorted(grid_x, low[:, 0] - eps, side="left")
+    x1 = np.searchsorted(grid_x, high[:, 0] + eps, side="right")
+    y0 = np.searchsorted(grid_y, low[:, 1] - eps, side="left")
+    y1 = np.searchsorted(grid_y, high[:, 1] + eps, side="right")
+    widths = x1 - x0
+    counts = widths * (y1 - y0)  # grid points in each bounding box
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(corners):
+        # The triangles [start, stop) hold at most _MAX_PAIRS pairs (at least one triangle).
+        limit = (ends[start - 1] if start else 0) + _MAX_PAIRS
+        stop = max(start + 1, int(np.searchsorted(ends, limit, side="right")))
+        chunk = np.arange(start, stop)
+        owner = np.repeat(chunk, counts[chunk])  # (n_pairs,) triangle of each pair
+        offset = np.arange(len(owner)) - np.repeat(ends[chunk] - counts[chunk], counts[chunk])
+        offset += ends[start - 1] if start else 0
+        column = x0[owner] + offset % widths[owner]
+        row = y0[owner] + offset // widths[owner]
+        a, b, c = corners[owner, 0], corners[owner, 1], corners[owner, 2]  # (n_pairs, 2) each
+        ab, ac = b - a, c - a
+        aq = np.column_stack([grid_x[column], grid_y[row]]) - a
+        det = ab[:, 0] * ac[:, 1] - ac[:, 0] * ab[:, 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w_b = (aq[:, 0] * ac[:, 1] - ac[:, 0] * aq[:, 1]) / det
+            w_c = (ab[:, 0] * aq[:, 1] - aq[:, 0] * ab[:, 1]) / det
+        w_a = 1.0 - w_b - w_c
+        inside = (w_a >= -eps) & (w_b >= -eps) & (w_c >= -eps)
+        v = values[owner]
+        z = w_a * v[:, 0] + w_b * v[:, 1] + w_c * v[:, 2]
+        surface[row[inside], column[inside]] = z[inside]
+        start = stop
+    return surface
 
 
 def plot_contour(

@@ -227,3 +227,23 @@ def test_a_param_with_a_single_value_has_no_surface_but_its_trials(
     ax = mpl_plot_contour(study)
     assert ax.get_ylim()[0] < 0.5 < ax.get_ylim()[1]
     render(ax)
+
+
+def test_the_rasterized_triangles_agree_with_scipy_in_any_chunking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scipy.interpolate import griddata
+    from scipy.spatial import Delaunay
+
+    import tansaku.visualization._contour as contour
+
+    rng = np.random.default_rng(1)
+    points, values = rng.uniform(0, 1, (200, 2)), rng.normal(size=200)
+    grid = np.linspace(-0.05, 1.05, 40)
+    expected = griddata(points, values, tuple(np.meshgrid(grid, grid)), method="linear")
+    simplices = Delaunay(points).simplices
+    surface = contour._rasterize(points[simplices], values[simplices], grid, grid)
+    np.testing.assert_allclose(surface, expected, atol=1e-12)  # NaN outside the hull in both
+    monkeypatch.setattr(contour, "_MAX_PAIRS", 7)
+    chunked = contour._rasterize(points[simplices], values[simplices], grid, grid)
+    np.testing.assert_array_equal(chunked, surface)
