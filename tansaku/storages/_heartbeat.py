@@ -46,6 +46,22 @@ class BaseHeartbeat(abc.ABC):
         """The callback for trials failed because they went stale."""
 
 
+def check_heartbeat_arguments(
+    owner: str, heartbeat_interval: float | None, grace_period: float | None
+) -> None:
+    """Raise ValueError naming ``owner``'s argument when an interval or grace is not > 0.
+
+    Args:
+        owner: The class that takes the arguments, for the message.
+        heartbeat_interval: Seconds between heartbeats, or None.
+        grace_period: Seconds without heartbeat before a trial is stale, or None.
+    """
+    arguments = {"heartbeat_interval": heartbeat_interval, "grace_period": grace_period}
+    for name, value in arguments.items():
+        if value is not None and (isinstance(value, bool) or not value > 0):
+            raise ValueError(f"{owner}: {name}={value!r} must be > 0 or None")
+
+
 def is_heartbeat_enabled(storage: BaseStorage) -> bool:
     """True when ``storage`` keeps heartbeats and has an interval set."""
     return isinstance(storage, BaseHeartbeat) and storage.get_heartbeat_interval() is not None

@@ -1,8 +1,10 @@
-"""Fixtures of the storage tests: the real PostgreSQL and Redis servers of ``servers.py``."""
+"""Fixtures of the storage tests: the real database servers of ``servers.py``."""
 
 from __future__ import annotations
 
 from tests.storages.servers import (  # noqa: F401  (fixtures are found by their names)
+    mysql_server,
+    mysql_url,
     postgresql_server,
     postgresql_url,
     redis_server,

@@ -1,4 +1,7 @@
-"""JournalStorage on a real Redis server: Optuna's layout, prefixes, many worker processes."""
+"""JournalStorage on a real Redis server: Optuna's layout, prefixes, corrupt records.
+
+Many worker processes on Redis are in ``test_many_workers.py``.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ from tansaku.storages.journal import JournalRedisBackend, JournalStorage
 from tansaku.study import StudyDirection
 from tansaku.trial import TrialState
 from tests.storages._optuna_fixtures import FIXTURES, dump, normalize
-from tests.storages.test_many_workers import _PLAIN_WORKER
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH_PYTHON = REPO / ".venv-bench" / "bin" / "python"
@@ -122,27 +124,3 @@ def test_missing_redis_package_is_named_in_the_error() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert "pip install tansaku[redis]" in out.stdout
-
-
-def test_eight_processes_complete_exactly_their_trials_with_dense_numbers(
-    redis_url: str,
-) -> None:
-    storage = JournalStorage(JournalRedisBackend(redis_url, prefix="shared"))
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "shared")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", _OPEN_REDIS + _PLAIN_WORKER, redis_url, str(TRIALS_PER_WORKER)],
-            env=env,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(N_WORKERS)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err.decode()[-2000:]
-    trials = storage.get_all_trials(study_id)
-    assert len(trials) == N_WORKERS * TRIALS_PER_WORKER
-    assert [t.number for t in trials] == list(range(N_WORKERS * TRIALS_PER_WORKER))
-    assert all(t.state is TrialState.COMPLETE for t in trials)
-    assert all(len(t.intermediate_values) == 3 for t in trials)

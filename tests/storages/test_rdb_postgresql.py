@@ -1,4 +1,6 @@
-"""RDBStorage on a real PostgreSQL server: Optuna's databases, many workers, dead workers.
+"""RDBStorage on a real PostgreSQL server: Optuna's databases, isolation, bad input.
+
+Many workers and dead workers on PostgreSQL are in ``test_many_workers.py``.
 
 The server comes from the ``postgresql_server`` fixture (tests/storages/servers.py); each test
 gets a new database. The Optuna-written database is produced by Optuna 5.0 from the benchmark
@@ -8,12 +10,8 @@ environment (``make bench-env``) against the test server, inside the test.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -21,12 +19,10 @@ from sqlalchemy import text
 
 import tansaku
 from tansaku.distributions import FloatDistribution
-from tansaku.storages._callbacks import RetryFailedTrialCallback
 from tansaku.storages._rdb import RDBStorage, _schema
 from tansaku.study import StudyDirection
 from tansaku.trial import TrialState
 from tests.storages._optuna_fixtures import FIXTURES, dump, normalize
-from tests.storages.test_many_workers import _HEARTBEAT_WORKER, _PLAIN_WORKER
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH_PYTHON = REPO / ".venv-bench" / "bin" / "python"
@@ -157,68 +153,3 @@ def test_reader_never_sees_a_trial_half_written_while_writers_create_trials(
         thread.join()
     assert errors == []
     assert storage.get_n_trials(study_id, TrialState.COMPLETE) == 180
-
-
-def _start(code: str, *args: str) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.Popen(
-        [sys.executable, "-c", _OPEN_RDB + code, *args], env=env, stderr=subprocess.PIPE
-    )
-
-
-def test_eight_processes_complete_exactly_their_trials_with_dense_numbers(
-    postgresql_url: str,
-) -> None:
-    storage = RDBStorage(postgresql_url)
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "shared")
-    workers = [
-        _start(_PLAIN_WORKER, postgresql_url, str(TRIALS_PER_WORKER)) for _ in range(N_WORKERS)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err.decode()[-2000:]
-    trials = storage.get_all_trials(study_id)
-    assert len(trials) == N_WORKERS * TRIALS_PER_WORKER
-    assert [t.number for t in trials] == list(range(N_WORKERS * TRIALS_PER_WORKER))
-    assert all(t.state is TrialState.COMPLETE for t in trials)
-    assert all(len(t.intermediate_values) == 3 for t in trials)
-
-
-def test_killed_workers_trials_fail_by_heartbeat_and_are_retried(
-    postgresql_url: str, tmp_path: Path
-) -> None:
-    storage = RDBStorage(postgresql_url)
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "shared")
-    target = 40
-    markers = [tmp_path / f"victim{i}" for i in range(2)]
-    victims = [
-        _start(_HEARTBEAT_WORKER, postgresql_url, "victim", str(target), str(m)) for m in markers
-    ]
-    survivors = [
-        _start(_HEARTBEAT_WORKER, postgresql_url, "survivor", str(target), "-") for _ in range(2)
-    ]
-    deadline = time.monotonic() + 60
-    while not all(m.exists() and m.read_text() for m in markers):
-        assert time.monotonic() < deadline, "the victims never started a trial"
-        time.sleep(0.05)
-    for victim in victims:
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait()
-    for survivor in survivors:
-        _, err = survivor.communicate(timeout=120)
-        assert survivor.returncode == 0, err.decode()[-2000:]
-
-    trials = storage.get_all_trials(study_id)
-    killed = {int(m.read_text()) for m in markers}
-    assert {t.number for t in trials if t.state is TrialState.FAIL} == killed
-    retried = {
-        RetryFailedTrialCallback.retried_trial_number(t): t
-        for t in trials
-        if RetryFailedTrialCallback.retried_trial_number(t) is not None
-    }
-    assert set(retried) == killed
-    for number, retry in retried.items():
-        assert retry.state is TrialState.COMPLETE
-        assert retry.params == trials[number].params
-    assert sum(t.state is TrialState.COMPLETE for t in trials) >= target
-    assert not any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)

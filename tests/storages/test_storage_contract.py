@@ -39,7 +39,7 @@ from tansaku.trial import FrozenTrial, TrialState, create_trial
 from tests.storages import servers
 
 # Every backend runs the whole suite. A factory receives a fresh empty directory (for backends
-# that keep files) and returns an empty storage. Add SQLite, PostgreSQL, journal... here.
+# that keep files) and returns an empty storage.
 StorageFactory = Callable[[Path], BaseStorage]
 STORAGE_FACTORIES: dict[str, StorageFactory] = {
     "inmemory": lambda directory: InMemoryStorage(),
@@ -48,6 +48,7 @@ STORAGE_FACTORIES: dict[str, StorageFactory] = {
         JournalFileBackend(str(directory / "journal.log"))
     ),
     "postgresql": lambda directory: RDBStorage(servers.new_postgresql_url()),
+    "mysql": lambda directory: RDBStorage(servers.new_mysql_url()),
     "journal_redis": lambda directory: JournalStorage(
         JournalRedisBackend(**servers.new_redis_backend_args())
     ),

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tansaku._internal.study_direction import StudyDirection
@@ -31,6 +32,10 @@ SCHEMA_VERSION = 12
 # Longest study name, attr key or param name: the columns are indexed VARCHAR(512).
 MAX_INDEXED_STRING_LENGTH = 512
 MAX_VERSION_LENGTH = 256
+# Double precision everywhere (MySQL's bare FLOAT is single precision, 7 digits).
+_DOUBLE = Float(precision=53)
+# MySQL's bare DATETIME drops the fraction of a second; keep microseconds like the others.
+_TIME = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 class TrialValueType(enum.Enum):
@@ -102,8 +107,8 @@ class TrialModel(Base):
     number: Mapped[int | None] = mapped_column(Integer)
     study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.study_id"), index=True)
     state: Mapped[TrialState] = mapped_column(_TRIAL_STATE, nullable=False)
-    datetime_start: Mapped[datetime.datetime | None] = mapped_column(DateTime)
-    datetime_complete: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    datetime_start: Mapped[datetime.datetime | None] = mapped_column(_TIME)
+    datetime_complete: Mapped[datetime.datetime | None] = mapped_column(_TIME)
 
 
 class TrialUserAttributeModel(Base):
@@ -130,7 +135,7 @@ class TrialParamModel(Base):
     param_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[int | None] = mapped_column(ForeignKey("trials.trial_id"))
     param_name: Mapped[str | None] = mapped_column(String(MAX_INDEXED_STRING_LENGTH))
-    param_value: Mapped[float | None] = mapped_column(Float)
+    param_value: Mapped[float | None] = mapped_column(_DOUBLE)
     distribution_json: Mapped[str | None] = mapped_column(Text())
 
 
@@ -140,7 +145,7 @@ class TrialValueModel(Base):
     trial_value_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[int] = mapped_column(ForeignKey("trials.trial_id"), nullable=False)
     objective: Mapped[int] = mapped_column(Integer, nullable=False)
-    value: Mapped[float | None] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(_DOUBLE)
     value_type: Mapped[TrialValueType] = mapped_column(_VALUE_TYPE, nullable=False)
 
 
@@ -150,7 +155,7 @@ class TrialIntermediateValueModel(Base):
     trial_intermediate_value_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[int] = mapped_column(ForeignKey("trials.trial_id"), nullable=False)
     step: Mapped[int] = mapped_column(Integer, nullable=False)
-    intermediate_value: Mapped[float | None] = mapped_column(Float)
+    intermediate_value: Mapped[float | None] = mapped_column(_DOUBLE)
     intermediate_value_type: Mapped[TrialIntermediateValueType] = mapped_column(
         _INTERMEDIATE_VALUE_TYPE, nullable=False
     )
@@ -161,7 +166,7 @@ class TrialHeartbeatModel(Base):
     __table_args__ = (UniqueConstraint("trial_id"),)
     trial_heartbeat_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[int] = mapped_column(ForeignKey("trials.trial_id"), nullable=False)
-    heartbeat: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False)
+    heartbeat: Mapped[datetime.datetime] = mapped_column(_TIME, nullable=False)
 
 
 class VersionInfoModel(Base):

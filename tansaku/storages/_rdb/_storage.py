@@ -25,7 +25,7 @@ from tansaku.distributions import (
 from tansaku.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from tansaku.storages._frozen_study import FrozenStudy
-from tansaku.storages._heartbeat import BaseHeartbeat
+from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._rdb import _schema
 from tansaku.storages._rdb._cache import StudyTrials
 from tansaku.storages._rdb._codec import (
@@ -119,12 +119,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         skip_table_creation: bool = False,
         durable_commits: bool = False,
     ) -> None:
-        if heartbeat_interval is not None and not heartbeat_interval > 0:
-            raise ValueError(
-                f"RDBStorage: heartbeat_interval={heartbeat_interval!r} must be > 0 or None"
-            )
-        if grace_period is not None and not grace_period > 0:
-            raise ValueError(f"RDBStorage: grace_period={grace_period!r} must be > 0 or None")
+        check_heartbeat_arguments("RDBStorage", heartbeat_interval, grace_period)
         self.url = url
         self.engine_kwargs = dict(engine_kwargs or {})
         self.skip_compatibility_check = skip_compatibility_check

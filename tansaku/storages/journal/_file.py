@@ -67,6 +67,13 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         os.close(fd)
         self._check_is_journal()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy (sent to another process) reads the file from its start, like a new reader.
+        return {"file_path": self._path, "fsync": self._fsync}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
     def _check_is_journal(self) -> None:
         with open(self._path, "rb") as file:
             head = file.read(4096)

@@ -53,8 +53,16 @@ def snapshot_due(n_records: int, n_at_last_snapshot: int) -> bool:
     return since >= max(SNAPSHOT_MIN_RECORDS, SNAPSHOT_FRACTION * n_records)
 
 
-def dump_state(state: InMemoryStorage, n_records: int) -> bytes:
-    """The replayed ``state`` after ``n_records`` records, as JSON bytes."""
+def dump_state(
+    state: InMemoryStorage, n_records: int, heartbeat_trial_ids: list[int] | None = None
+) -> bytes:
+    """The replayed ``state`` after ``n_records`` records, as JSON bytes.
+
+    Args:
+        state: The replayed studies and trials.
+        n_records: How many records ``state`` covers.
+        heartbeat_trial_ids: The running trials that have sent heartbeats.
+    """
     # The snapshot reads the in-memory storage's records directly: it must capture the ids
     # the replay assigned (including gaps left by deleted studies), which the public API
     # does not expose.
@@ -76,12 +84,13 @@ def dump_state(state: InMemoryStorage, n_records: int) -> bytes:
         "next_study_id": state._next_study_id,
         "next_trial_id": state._next_trial_id,
         "studies": studies,
+        "heartbeat_trial_ids": heartbeat_trial_ids or [],
     }
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def load_state(snapshot: bytes) -> tuple[InMemoryStorage, int]:
-    """The state and record count that :func:`dump_state` wrote.
+def load_state(snapshot: bytes) -> tuple[InMemoryStorage, int, list[int]]:
+    """The state, record count and heartbeat trial ids that :func:`dump_state` wrote.
 
     Raises:
         ValueError: ``snapshot`` is not a snapshot of this format.
@@ -112,7 +121,7 @@ def load_state(snapshot: bytes) -> tuple[InMemoryStorage, int]:
             state._index_new_state(record, trial)
     state._next_study_id = document["next_study_id"]
     state._next_trial_id = document["next_trial_id"]
-    return state, int(document["n_records"])
+    return state, int(document["n_records"]), list(document.get("heartbeat_trial_ids", []))
 
 
 def _time_to_json(moment: datetime.datetime | None) -> str | None:

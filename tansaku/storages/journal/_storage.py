@@ -6,6 +6,10 @@ appended meanwhile; the outcome of the worker's own record decides the call's re
 worker replays the same records in the same order, so they all agree on ids, numbers and on
 which of two competing writes (two workers starting one enqueued trial) came first.
 
+Heartbeats: with ``heartbeat_interval`` set, each running trial's worker appends a heartbeat
+record every interval, and a trial whose heartbeats stop for ``grace_period`` is failed by the
+next worker that checks (see ``_heartbeats.py`` for the record and the clock it is judged by).
+
 Long journals: with a backend that keeps snapshots (both of tansaku's do), a worker starts
 from the latest snapshot of the replayed state and replays only the records after it, and
 writes a new snapshot when enough records have accumulated (see ``_snapshot.py``).
@@ -13,20 +17,21 @@ writes a new snapshot when enough records have accumulated (see ``_snapshot.py``
 
 from __future__ import annotations
 
-import datetime
 import threading
 import uuid
 import warnings
 from collections.abc import Container, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.study_direction import StudyDirection
-from tansaku.distributions import BaseDistribution, distribution_to_json, json_to_distribution
-from tansaku.exceptions import UpdateFinishedTrialError
+from tansaku.distributions import BaseDistribution, distribution_to_json
 from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from tansaku.storages._frozen_study import FrozenStudy
+from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.storages.journal._base import BaseJournalBackend
+from tansaku.storages.journal._heartbeats import HEARTBEAT_KEY
+from tansaku.storages.journal._replay import JournalReplay, OpCode, now_text, utc_text
 from tansaku.storages.journal._snapshot import (
     BaseJournalSnapshot,
     dump_state,
@@ -35,69 +40,75 @@ from tansaku.storages.journal._snapshot import (
 )
 from tansaku.trial import FrozenTrial, TrialState
 
-
-class OpCode:
-    """The operation codes of journal records (Optuna's numbering)."""
-
-    CREATE_STUDY = 0
-    DELETE_STUDY = 1
-    SET_STUDY_USER_ATTR = 2
-    SET_STUDY_SYSTEM_ATTR = 3
-    CREATE_TRIAL = 4
-    SET_TRIAL_PARAM = 5
-    SET_TRIAL_STATE_VALUES = 6
-    SET_TRIAL_INTERMEDIATE_VALUE = 7
-    SET_TRIAL_USER_ATTR = 8
-    SET_TRIAL_SYSTEM_ATTR = 9
+if TYPE_CHECKING:
+    from tansaku.storages._callbacks import FailedTrialCallback
 
 
-def _now_text() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat()
-
-
-def _parse_time(text: str | None) -> datetime.datetime | None:
-    """A record's time as a naive local datetime, like the other storages hand out."""
-    if text is None:
-        return None
-    moment = datetime.datetime.fromisoformat(text)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
-    return moment
-
-
-class JournalStorage(BaseStorage):
+class JournalStorage(BaseStorage, BaseHeartbeat):
     """Keep studies in a journal that many processes (and machines) append to.
+
+    Optuna's ``JournalStorage`` takes only ``log_storage``; the heartbeat arguments are
+    tansaku's addition, with the meaning they have for ``RDBStorage``, so that a trial whose
+    worker died ends FAIL (and may be retried) on a journal too.
 
     Args:
         log_storage: Where the records live: :class:`JournalFileBackend` or
             :class:`JournalRedisBackend`.
+        heartbeat_interval: Seconds between a running trial's heartbeats (one journal record
+            each); with it set, a trial whose heartbeats stop for ``grace_period`` is failed
+            by ``fail_stale_trials``, which ``Study.optimize`` calls before each trial.
+        grace_period: Seconds without a new heartbeat after which a trial is stale (default
+            ``2 * heartbeat_interval``), on the clock of the process that checks.
+        failed_trial_callback: Called as ``callback(study, trial)`` for each trial failed
+            because it went stale, e.g. :class:`RetryFailedTrialCallback`.
+
+    Raises:
+        ValueError: ``heartbeat_interval`` or ``grace_period`` is not > 0.
 
     Example:
         >>> storage = JournalStorage(JournalFileBackend("./journal.log"))
         >>> study = tansaku.create_study(storage=storage)  # doctest: +SKIP
     """
 
-    def __init__(self, log_storage: BaseJournalBackend) -> None:
+    def __init__(
+        self,
+        log_storage: BaseJournalBackend,
+        *,
+        heartbeat_interval: int | None = None,
+        grace_period: int | None = None,
+        failed_trial_callback: FailedTrialCallback | None = None,
+    ) -> None:
+        check_heartbeat_arguments("JournalStorage", heartbeat_interval, grace_period)
         self._backend = log_storage
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period
+        self.failed_trial_callback = failed_trial_callback
         self._worker_prefix = str(uuid.uuid4()) + "-"
         self._lock = threading.RLock()
-        self._state = InMemoryStorage()
+        self._replay = JournalReplay()
         self._n_applied = 0
         # Records this process replayed one by one (not taken from a snapshot).
         self.n_records_replayed = 0
         # Outcome of this worker's latest record: (result, error).
         self._outcome: tuple[Any, BaseException | None] = (None, None)
         self._n_at_snapshot = 0
-        # Distributions by JSON text: a study has a handful, each record repeats one.
-        self._distributions: dict[str, BaseDistribution] = {}
         self._restore_snapshot()
         self._sync()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"_backend": self._backend}
+        return {
+            "log_storage": self._backend,
+            "heartbeat_interval": self.heartbeat_interval,
+            "grace_period": self.grace_period,
+            "failed_trial_callback": self.failed_trial_callback,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["_backend"])  # type: ignore[misc]
+        self.__init__(**state)  # type: ignore[misc]
+
+    @property
+    def _state(self) -> InMemoryStorage:
+        return self._replay.state
 
     # -- the log --------------------------------------------------------------------------------
     def _worker_id(self) -> str:
@@ -110,7 +121,7 @@ class JournalStorage(BaseStorage):
         if snapshot is None:
             return
         try:
-            state, n_records = load_state(snapshot)
+            state, n_records, beating = load_state(snapshot)
         except (ValueError, KeyError, TypeError) as error:
             warnings.warn(
                 f"JournalStorage: ignored an unreadable snapshot ({error!r}); replaying the "
@@ -119,7 +130,9 @@ class JournalStorage(BaseStorage):
                 stacklevel=3,
             )
             return
-        self._state, self._n_applied, self._n_at_snapshot = state, n_records, n_records
+        self._replay = JournalReplay(state)
+        self._replay.heartbeats.restore(beating)
+        self._n_applied, self._n_at_snapshot = n_records, n_records
 
     def _sync(self) -> None:
         with self._lock:
@@ -130,7 +143,9 @@ class JournalStorage(BaseStorage):
             if isinstance(self._backend, BaseJournalSnapshot) and snapshot_due(
                 self._n_applied, self._n_at_snapshot
             ):
-                self._backend.save_snapshot(dump_state(self._state, self._n_applied))
+                self._backend.save_snapshot(
+                    dump_state(self._state, self._n_applied, self._replay.heartbeats.trial_ids())
+                )
                 self._n_at_snapshot = self._n_applied
 
     def _append(self, op_code: int, **fields: Any) -> Any:
@@ -148,107 +163,13 @@ class JournalStorage(BaseStorage):
     def _apply(self, record: dict[str, Any]) -> None:
         mine = record.get("worker_id") == self._worker_id()
         try:
-            result = self._replay(record)
-        except (KeyError, ValueError, UpdateFinishedTrialError, Exception) as error:
+            result = self._replay.apply(record)
+        except Exception as error:  # the record was rejected: it changed nothing
             if mine:
                 self._outcome = (None, error)
             return
         if mine:
             self._outcome = (result, None)
-
-    def _replay(self, record: dict[str, Any]) -> Any:
-        state = self._state
-        op = record["op_code"]
-        if op == OpCode.CREATE_STUDY:
-            return state.create_new_study(
-                [StudyDirection(d) for d in record["directions"]], record["study_name"]
-            )
-        if op == OpCode.DELETE_STUDY:
-            return state.delete_study(record["study_id"])
-        if op == OpCode.SET_STUDY_USER_ATTR:
-            for key, value in record["user_attr"].items():
-                state.set_study_user_attr(record["study_id"], key, value)
-            return None
-        if op == OpCode.SET_STUDY_SYSTEM_ATTR:
-            for key, value in record["system_attr"].items():
-                state.set_study_system_attr(record["study_id"], key, value)
-            return None
-        if op == OpCode.CREATE_TRIAL:
-            return self._replay_create_trial(record)
-        trial_id = record["trial_id"]
-        if op == OpCode.SET_TRIAL_PARAM:
-            return state.set_trial_param(
-                trial_id,
-                record["param_name"],
-                record["param_value_internal"],
-                self._distribution(record["distribution"]),
-            )
-        if op == OpCode.SET_TRIAL_STATE_VALUES:
-            changed = state.set_trial_state_values(
-                trial_id, TrialState(record["state"]), record.get("values")
-            )
-            if changed:
-                trial = self._live(trial_id)
-                if record.get("datetime_start") is not None:
-                    trial.datetime_start = _parse_time(record["datetime_start"])
-                if record.get("datetime_complete") is not None:
-                    trial.datetime_complete = _parse_time(record["datetime_complete"])
-            return changed
-        if op == OpCode.SET_TRIAL_INTERMEDIATE_VALUE:
-            return state.set_trial_intermediate_value(
-                trial_id, record["step"], record["intermediate_value"]
-            )
-        if op == OpCode.SET_TRIAL_USER_ATTR:
-            for key, value in record["user_attr"].items():
-                state.set_trial_user_attr(trial_id, key, value)
-            return None
-        if op == OpCode.SET_TRIAL_SYSTEM_ATTR:
-            for key, value in record["system_attr"].items():
-                state.set_trial_system_attr(trial_id, key, value)
-            return None
-        raise ValueError(f"unknown journal op_code {op!r}")
-
-    def _distribution(self, text: str) -> BaseDistribution:
-        distribution = self._distributions.get(text)
-        if distribution is None:
-            distribution = self._distributions[text] = json_to_distribution(text)
-        return distribution
-
-    def _live(self, trial_id: int) -> FrozenTrial:
-        # The stored record itself (not a copy), to set the times the journal recorded.
-        record, number = self._state._trial_index[trial_id]
-        return record.trials[number]
-
-    def _replay_create_trial(self, record: dict[str, Any]) -> int:
-        study_id = record["study_id"]
-        if "state" not in record:
-            trial_id = self._state.create_new_trial(study_id)
-            self._live(trial_id).datetime_start = _parse_time(record.get("datetime_start"))
-            return trial_id
-        distributions = {
-            name: self._distribution(text) for name, text in record["distributions"].items()
-        }
-        values = record.get("values")
-        if values is None and record.get("value") is not None:
-            values = [record["value"]]
-        template = FrozenTrial(
-            number=-1,
-            state=TrialState(record["state"]),
-            value=None,
-            values=values,
-            datetime_start=_parse_time(record.get("datetime_start")),
-            datetime_complete=_parse_time(record.get("datetime_complete")),
-            params={
-                name: distributions[name].to_external_repr(internal)
-                for name, internal in record["params"].items()
-            },
-            distributions=distributions,
-            user_attrs=record["user_attrs"],
-            system_attrs=record["system_attrs"],
-            intermediate_values={int(k): v for k, v in record["intermediate_values"].items()},
-            trial_id=-1,
-        )
-        return self._state.create_new_trial(study_id, template_trial=template)
 
     # -- studies --------------------------------------------------------------------------------
     def create_new_study(
@@ -303,16 +224,16 @@ class JournalStorage(BaseStorage):
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         if template_trial is None:
             return int(
-                self._append(OpCode.CREATE_TRIAL, study_id=study_id, datetime_start=_now_text())
+                self._append(OpCode.CREATE_TRIAL, study_id=study_id, datetime_start=now_text())
             )
         t = template_trial
         return int(
             self._append(
                 OpCode.CREATE_TRIAL,
                 study_id=study_id,
-                datetime_start=None if t.datetime_start is None else _utc(t.datetime_start),
+                datetime_start=None if t.datetime_start is None else utc_text(t.datetime_start),
                 datetime_complete=(
-                    None if t.datetime_complete is None else _utc(t.datetime_complete)
+                    None if t.datetime_complete is None else utc_text(t.datetime_complete)
                 ),
                 state=int(t.state),
                 value=None,
@@ -370,9 +291,9 @@ class JournalStorage(BaseStorage):
             "values": None if values is None else list(values),
         }
         if state is TrialState.RUNNING:
-            fields["datetime_start"] = _now_text()
+            fields["datetime_start"] = now_text()
         elif state.is_finished():
-            fields["datetime_complete"] = _now_text()
+            fields["datetime_complete"] = now_text()
         return bool(self._append(OpCode.SET_TRIAL_STATE_VALUES, **fields))
 
     def set_trial_intermediate_value(
@@ -417,8 +338,26 @@ class JournalStorage(BaseStorage):
         self._sync()
         return self._state.get_best_trial(study_id)
 
+    # -- heartbeats -----------------------------------------------------------------------------
+    def record_heartbeat(self, trial_id: int) -> None:
+        self._append(
+            OpCode.SET_TRIAL_SYSTEM_ATTR,
+            trial_id=trial_id,
+            system_attr={HEARTBEAT_KEY: now_text()},
+        )
 
-def _utc(moment: datetime.datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.astimezone(datetime.timezone.utc).isoformat()
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        assert self.heartbeat_interval is not None
+        grace = self.grace_period or 2 * self.heartbeat_interval
+        with self._lock:
+            self._sync()
+            running = self._state.get_all_trials(
+                study_id, deepcopy=False, states=(TrialState.RUNNING,)
+            )
+            return self._replay.heartbeats.stale([trial._trial_id for trial in running], grace)
+
+    def get_heartbeat_interval(self) -> int | None:
+        return self.heartbeat_interval
+
+    def get_failed_trial_callback(self) -> FailedTrialCallback | None:
+        return self.failed_trial_callback

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "v3.0.0.d"
 down_revision = None
@@ -14,6 +15,10 @@ branch_labels = None
 depends_on = None
 
 _NAME = sa.String(512)
+# Double precision and microsecond times on every database, MySQL included (its bare FLOAT is
+# single precision and its bare DATETIME drops fractions of a second).
+_DOUBLE = sa.Float(precision=53)
+_TIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def _attribute_table(table: str, id_column: str, owner: str, owner_table: str) -> None:
@@ -71,8 +76,8 @@ def upgrade() -> None:
             sa.Enum("RUNNING", "COMPLETE", "PRUNED", "FAIL", "WAITING", name="trialstate"),
             nullable=False,
         ),
-        sa.Column("datetime_start", sa.DateTime(), nullable=True),
-        sa.Column("datetime_complete", sa.DateTime(), nullable=True),
+        sa.Column("datetime_start", _TIME, nullable=True),
+        sa.Column("datetime_complete", _TIME, nullable=True),
         sa.ForeignKeyConstraint(["study_id"], ["studies.study_id"]),
         sa.PrimaryKeyConstraint("trial_id"),
     )
@@ -83,7 +88,7 @@ def upgrade() -> None:
         sa.Column("param_id", sa.Integer(), nullable=False),
         sa.Column("trial_id", sa.Integer(), nullable=True),
         sa.Column("param_name", _NAME, nullable=True),
-        sa.Column("param_value", sa.Float(), nullable=True),
+        sa.Column("param_value", _DOUBLE, nullable=True),
         sa.Column("distribution_json", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["trial_id"], ["trials.trial_id"]),
         sa.PrimaryKeyConstraint("param_id"),
@@ -94,7 +99,7 @@ def upgrade() -> None:
         sa.Column("trial_value_id", sa.Integer(), nullable=False),
         sa.Column("trial_id", sa.Integer(), nullable=False),
         sa.Column("objective", sa.Integer(), nullable=False),
-        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("value", _DOUBLE, nullable=True),
         sa.Column(
             "value_type",
             sa.Enum("FINITE", "INF_POS", "INF_NEG", name="trialvaluetype"),
@@ -109,7 +114,7 @@ def upgrade() -> None:
         sa.Column("trial_intermediate_value_id", sa.Integer(), nullable=False),
         sa.Column("trial_id", sa.Integer(), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
-        sa.Column("intermediate_value", sa.Float(), nullable=True),
+        sa.Column("intermediate_value", _DOUBLE, nullable=True),
         sa.Column(
             "intermediate_value_type",
             sa.Enum("FINITE", "INF_POS", "INF_NEG", "NAN", name="trialintermediatevaluetype"),
@@ -123,7 +128,7 @@ def upgrade() -> None:
         "trial_heartbeats",
         sa.Column("trial_heartbeat_id", sa.Integer(), nullable=False),
         sa.Column("trial_id", sa.Integer(), nullable=False),
-        sa.Column("heartbeat", sa.DateTime(), nullable=False),
+        sa.Column("heartbeat", _TIME, nullable=False),
         sa.ForeignKeyConstraint(["trial_id"], ["trials.trial_id"]),
         sa.PrimaryKeyConstraint("trial_heartbeat_id"),
         sa.UniqueConstraint("trial_id"),

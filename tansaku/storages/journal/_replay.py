@@ -1,0 +1,174 @@
+"""Replaying journal records into an in-memory state: the meaning of each operation.
+
+Record layout and operation codes are Optuna's, so a journal written by either replays in both.
+A record that is rejected (an update of a finished trial, a duplicated study name) changes
+nothing; its error goes back to the worker that wrote it, and every other reader skips it alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from tansaku._internal.study_direction import StudyDirection
+from tansaku.distributions import BaseDistribution, json_to_distribution
+from tansaku.storages._in_memory import InMemoryStorage
+from tansaku.storages.journal._heartbeats import HeartbeatLedger, is_heartbeat_record
+from tansaku.trial import FrozenTrial, TrialState
+
+
+class OpCode:
+    """The operation codes of journal records (Optuna's numbering)."""
+
+    CREATE_STUDY = 0
+    DELETE_STUDY = 1
+    SET_STUDY_USER_ATTR = 2
+    SET_STUDY_SYSTEM_ATTR = 3
+    CREATE_TRIAL = 4
+    SET_TRIAL_PARAM = 5
+    SET_TRIAL_STATE_VALUES = 6
+    SET_TRIAL_INTERMEDIATE_VALUE = 7
+    SET_TRIAL_USER_ATTR = 8
+    SET_TRIAL_SYSTEM_ATTR = 9
+
+
+def now_text() -> str:
+    """Now, as the UTC ISO text the records carry."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
+def parse_time(text: str | None) -> datetime.datetime | None:
+    """A record's time as a naive local datetime, like the other storages hand out."""
+    if text is None:
+        return None
+    moment = datetime.datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment
+
+
+def utc_text(moment: datetime.datetime) -> str:
+    """``moment`` (naive means local time) as the UTC ISO text the records carry."""
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.astimezone(datetime.timezone.utc).isoformat()
+
+
+class JournalReplay:
+    """The state that a journal's records build, applied one record at a time.
+
+    Attributes:
+        state: The studies and trials replayed so far.
+        heartbeats: When this process saw each running trial's latest heartbeat.
+    """
+
+    def __init__(self, state: InMemoryStorage | None = None) -> None:
+        self.state = state if state is not None else InMemoryStorage()
+        self.heartbeats = HeartbeatLedger()
+        # Distributions by JSON text: a study has a handful, each record repeats one.
+        self._distributions: dict[str, BaseDistribution] = {}
+
+    def apply(self, record: dict[str, Any]) -> Any:
+        """Apply one record to the state; return its result or raise why it was rejected."""
+        state = self.state
+        op = record["op_code"]
+        if op == OpCode.CREATE_STUDY:
+            return state.create_new_study(
+                [StudyDirection(d) for d in record["directions"]], record["study_name"]
+            )
+        if op == OpCode.DELETE_STUDY:
+            return state.delete_study(record["study_id"])
+        if op == OpCode.SET_STUDY_USER_ATTR:
+            for key, value in record["user_attr"].items():
+                state.set_study_user_attr(record["study_id"], key, value)
+            return None
+        if op == OpCode.SET_STUDY_SYSTEM_ATTR:
+            for key, value in record["system_attr"].items():
+                state.set_study_system_attr(record["study_id"], key, value)
+            return None
+        if op == OpCode.CREATE_TRIAL:
+            return self._create_trial(record)
+        trial_id = record["trial_id"]
+        if op == OpCode.SET_TRIAL_PARAM:
+            return state.set_trial_param(
+                trial_id,
+                record["param_name"],
+                record["param_value_internal"],
+                self._distribution(record["distribution"]),
+            )
+        if op == OpCode.SET_TRIAL_STATE_VALUES:
+            changed = state.set_trial_state_values(
+                trial_id, TrialState(record["state"]), record.get("values")
+            )
+            if changed:
+                if TrialState(record["state"]).is_finished():
+                    self.heartbeats.forget(trial_id)
+                trial = self.live(trial_id)
+                if record.get("datetime_start") is not None:
+                    trial.datetime_start = parse_time(record["datetime_start"])
+                if record.get("datetime_complete") is not None:
+                    trial.datetime_complete = parse_time(record["datetime_complete"])
+            return changed
+        if op == OpCode.SET_TRIAL_INTERMEDIATE_VALUE:
+            return state.set_trial_intermediate_value(
+                trial_id, record["step"], record["intermediate_value"]
+            )
+        if op == OpCode.SET_TRIAL_USER_ATTR:
+            for key, value in record["user_attr"].items():
+                state.set_trial_user_attr(trial_id, key, value)
+            return None
+        if op == OpCode.SET_TRIAL_SYSTEM_ATTR:
+            if is_heartbeat_record(record["system_attr"]):
+                # Late beats of a finished (or deleted) trial are harmless: ignore them.
+                if trial_id in self.state._trial_index and (
+                    self.live(trial_id).state is TrialState.RUNNING
+                ):
+                    self.heartbeats.saw(trial_id)
+                return None
+            for key, value in record["system_attr"].items():
+                state.set_trial_system_attr(trial_id, key, value)
+            return None
+        raise ValueError(f"unknown journal op_code {op!r}")
+
+    def _distribution(self, text: str) -> BaseDistribution:
+        distribution = self._distributions.get(text)
+        if distribution is None:
+            distribution = self._distributions[text] = json_to_distribution(text)
+        return distribution
+
+    def live(self, trial_id: int) -> FrozenTrial:
+        """The stored trial itself, not a copy."""
+        # The stored record itself (not a copy), to set the times the journal recorded.
+        record, number = self.state._trial_index[trial_id]
+        return record.trials[number]
+
+    def _create_trial(self, record: dict[str, Any]) -> int:
+        study_id = record["study_id"]
+        if "state" not in record:
+            trial_id = self.state.create_new_trial(study_id)
+            self.live(trial_id).datetime_start = parse_time(record.get("datetime_start"))
+            return trial_id
+        distributions = {
+            name: self._distribution(text) for name, text in record["distributions"].items()
+        }
+        values = record.get("values")
+        if values is None and record.get("value") is not None:
+            values = [record["value"]]
+        template = FrozenTrial(
+            number=-1,
+            state=TrialState(record["state"]),
+            value=None,
+            values=values,
+            datetime_start=parse_time(record.get("datetime_start")),
+            datetime_complete=parse_time(record.get("datetime_complete")),
+            params={
+                name: distributions[name].to_external_repr(internal)
+                for name, internal in record["params"].items()
+            },
+            distributions=distributions,
+            user_attrs=record["user_attrs"],
+            system_attrs=record["system_attrs"],
+            intermediate_values={int(k): v for k, v in record["intermediate_values"].items()},
+            trial_id=-1,
+        )
+        return self.state.create_new_trial(study_id, template_trial=template)
