@@ -393,9 +393,14 @@ class Study:
 
 
 def _default_sampler(directions: Sequence[StudyDirection]) -> BaseSampler:
+    """TPESampler with its defaults, for one objective and several alike (as Optuna 5.0).
+
+    Its ``multivariate=None`` default models the params jointly for one objective and one at
+    a time for several; the first 10 trials are random draws.
+    """
     from tansaku import samplers
 
-    return samplers.RandomSampler()
+    return samplers.TPESampler()
 
 
 def _default_pruner() -> BasePruner:
