@@ -122,3 +122,28 @@ def test_weights_weigh_only_the_bad_group_with_several_objectives() -> None:
     state = next(iter(sampler._states.values()))
     good, bad = state.split(sampler._gamma)
     assert seen[-1] == len(bad) == state.history.n - len(good)
+
+
+@pytest.mark.parametrize(("n_objectives", "n_good"), [(1, 25), (2, 40)])
+def test_default_gamma_is_capped_at_25_for_one_objective_only(
+    n_objectives: int, n_good: int
+) -> None:
+    from tansaku.distributions import FloatDistribution
+    from tansaku.trial import create_trial
+
+    rng = np.random.default_rng(0)
+    distributions = {f"x{i}": FloatDistribution(0.0, 1.0) for i in range(5)}
+    trials = []
+    for _ in range(400):
+        x = rng.random(5)
+        g = 1.0 + 9.0 * x[1:].mean()
+        values = [float(x[0]), float(g * (1.0 - np.sqrt(x[0] / g)))][:n_objectives]
+        params = {f"x{i}": float(v) for i, v in enumerate(x)}
+        trials.append(create_trial(params=params, distributions=distributions, values=values))
+    sampler = TPESampler(seed=0)
+    study = tansaku.create_study(directions=["minimize"] * n_objectives, sampler=sampler)
+    study.add_trials(trials)
+    _zdt1(study.ask())
+    state = next(iter(sampler._states.values()))
+    good, bad = state.split(sampler._gamma)  # the split of the last suggestion, cached
+    assert (len(good), len(bad)) == (n_good, 400 - n_good)

@@ -258,3 +258,9 @@ def test_multi_objective_good_trials_are_the_best_fronts_then_by_hypervolume() -
 def test_multi_objective_infinite_losses_fall_back_to_lexicographic_order() -> None:
     front = np.array([[math.inf, 0.0], [0.0, math.inf], [0.5, 0.5]])
     assert sorted(select_by_hypervolume(front, 2, np.zeros(2)).tolist()) == [1, 2]
+
+
+def test_default_gamma_with_several_objectives_has_no_cap() -> None:
+    from tansaku.samplers._tpe._split import default_gamma_multiobjective
+
+    assert [default_gamma_multiobjective(n) for n in (0, 1, 11, 250, 1000)] == [0, 1, 2, 25, 100]

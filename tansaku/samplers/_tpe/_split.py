@@ -31,6 +31,12 @@ def default_gamma(n: int) -> int:
     return min(math.ceil(0.1 * n), 25)
 
 
+def default_gamma_multiobjective(n: int) -> int:
+    """The number of good trials among ``n`` with several objectives: 10% of them, no cap, so
+    that the good group keeps a share of a Pareto front that grows with the study."""
+    return math.ceil(0.1 * n)
+
+
 def hyperopt_default_gamma(n: int) -> int:
     """Hyperopt's number of good trials among ``n``: ``0.25 * sqrt(n)``, at most 25."""
     return min(math.ceil(0.25 * n**0.5), 25)

@@ -30,6 +30,7 @@ from tansaku.samplers._tpe._scoring import Workspace, log_marginal_pdfs, log_pdf
 from tansaku.samplers._tpe._split import (
     call_weights,
     default_gamma,
+    default_gamma_multiobjective,
     default_weights,
     hyperopt_default_gamma,
     improvement_weights,
@@ -110,7 +111,8 @@ class TPESampler(BaseSampler):
         consider_endpoints: Deprecated. Let the ends of the range count as neighbours when
             setting per-kernel bandwidths (default False).
         gamma: Deprecated. Function of the number of finished trials returning how many are
-            good (default: 10%, at most 25). Must return an int >= 0.
+            good (default: 10%, at most 25 with one objective and without a cap with several).
+            Must return an int >= 0.
         weights: Deprecated. Function of a group's size ``n`` returning ``n`` non-negative
             weights of its trials in number order. By default the bad trials weigh as in
             Optuna (the newest 25 weigh 1, older ones less, Bergstra et al. 2013) and, with one
@@ -350,7 +352,10 @@ class TPESampler(BaseSampler):
         param from its own marginals (independent)."""
         observed = state.observed(search_space)
         encoding = observed.encoding
-        good_rows, bad_rows = state.split(self._gamma)
+        gamma = self._gamma
+        if gamma is default_gamma and state.n_objectives > 1:
+            gamma = default_gamma_multiobjective
+        good_rows, bad_rows = state.split(gamma)
         has_all = observed.has_all
         good_rows = good_rows[has_all[good_rows]]  # (n_good,) by number
         bad_rows = bad_rows[has_all[bad_rows]]  # (n_bad,) by number
