@@ -171,9 +171,19 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
         "of medians of CPU time with the range of per-repeat paired ratios (< 1: "
         f"{base} is cheaper). Wall time is shown for reference only.",
         _tables.markdown_table(headers, body),
+        _stop_note(body),
         _tables.notes("Not measured", _results.problem_notes(doc, describe)),
     ]
     return "\n\n".join(p for p in parts if p)
+
+
+def _stop_note(body: list[list[str]]) -> str:
+    if not any(NOT_RUN in row for row in body):
+        return ""
+    stops = ", ".join(
+        f"{impl}'s {SAMPLER_LABELS[kind]} at n = {n}" for (impl, kind), n in STOP_AT.items()
+    )
+    return f"{NOT_RUN}: a run to this n would take minutes per repeat; runs stop at {stops}."
 
 
 def headline(doc: dict[str, Any]) -> list[str]:

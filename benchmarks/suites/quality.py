@@ -247,13 +247,50 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
         f"where {base} is better / not different / worse (Mann-Whitney U, p < 0.05).",
         _tables.markdown_table(headers, _sampler_rows(doc, summary)),
     ]
-    if cfg.get("gp_budgets"):
+    breakdown = _breakdown(doc, summary)
+    if breakdown:
+        parts.append(breakdown)
+    if cfg.get("gp_budgets") and "gp" in summary["status"]:
         budgets = ", ".join(map(str, cfg["gp_budgets"]))
         parts.append(f"GP runs budget {budgets} in this mode, to fit its time.")
     if detail:
         parts.append(_detail(doc, summary))
     parts.append(_tables.notes("Not measured", _results.problem_notes(doc, describe)))
     return "\n\n".join(p for p in parts if p)
+
+
+def _breakdown(doc: dict[str, Any], summary: dict[str, Any]) -> str:
+    """Per sampler: mean log10 regret and W/T/L by BBOB dimension and budget, then overall."""
+    impls = doc["impls"]
+    base = impls[0]
+    headers = ["sampler", "dim", "budget", "problems"]
+    headers += [f"{impl} mean" for impl in impls]
+    headers += [f"vs {other} W/T/L" for other in impls[1:]]
+    rows = []
+    for kind in SAMPLERS:
+        bbob = [p for p in summary["problems"] if p["sampler"] == kind and p["problem"] != "hpo"]
+        if not bbob:
+            continue
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for p in bbob:
+            dim = str(int(p["problem"].split("-d")[1]))
+            groups.setdefault((dim, str(p["budget"])), []).append(p)
+        by_dim = sorted(groups.items(), key=lambda item: (int(item[0][0]), int(item[0][1])))
+        for (dim, budget), mine in [*by_dim, (("all", "all"), bbob)]:
+            cells = [SAMPLER_LABELS[kind], dim, budget, str(len(mine))]
+            for impl in impls:
+                medians = [p["summary"][impl]["median"] for p in mine if impl in p["summary"]]
+                cells.append(_tables.number(sum(medians) / len(medians)) if medians else "—")
+            for other in impls[1:]:
+                verdicts = [p["versus"][other]["verdict"] for p in mine if other in p["versus"]]
+                cells.append("/".join(str(verdicts.count(v)) for v in ("win", "tie", "loss")))
+            rows.append(cells)
+    if not rows:
+        return ""
+    return (
+        f"### BBOB by dimension and budget ({base} W/T/L; means of per-problem medians)\n\n"
+        + _tables.markdown_table(headers, rows)
+    )
 
 
 def _function_list(functions: list[int]) -> str:
