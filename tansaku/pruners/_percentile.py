@@ -33,9 +33,9 @@ class PercentilePruner(BasePruner):
     reported at that step.
 
     What it reads: the trial's own intermediate values, and the study's COMPLETE trials. Each
-    completed trial's values are folded in once into per-step lists, and a cutoff is kept
-    per step until another trial completes, so a call costs one read of the list of
-    completed trials plus a dictionary lookup, however long the study is.
+    completed trial's values are folded in once into sorted per-step lists, so a call costs
+    one read of the list of completed trials and an index lookup, however long the study is
+    (Optuna gathers and sorts every completed trial's value at the step on each call).
 
     Example:
         >>> pruner = tansaku.pruners.PercentilePruner(25.0, n_startup_trials=5, n_warmup_steps=3)

@@ -110,3 +110,23 @@ def test_percentile_pruner_rejects_bad_arguments_naming_them(
 def test_median_pruner_rejects_interval_steps_below_one() -> None:
     with pytest.raises(ValueError, match=r"MedianPruner: interval_steps=0 must be >= 1"):
         tansaku.pruners.MedianPruner(interval_steps=0)
+
+
+def test_linear_percentile_is_numpys_float_for_float() -> None:
+    from tansaku.pruners._completed_steps import linear_percentile
+
+    rng = np.random.default_rng(5)
+    for case in range(2000):
+        n = int(rng.integers(1, 40))
+        values = rng.normal(size=n) * 10.0 ** rng.integers(-3, 4)
+        if case % 5 == 0:
+            values = np.round(values, 1)  # ties
+        if case % 7 == 0:
+            values[rng.integers(n)] = rng.choice([np.inf, -np.inf])
+        percentile = float(rng.choice([0.0, 25.0, 50.0, 75.0, 100.0, rng.uniform(0, 100)]))
+        expected = float(np.nanpercentile(values, percentile))
+        actual = linear_percentile(sorted(values.tolist()), percentile)
+        assert actual == expected or (math.isnan(actual) and math.isnan(expected)), (
+            values,
+            percentile,
+        )
