@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tansaku._internal.validation import invalid
-from tansaku.distributions import BaseDistribution, CategoricalDistribution
+from tansaku.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from tansaku.importance._base import (
     BaseImportanceEvaluator,
     all_values_finite,
@@ -184,9 +189,16 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
     ) -> float:
         """Sum over the regimes of ``name`` of ``alpha^2 / beta`` times the divergence of the
         top trials' density of ``name`` from the region's (Conditional PED-ANOVA, Thm. 4.2)."""
-        regimes: dict[BaseDistribution | None, list[int]] = defaultdict(list)
+        rows_by_key: dict[object, list[int]] = defaultdict(list)
+        domain_of_key: dict[object, BaseDistribution | None] = {}
         for row, trial in enumerate(region):
-            regimes[trial.distributions.get(name)].append(row)
+            distribution = trial.distributions.get(name)
+            key = _domain_key(distribution)
+            rows_by_key[key].append(row)
+            domain_of_key.setdefault(key, distribution)
+        regimes: dict[BaseDistribution | None, list[int]] = {}
+        for key, rows in rows_by_key.items():  # keys may split equal domains, never merge
+            regimes.setdefault(domain_of_key[key], []).extend(rows)
         if any(len(rows) < _MIN_TRIALS_PER_REGIME for rows in regimes.values()):
             warnings.warn(
                 f"PedAnovaImportanceEvaluator: some domains of param {name!r} occur in fewer "
@@ -278,6 +290,17 @@ def _best_mask(losses: np.ndarray, quantile: float) -> np.ndarray:
     mask[chosen] = True
     mask[last[picked]] = True
     return mask
+
+
+def _domain_key(distribution: BaseDistribution | None) -> object:
+    """A key cheaper to hash than the distribution itself (this runs once per trial and param):
+    unequal distributions never share a key; equal ones almost always do."""
+    d = distribution
+    if isinstance(d, (FloatDistribution, IntDistribution)):
+        return (type(d), d.low, d.high, d.log, d.step)
+    if isinstance(d, CategoricalDistribution):
+        return (type(d), d.choices, tuple(map(type, d.choices)))
+    return d
 
 
 def _internal_values(
