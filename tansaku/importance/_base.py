@@ -13,6 +13,12 @@ import numpy as np
 
 from tansaku._internal.deprecation import warn_experimental
 from tansaku._internal.validation import invalid_type
+from tansaku.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -112,6 +118,17 @@ def target_values(trials: Sequence[FrozenTrial], target: Target | None) -> np.nd
             )
         values[row] = value
     return values
+
+
+def domain_key(distribution: BaseDistribution | None) -> object:
+    """A key cheaper to hash than the distribution itself (this runs once per trial and param):
+    unequal distributions never share a key; equal ones almost always do."""
+    d = distribution
+    if isinstance(d, (FloatDistribution, IntDistribution)):
+        return (type(d), d.low, d.high, d.log, d.step)
+    if isinstance(d, CategoricalDistribution):
+        return (type(d), d.choices, tuple(map(type, d.choices)))
+    return d
 
 
 def all_values_finite(trial: FrozenTrial) -> bool:

@@ -27,10 +27,10 @@ from tansaku.distributions import (
 from tansaku.importance._base import (
     check_params_argument,
     completed_trials,
+    domain_key,
     require_target_for_several_objectives,
     target_values,
 )
-from tansaku.search_space import intersection_search_space
 from tansaku.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def _search_space(
 ) -> dict[str, BaseDistribution]:
     """The assessed params and their domains, sorted by name."""
     if params is None:
-        return intersection_search_space(trials)
+        return _intersection(trials)
     wanted = list(dict.fromkeys(params))
     if not wanted:
         return {}
@@ -166,6 +166,23 @@ def _search_space(
             "none has all of them"
         )
     return dict(sorted(space.items()))
+
+
+def _intersection(trials: Sequence[FrozenTrial]) -> dict[str, BaseDistribution]:
+    """The params that every trial in ``trials`` has with the same domain, sorted by name."""
+    if not trials:
+        return {}
+    first = trials[0].distributions
+    keys = {name: domain_key(distribution) for name, distribution in first.items()}
+    for trial in trials[1:]:
+        distributions = trial.distributions
+        keys = {
+            name: key
+            for name, key in keys.items()
+            if name in distributions
+            and (domain_key(distributions[name]) == key or distributions[name] == first[name])
+        }
+    return {name: first[name] for name in sorted(keys)}
 
 
 def _encode(

@@ -23,17 +23,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tansaku._internal.validation import invalid
-from tansaku.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from tansaku.distributions import BaseDistribution, CategoricalDistribution
 from tansaku.importance._base import (
     BaseImportanceEvaluator,
     all_values_finite,
     check_params_argument,
     completed_trials,
+    domain_key,
     sorted_by_importance,
     target_values,
     zeros,
@@ -193,7 +189,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         domain_of_key: dict[object, BaseDistribution | None] = {}
         for row, trial in enumerate(region):
             distribution = trial.distributions.get(name)
-            key = _domain_key(distribution)
+            key = domain_key(distribution)
             rows_by_key[key].append(row)
             domain_of_key.setdefault(key, distribution)
         regimes: dict[BaseDistribution | None, list[int]] = {}
@@ -290,17 +286,6 @@ def _best_mask(losses: np.ndarray, quantile: float) -> np.ndarray:
     mask[chosen] = True
     mask[last[picked]] = True
     return mask
-
-
-def _domain_key(distribution: BaseDistribution | None) -> object:
-    """A key cheaper to hash than the distribution itself (this runs once per trial and param):
-    unequal distributions never share a key; equal ones almost always do."""
-    d = distribution
-    if isinstance(d, (FloatDistribution, IntDistribution)):
-        return (type(d), d.low, d.high, d.log, d.step)
-    if isinstance(d, CategoricalDistribution):
-        return (type(d), d.choices, tuple(map(type, d.choices)))
-    return d
 
 
 def _internal_values(

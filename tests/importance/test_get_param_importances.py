@@ -209,3 +209,42 @@ def test_evaluators_read_studies_in_persistent_storage(
         )
     loaded = tansaku.load_study(study_name=study.study_name, storage=storage)
     assert next(iter(get_param_importances(loaded, evaluator=evaluator))) == "x"
+
+
+def _conditional_study() -> tansaku.Study:
+    """``x`` everywhere; ``a`` only in odd trials; ``r`` with a range that changes once."""
+    study = tansaku.create_study()
+    rng = np.random.default_rng(0)
+    for number in range(80):
+        space = {
+            "x": FloatDistribution(0.0, 1.0),
+            "r": FloatDistribution(0.0, 1.0 if number < 40 else 2.0),
+        }
+        params = {"x": float(rng.uniform()), "r": float(rng.uniform())}
+        if number % 2:
+            space["a"] = IntDistribution(0, 3)
+            params["a"] = int(rng.integers(0, 4))
+        value = params["x"] + 0.1 * params["r"] + 0.1 * params.get("a", 0)
+        study.add_trial(create_trial(params=params, distributions=space, value=value))
+    return study
+
+
+@pytest.mark.parametrize(
+    "make_evaluator", [FanovaImportanceEvaluator, MeanDecreaseImpurityImportanceEvaluator]
+)
+def test_forest_evaluators_assess_only_params_every_trial_has_alike(
+    make_evaluator: type[BaseImportanceEvaluator],
+) -> None:
+    study = _conditional_study()
+    assert list(get_param_importances(study, evaluator=make_evaluator(seed=0))) == ["x"]
+    # Named, a conditional param is assessed on the trials that have it.
+    named = get_param_importances(study, evaluator=make_evaluator(seed=0), params=["a", "x"])
+    assert list(named) == ["x", "a"]
+    with pytest.raises(ValueError, match="domain"):
+        get_param_importances(study, evaluator=make_evaluator(seed=0), params=["r"])
+
+
+def test_ped_anova_assesses_conditional_and_changing_params() -> None:
+    importances = get_param_importances(_conditional_study())
+    assert set(importances) == {"x", "a", "r"}
+    assert next(iter(importances)) == "x"
