@@ -30,6 +30,9 @@ from typing import Any
 
 import numpy as np
 
+# Above this many cells in the product of a param's grids, its variance is computed pairwise.
+_MAX_PRODUCT_CELLS = 4096
+
 
 @dataclass(frozen=True)
 class LeafBoxes:
@@ -192,8 +195,12 @@ def _single_column_variances(
 def _group_variances(
     boxes: LeafBoxes, mass: np.ndarray, width: np.ndarray, columns: np.ndarray, span: np.ndarray
 ) -> np.ndarray:
-    """``V_S`` of every tree for the columns ``S`` of one param, on the product of the
-    columns' cells (a one-hot column has at most two cells per tree)."""
+    """``V_S`` of every tree for the columns ``S`` of one param.
+
+    On the product of the columns' cells when it is small (a one-hot column has at most two
+    cells per tree); otherwise, as the product can grow as ``2^|S|``, by the equal pairwise
+    form ``V_S = sum_{l,l'} w_l w_l' prod_{j in S} |box_lj & box_l'j| / R_j``.
+    """
     n_columns = len(span)
     n_trees = len(boxes.n_cells) // n_columns
     order = np.argsort(boxes.tree, kind="stable")
@@ -205,18 +212,46 @@ def _group_variances(
     explained = np.zeros(n_trees)
     for tree in range(n_trees):
         leaves = order[tree_start[tree] : tree_start[tree + 1]]
-        covered = np.ones((len(leaves), 1))  # leaf covers cell: (n_leaves_here, n_cells)
-        size = np.ones(1)
-        for column in columns:
-            grid = tree * n_columns + column
-            cells = np.arange(boxes.n_cells[grid])
-            inside = (boxes.low[leaves, column, None] <= cells) & (
-                cells < boxes.high[leaves, column, None]
-            )
-            covered = (covered[:, :, None] * inside[:, None, :]).reshape(len(leaves), -1)
-            start = boxes.edge_start[grid]
-            cell_size = np.diff(boxes.edges[start : start + len(cells) + 1]) / span[column]
-            size = np.outer(size, cell_size).ravel()
-        marginal = weight[leaves] @ covered
-        explained[tree] = size @ marginal**2
+        grids = tree * n_columns + columns
+        if np.prod(boxes.n_cells[grids].astype(float)) <= _MAX_PRODUCT_CELLS:
+            explained[tree] = _product_grid_variance(boxes, weight[leaves], leaves, grids, span)
+        else:
+            explained[tree] = _pairwise_variance(boxes, weight[leaves], leaves, grids, span)
     return explained
+
+
+def _product_grid_variance(
+    boxes: LeafBoxes, weight: np.ndarray, leaves: np.ndarray, grids: np.ndarray, span: np.ndarray
+) -> float:
+    """``V_S`` of one tree by the marginal on every cell of the product of the grids."""
+    n_columns = len(span)
+    covered = np.ones((len(leaves), 1))  # leaf covers cell: (n_leaves_here, n_cells)
+    size = np.ones(1)
+    for grid in grids:
+        column = grid % n_columns
+        cells = np.arange(boxes.n_cells[grid])
+        inside = (boxes.low[leaves, column, None] <= cells) & (
+            cells < boxes.high[leaves, column, None]
+        )
+        covered = (covered[:, :, None] * inside[:, None, :]).reshape(len(leaves), -1)
+        start = boxes.edge_start[grid]
+        cell_size = np.diff(boxes.edges[start : start + len(cells) + 1]) / span[column]
+        size = np.outer(size, cell_size).ravel()
+    marginal = weight @ covered
+    return float(size @ marginal**2)
+
+
+def _pairwise_variance(
+    boxes: LeafBoxes, weight: np.ndarray, leaves: np.ndarray, grids: np.ndarray, span: np.ndarray
+) -> float:
+    """``V_S`` of one tree by the overlaps of every pair of leaves' boxes."""
+    n_columns = len(span)
+    overlap = np.ones((len(leaves), len(leaves)))  # (n_leaves_here, n_leaves_here)
+    for grid in grids:
+        column = grid % n_columns
+        start = boxes.edge_start[grid]
+        low = boxes.edges[start + boxes.low[leaves, column]]
+        high = boxes.edges[start + boxes.high[leaves, column]]
+        common = np.minimum(high[:, None], high[None, :]) - np.maximum(low[:, None], low[None, :])
+        overlap *= np.clip(common, 0.0, None) / span[column]
+    return float(weight @ overlap @ weight)

@@ -13,6 +13,7 @@ from sklearn.tree import DecisionTreeRegressor
 
 from tansaku.distributions import CategoricalDistribution, FloatDistribution
 from tansaku.importance import FanovaImportanceEvaluator, get_param_importances
+from tansaku.importance import _functional_anova as functional_anova
 from tansaku.importance._functional_anova import leaf_boxes, variance_fractions
 
 
@@ -50,6 +51,32 @@ def test_marginal_variances_match_a_brute_force_evaluation() -> None:
     fast = variance_fractions(leaf_boxes([tree], bounds), bounds, groups, 1)[0]
     slow = _brute_force_fractions(tree, bounds, groups, [16, 64, 32, 2, 2])
     assert fast == pytest.approx(slow, rel=1e-6, abs=1e-9)
+
+
+def test_pairwise_and_product_grid_forms_agree_for_a_one_hot_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(1)
+    n_choices = 6
+    choice = rng.integers(0, n_choices, 300)
+    features = np.column_stack([np.eye(n_choices)[choice], rng.random(300)])
+    y = choice * 0.5 + np.sin(4 * features[:, -1])
+    bounds = np.array([[0.0, 1.0]] * (n_choices + 1))
+    forest = RandomForestRegressor(n_estimators=4, random_state=0).fit(features, y)
+    boxes = leaf_boxes(forest.estimators_, bounds)
+    groups = [np.arange(n_choices), np.array([n_choices])]
+    on_grid = variance_fractions(boxes, bounds, groups, 4)
+    monkeypatch.setattr(functional_anova, "_MAX_PRODUCT_CELLS", 1)
+    pairwise = variance_fractions(boxes, bounds, groups, 4)
+    assert pairwise == pytest.approx(on_grid, rel=1e-9)
+
+
+def test_a_categorical_with_many_choices_stays_cheap() -> None:
+    choices = [f"c{i}" for i in range(24)]  # 2^24 product cells: only the pairwise form fits
+    space = {"kind": CategoricalDistribution(choices), "x": FloatDistribution(0.0, 1.0)}
+    study = make_study(lambda p: choices.index(p["kind"]) % 3 + 0.1 * p["x"], space, 400)
+    importances = get_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=0))
+    assert list(importances) == ["kind", "x"]
 
 
 def test_an_additive_function_is_fully_explained_by_its_main_effects() -> None:
