@@ -1,14 +1,16 @@
-"""Pruning: what each pruner gets out of a fixed wall-clock budget, and what a decision costs.
+"""Pruning: what each pruner gets out of a fixed CPU budget, and what a decision costs.
 
 Budget cells: an MLPClassifier trained epoch by epoch (``partial_fit``) on scikit-learn's bundled
 digits reports validation accuracy after every epoch. The configurations are random but the
-same for every implementation (drawn from the repeat's seed and enqueued before each ask), and
-the training is deterministic, so the pruner's decisions are the only difference between rows
-of one pruner, and the framework's overhead the only difference between implementations. Each
-run has the same wall budget; a trial still running when it ends is abandoned (unfinished).
+same for every implementation (drawn from the repeat's seed and enqueued before each ask), the
+training is deterministic and the study name fixed (Hyperband hashes it), so the pruner's
+decisions are the only difference between rows of one pruner, and the framework's overhead
+the only difference between implementations. Each run has the same budget of CPU time of its
+own process (one BLAS thread), so that other work on the machine does not change how much a
+run gets done; a trial still running when it ends is abandoned (unfinished).
 
 Decision cells: a study of ``n_history`` trials with synthetic learning curves (30 steps,
-maximized), then the time of each ``trial.should_prune()`` call over the next trials, which
+maximized), then the CPU time of each ``trial.should_prune()`` call over the next trials, which
 report every step. History trials ask the pruner only for successive halving and Hyperband,
 whose rung records come from those calls; for the others they just report and complete (the
 last one asks, untimed, so that what a first call loads is not timed).
@@ -24,7 +26,7 @@ from typing import Any
 from benchmarks import _results, _stats, _tables
 from benchmarks._impls import PRUNERS
 
-TITLE = "Pruning: fixed wall budget (MLP on digits) and decision time per report"
+TITLE = "Pruning: fixed CPU budget (MLP on digits) and decision time per report"
 PARALLEL_SAFE = False
 
 # kind -> label; the kinds that `_impls.PRUNERS` does not define are built here.
@@ -157,8 +159,11 @@ def _model(trial: Any) -> Any:
 
 def _budget(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
+    from threadpoolctl import threadpool_limits
 
+    threadpool_limits(limits=1)
     study = impl.create_study(
+        study_name="pruning-budget",
         sampler=impl.sampler("random", seed=task["seed"]),
         pruner=make_pruner(impl, task["pruner"]),
         direction="maximize",
@@ -173,8 +178,8 @@ def _budget(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     epochs_trained = 0
 
     cpu_start, start = time.process_time(), time.perf_counter()
-    deadline = start + budget
-    while time.perf_counter() < deadline:
+    deadline = cpu_start + budget
+    while time.process_time() < deadline:
         study.enqueue_trial(_configuration(task["seed"], counts["started"]))
         trial = study.ask()
         counts["started"] += 1
@@ -182,7 +187,7 @@ def _budget(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
         outcome = "complete"
         accuracy = 0.0
         for epoch in range(epochs):
-            if time.perf_counter() >= deadline:
+            if time.process_time() >= deadline:
                 outcome = "unfinished"
                 break
             model.partial_fit(x_train, y_train, classes=classes)
@@ -197,7 +202,7 @@ def _budget(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
             counts["completed"] += 1
             best = max(best, accuracy)
             if accuracy >= target and time_to_target is None:
-                time_to_target = time.perf_counter() - start
+                time_to_target = time.process_time() - cpu_start
         elif outcome == "pruned":
             study.tell(trial, state=pruned_state)
             counts["pruned"] += 1
@@ -245,9 +250,9 @@ def _decision_time(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
         for step, value in enumerate(curve):
             trial.report(value, step)
             if timed:
-                before = time.perf_counter()
+                before = time.thread_time()
                 decision = trial.should_prune()
-                seconds += time.perf_counter() - before
+                seconds += time.thread_time() - before
                 calls += 1
             elif ask_in_history or index == n_history - 1:
                 # The last history trial also warms up what a first call loads (imports).
@@ -275,7 +280,7 @@ _METRICS = {
         ("time_to_target_s", "s to target", 3),
     ),
     "decision": (
-        ("us_per_call", "µs per should_prune", 3),
+        ("us_per_call", "CPU µs per should_prune", 3),
         ("calls", "calls", 4),
         ("pruned", "pruned", 3),
     ),
@@ -365,13 +370,13 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
     cfg = doc["config"]
     parts = [
         _results.header(doc, TITLE),
-        f"**Budget**: {cfg['budget_s']:g} s of wall time per run, {cfg['epochs']} epochs per "
+        f"**Budget**: {cfg['budget_s']:g} s of CPU time per run, {cfg['epochs']} epochs per "
         f"trial, the same random configurations in every implementation; target validation "
         f"accuracy {cfg['target_accuracy']}; median [min–max] over {cfg['repeats']} repeats. "
-        '"s to target" is the wall time until a completed trial reached the target (∞: not '
+        '"s to target" is the CPU time until a completed trial reached the target (∞: not '
         "within the budget).",
         _table(doc, "budget"),
-        f"**Decision time**: mean wall time of one `trial.should_prune()` after every report, "
+        f"**Decision time**: mean CPU time of one `trial.should_prune()` after every report, "
         f"over {cfg['n_timed_trials']} trials of {CURVE_STEPS} steps that follow a study of "
         f"{cfg['n_history']} trials (synthetic learning curves, the same in every "
         'implementation). Equal "calls" and "pruned" mean the same decisions were made.',
