@@ -240,7 +240,7 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
     cfg = doc["config"]
     parts = [
         _results.header(doc, TITLE),
-        f"BBOB {_function_list(cfg['functions'])}, dims {', '.join(map(str, cfg['dims']))}, "
+        f"BBOB {_function_list(cfg['functions'])}, dims {_dims_text(cfg, summary)}, "
         f"budgets {', '.join(map(str, cfg['budgets']))}, {len(cfg['instances'])} instances, "
         "plus the tabulated HPO task. A problem is one (function, dim, budget). Regret is "
         f"floored at {REGRET_FLOOR:g}. Mean of per-problem medians; W/T/L counts problems "
@@ -291,6 +291,16 @@ def _breakdown(doc: dict[str, Any], summary: dict[str, Any]) -> str:
         f"### BBOB by dimension and budget ({base} W/T/L; means of per-problem medians)\n\n"
         + _tables.markdown_table(headers, rows)
     )
+
+
+def _dims_text(cfg: dict[str, Any], summary: dict[str, Any]) -> str:
+    """The dims of the run, with the per-sampler dims of the samplers that ran."""
+    ran = summary["status"]
+    special = {kind: dims for kind, dims in cfg.get("sampler_dims", []) if kind in ran}
+    text = ", ".join(map(str, cfg["dims"])) if set(ran) - set(special) else ""
+    for kind, dims in special.items():
+        text += f"{'; ' if text else ''}{', '.join(map(str, dims))} for {SAMPLER_LABELS[kind]}"
+    return text
 
 
 def _function_list(functions: list[int]) -> str:
