@@ -333,7 +333,8 @@ def _measure_workers(
     failed = next((o for o in [*outcomes, census] if o["status"] != "ok"), None)
     if failed is not None:
         return failed
-    return {"status": "ok", "data": _score(cell, [o["data"] for o in outcomes], census["data"])}
+    data = _score(cell, [o["data"] for o in outcomes], census["data"])
+    return {"status": "ok", "data": data, "seconds": data["wall_s"]}
 
 
 def _score(cell: dict[str, Any], workers: list[dict[str, Any]], census: dict) -> dict:

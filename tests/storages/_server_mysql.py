@@ -88,6 +88,12 @@ class MySQLServer:
         if account is not None:
             os.chown(directory, *account[1])
         data = directory / "data"
+        # A temporary directory of its own: servers of parallel test processes must not meet
+        # in /tmp (their temporary tables' names can collide during mariadb-install-db).
+        scratch = directory / "tmp"
+        scratch.mkdir(exist_ok=True)
+        if account is not None:
+            os.chown(scratch, *account[1])
         user_option = [] if account is None else [f"--user={account[0]}"]
         run_as(
             None,
@@ -97,6 +103,7 @@ class MySQLServer:
                 f"--datadir={data}",
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
+                f"--tmpdir={scratch}",
                 *user_option,
             ],
         )
@@ -111,6 +118,7 @@ class MySQLServer:
             "--innodb-buffer-pool-size=64M",
             "--max-connections=500",
             f"--log-error={directory / 'server.log'}",
+            f"--tmpdir={scratch}",
             *user_option,
         ]
         if not durable:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.engine import Connection
 
 from tansaku.distributions import json_to_distribution
@@ -128,55 +128,6 @@ def load_trials(
                 getattr(trials[trial_id], field)[key] = json.loads(value_json)
     result.sort(key=_number_of)
     return result
-
-
-_ONE_TRIAL = select(
-    TRIALS.c.number, TRIALS.c.state, TRIALS.c.datetime_start, TRIALS.c.datetime_complete
-).where(TRIALS.c.trial_id == bindparam("trial_id"))
-_ONE_PARAMS = (
-    select(
-        PARAMS.c.trial_id, PARAMS.c.param_name, PARAMS.c.param_value, PARAMS.c.distribution_json
-    )
-    .where(PARAMS.c.trial_id == bindparam("trial_id"))
-    .order_by(PARAMS.c.param_id)
-)
-_ONE_VALUES = select(
-    VALUES.c.trial_id, VALUES.c.objective, VALUES.c.value, VALUES.c.value_type
-).where(VALUES.c.trial_id == bindparam("trial_id"))
-_ONE_INTERMEDIATE = select(
-    INTERMEDIATE.c.trial_id,
-    INTERMEDIATE.c.step,
-    INTERMEDIATE.c.intermediate_value,
-    INTERMEDIATE.c.intermediate_value_type,
-).where(INTERMEDIATE.c.trial_id == bindparam("trial_id"))
-_ONE_ATTRS = [
-    (
-        select(table.c.trial_id, table.c.key, table.c.value_json).where(
-            table.c.trial_id == bindparam("trial_id")
-        ),
-        field,
-    )
-    for table, field in ((TRIAL_USER_ATTRS, "user_attrs"), (TRIAL_SYSTEM_ATTRS, "system_attrs"))
-]
-
-
-def load_trial(connection: Connection, trial_id: int) -> FrozenTrial | None:
-    """Read one trial, or None when there is none, with statements built once."""
-    bound = {"trial_id": trial_id}
-    row = connection.execute(_ONE_TRIAL, bound).first()
-    if row is None:
-        return None
-    number, state, start, complete = row
-    trial = FrozenTrial(number, state, None, start, complete, {}, {}, {}, {}, {}, trial_id)
-    trials = {trial_id: trial}
-    _fill_params(trials, connection.execute(_ONE_PARAMS, bound))
-    _fill_values(trials, connection.execute(_ONE_VALUES, bound))
-    _fill_intermediate(trials, connection.execute(_ONE_INTERMEDIATE, bound))
-    for statement, field in _ONE_ATTRS:
-        attrs = getattr(trial, field)
-        for _, key, value_json in connection.execute(statement, bound):
-            attrs[key] = json.loads(value_json)
-    return trial
 
 
 def _within(table: Table, trial_ids: Any) -> ColumnElement[bool]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Executable, Integer, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from tansaku.storages._rdb._codec import (
@@ -20,47 +20,60 @@ from tansaku.storages._rdb._codec import (
     VALUES,
 )
 from tansaku.storages._rdb._models import StudyModel
+from tansaku.trial import TrialState
 
 
-class Upsert:
-    """Insert a row, or update it when its unique key exists: one statement where the
-    database has an upsert (SQLite, PostgreSQL, MySQL), update-then-insert elsewhere."""
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+    return mysql_insert(table)
+
+
+class LiveUpsert:
+    """Insert or update a row of a trial only while the trial is live: one statement.
+
+    ``INSERT INTO t (...) SELECT trials.trial_id, <values> FROM trials WHERE trial_id = :id
+    AND state IN (RUNNING, WAITING)``, with the dialect's upsert clause: no row is written when
+    the trial is missing or finished, and the caller learns which from a read only then. It
+    takes no lock on the trial: a concurrent write that finishes the trial does not read the
+    rows written here, so running this before or after it is the same.
+    """
 
     def __init__(self, dialect: str, table: Table, key: list[str], columns: list[str]) -> None:
-        self.key = key
-        self.single: Executable | None = None
-        if dialect in ("sqlite", "postgresql"):
-            if dialect == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
-            else:
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
-            statement = dialect_insert(table)
-            self.single = statement.on_conflict_do_update(
-                index_elements=key,
-                set_={name: statement.excluded[name] for name in columns},
-            )
-        elif dialect == "mysql":
-            from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-            mysql_statement = mysql_insert(table)
-            self.single = mysql_statement.on_duplicate_key_update(
-                {name: mysql_statement.inserted[name] for name in columns}
-            )
-        self.update = (
-            update(table)
-            .where(*[table.c[name] == bindparam(f"key_{name}") for name in key])
-            .values({name: bindparam(name) for name in columns})
+        others = [name for name in [*key, *columns] if name != "trial_id"]
+        source = select(
+            TRIALS.c.trial_id, *[bindparam(name, type_=table.c[name].type) for name in others]
+        ).where(
+            TRIALS.c.trial_id == bindparam("trial_id", type_=Integer),
+            TRIALS.c.state.in_([TrialState.RUNNING, TrialState.WAITING]),
         )
-        self.insert = insert(table)
+        # The row count says whether a row was written; SQLAlchemy keeps it for INSERTs only
+        # when asked to.
+        statement = (
+            _dialect_insert(dialect, table)
+            .from_select(["trial_id", *others], source)
+            .execution_options(preserve_rowcount=True)
+        )
+        if dialect == "mysql":
+            self.statement: Executable = statement.on_duplicate_key_update(
+                {name: statement.inserted[name] for name in columns}
+            )
+        else:
+            self.statement = statement.on_conflict_do_update(
+                index_elements=key, set_={name: statement.excluded[name] for name in columns}
+            )
 
-    def __call__(self, connection: Connection, values: dict[str, Any]) -> None:
-        if self.single is not None:
-            connection.execute(self.single, values)
-            return
-        bound = dict(values)
-        bound.update({f"key_{name}": values[name] for name in self.key})
-        if connection.execute(self.update, bound).rowcount == 0:
-            connection.execute(self.insert, values)
+    def __call__(self, connection: Connection, values: dict[str, Any]) -> bool:
+        """Write the row; False when the trial is missing or has finished."""
+        return bool(connection.execute(self.statement, values).rowcount)
 
 
 class TrialStatements:
@@ -75,19 +88,20 @@ class TrialStatements:
             TRIALS.c.datetime_complete,
         ).where(TRIALS.c.trial_id == bindparam("trial_id"))
         self.trial_row = live.with_for_update() if lock_rows else live
-        self.upsert_param = Upsert(
+        # The upserts of the rows a running trial gains, one statement each (see LiveUpsert).
+        self.upsert_param = LiveUpsert(
             dialect, PARAMS, ["trial_id", "param_name"], ["param_value", "distribution_json"]
         )
-        self.upsert_intermediate = Upsert(
+        self.upsert_intermediate = LiveUpsert(
             dialect,
             INTERMEDIATE,
             ["trial_id", "step"],
             ["intermediate_value", "intermediate_value_type"],
         )
-        self.upsert_user_attr = Upsert(
+        self.upsert_user_attr = LiveUpsert(
             dialect, TRIAL_USER_ATTRS, ["trial_id", "key"], ["value_json"]
         )
-        self.upsert_system_attr = Upsert(
+        self.upsert_system_attr = LiveUpsert(
             dialect, TRIAL_SYSTEM_ATTRS, ["trial_id", "key"], ["value_json"]
         )
         studies: Table = StudyModel.__table__  # type: ignore[assignment]

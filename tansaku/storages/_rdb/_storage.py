@@ -25,6 +25,7 @@ from tansaku.distributions import (
 from tansaku.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from tansaku.storages._frozen_study import FrozenStudy
+from tansaku.storages._gc import collector_paused
 from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._rdb import _schema
 from tansaku.storages._rdb._cache import StudyTrials
@@ -37,7 +38,6 @@ from tansaku.storages._rdb._codec import (
     VALUES,
     dump_json,
     encode_intermediate,
-    load_trial,
     load_trials,
 )
 from tansaku.storages._rdb._engine import WRITE_OPTION, make_engine
@@ -49,7 +49,8 @@ from tansaku.storages._rdb._models import (
     StudyUserAttributeModel,
     TrialHeartbeatModel,
 )
-from tansaku.storages._rdb._statements import TrialStatements, Upsert
+from tansaku.storages._rdb._one_trial import load_trial
+from tansaku.storages._rdb._statements import LiveUpsert, TrialStatements
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -133,6 +134,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def _connect(self) -> None:
         self.engine = make_engine(self.url, self.engine_kwargs, self.durable_commits)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        # A write of one statement needs no transaction of its own on a server database:
+        # BEGIN and COMMIT would be two more round trips to the server.
+        self._single_statement_engine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name != "sqlite"
+            else None
+        )
         self._lock_rows = self.engine.dialect.name != "sqlite"
         # A read takes a trial's rows from several tables, which must agree: under READ
         # COMMITTED (PostgreSQL's default) each statement sees a newer snapshot, so a trial
@@ -205,14 +213,33 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         with self._read_engine.connect() as connection, connection.begin():
             yield connection
 
-    def _write(self, work: Callable[[Connection], _T], retry_on_conflict: bool = False) -> _T:
+    @contextmanager
+    def _reading_one_statement(self) -> Iterator[Connection]:
+        """A connection for a read of one statement, which sees one snapshot by itself."""
+        if self._single_statement_engine is None:
+            with self._reading() as connection:
+                yield connection
+        else:
+            with self._single_statement_engine.connect() as connection:
+                yield connection
+
+    def _write(
+        self,
+        work: Callable[[Connection], _T],
+        retry_on_conflict: bool = False,
+        single_statement: bool = False,
+    ) -> _T:
         """Run ``work`` in one write transaction, retrying it when it meets a lock.
 
         With ``retry_on_conflict`` an IntegrityError (two workers inserting the same attr key
-        at once) is retried too: the retry finds the row and updates it.
+        at once) is retried too: the retry finds the row and updates it. A
+        ``single_statement`` work runs as a transaction of its own on server databases.
         """
         for attempt in range(_MAX_WRITE_ATTEMPTS):
             try:
+                if single_statement and self._single_statement_engine is not None:
+                    with self._single_statement_engine.connect() as connection:
+                        return work(connection)
                 with self._write_engine.begin() as connection:
                     return work(connection)
             except OperationalError as error:
@@ -374,9 +401,11 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         from tansaku.storages._rdb._trial_writes import create_trial
 
-        return self._write(
+        trial_id, number = self._write(
             lambda connection: create_trial(self, connection, study_id, template_trial)
         )
+        self._trial_keys[trial_id] = (study_id, number)
+        return trial_id
 
     def set_trial_param(
         self,
@@ -387,33 +416,40 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     ) -> None:
         _check_name_length("param_name", param_name)
         distribution_json = distribution_to_json(distribution)
-
-        def work(connection: Connection) -> None:
-            study_id = self._live_trial_study(connection, trial_id)
-            self.check_param_distribution(connection, study_id, param_name, distribution)
-            self._statements.upsert_param(
-                connection,
-                {
-                    "trial_id": trial_id,
-                    "param_name": param_name,
-                    "param_value": param_value_internal,
-                    "distribution_json": distribution_json,
-                },
-            )
-
-        self._write(work, retry_on_conflict=True)
+        if trial_id not in self._trial_keys:
+            self.get_trial_number_from_id(trial_id)  # learns the trial's study, or KeyError
+        study_id = self._trial_keys[trial_id][0]
+        if param_name not in self._cache(study_id).distributions:
+            with self._reading() as connection:
+                self.check_param_distribution(connection, study_id, param_name, distribution)
+        else:
+            self.check_param_distribution(None, study_id, param_name, distribution)
+        self._write_live(
+            self._statements.upsert_param,
+            {
+                "trial_id": trial_id,
+                "param_name": param_name,
+                "param_value": param_value_internal,
+                "distribution_json": distribution_json,
+            },
+        )
 
     def check_param_distribution(
-        self, connection: Connection, study_id: int, name: str, distribution: BaseDistribution
+        self,
+        connection: Connection | None,
+        study_id: int,
+        name: str,
+        distribution: BaseDistribution,
     ) -> None:
         """Raise ValueError when ``distribution`` is incompatible with the study's for ``name``.
 
         The study's distribution comes from this process's cache, or from one indexed read
-        the first time this process meets the name.
+        on ``connection`` the first time this process meets the name.
         """
         cache = self._cache(study_id)
         known = cache.distributions.get(name)
         if known is None:
+            assert connection is not None
             row = connection.execute(
                 select(PARAMS.c.distribution_json)
                 .join(TRIALS, TRIALS.c.trial_id == PARAMS.c.trial_id)
@@ -426,6 +462,24 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             cache.distributions.setdefault(name, known)
         if known is not distribution:
             check_distribution_compatibility(known, distribution)
+
+    def _write_live(self, upsert: LiveUpsert, row: dict[str, Any]) -> None:
+        """Write ``row`` of a trial that must be live, in one statement.
+
+        Raises:
+            KeyError: there is no such trial.
+            UpdateFinishedTrialError: the trial has finished.
+        """
+        written = self._write(
+            lambda connection: upsert(connection, row),
+            retry_on_conflict=True,
+            single_statement=True,
+        )
+        if not written:
+            # Nothing written: learn why (MySQL also reports 0 rows for a write that changed
+            # nothing, on a live trial: then there is nothing to raise).
+            with self._reading() as connection:
+                self._live_trial_study(connection, row["trial_id"])
 
     def _live_trial_study(self, connection: Connection, trial_id: int) -> int:
         """The study of a trial that may still be written; lock its row where rows lock.
@@ -457,20 +511,15 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self, trial_id: int, step: int, intermediate_value: float
     ) -> None:
         stored, kind = encode_intermediate(intermediate_value)
-
-        def work(connection: Connection) -> None:
-            self._live_trial_study(connection, trial_id)
-            self._statements.upsert_intermediate(
-                connection,
-                {
-                    "trial_id": trial_id,
-                    "step": step,
-                    "intermediate_value": stored,
-                    "intermediate_value_type": kind,
-                },
-            )
-
-        self._write(work, retry_on_conflict=True)
+        self._write_live(
+            self._statements.upsert_intermediate,
+            {
+                "trial_id": trial_id,
+                "step": step,
+                "intermediate_value": stored,
+                "intermediate_value_type": kind,
+            },
+        )
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         self._set_trial_attr(self._statements.upsert_user_attr, trial_id, key, value)
@@ -478,15 +527,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         self._set_trial_attr(self._statements.upsert_system_attr, trial_id, key, value)
 
-    def _set_trial_attr(self, upsert: Upsert, trial_id: int, key: str, value: Any) -> None:
+    def _set_trial_attr(self, upsert: LiveUpsert, trial_id: int, key: str, value: Any) -> None:
         _check_name_length("key", key)
-        value_json = dump_json(value)
-
-        def work(connection: Connection) -> None:
-            self._live_trial_study(connection, trial_id)
-            upsert(connection, {"trial_id": trial_id, "key": key, "value_json": value_json})
-
-        self._write(work, retry_on_conflict=True)
+        row = {"trial_id": trial_id, "key": key, "value_json": dump_json(value)}
+        self._write_live(upsert, row)
 
     # -- trials: reads --------------------------------------------------------------------------
     def _cache(self, study_id: int) -> StudyTrials:
@@ -500,7 +544,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         known = self._finished.get(trial_id)
         if known is not None:
             return known
-        with self._reading() as connection:
+        with self._reading_one_statement() as connection:
             trial = load_trial(connection, trial_id)
         if trial is None:
             raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
@@ -539,11 +583,11 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
         cache = self._cache(study_id)
-        with cache.lock:
+        with cache.lock, collector_paused():
             self._sync(study_id, cache)
             trials = cache.select(states)
-        if deepcopy:
-            return [trial.__deepcopy__({}) for trial in trials]
+            if deepcopy:
+                return [trial.__deepcopy__({}) for trial in trials]
         return trials
 
     def _sync(self, study_id: int, cache: StudyTrials) -> None:

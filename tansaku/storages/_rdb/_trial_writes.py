@@ -37,8 +37,12 @@ def create_trial(
     connection: Connection,
     study_id: int,
     template: FrozenTrial | None,
-) -> int:
-    """Insert a RUNNING trial (or a copy of ``template``) numbered next in its study."""
+) -> tuple[int, int]:
+    """Insert a RUNNING trial (or a copy of ``template``) numbered next in its study.
+
+    Returns:
+        The new trial's id and number.
+    """
     from tansaku.storages._rdb._storage import HEARTBEATS
 
     # The lock on the study's row serializes trial creation within a study (SQLite's
@@ -62,7 +66,7 @@ def create_trial(
         )
         if storage.heartbeat_interval is not None:
             connection.execute(insert(HEARTBEATS).values(trial_id=trial_id, heartbeat=now))
-        return trial_id
+        return trial_id, number
 
     for name, distribution in template.distributions.items():
         storage.check_param_distribution(connection, study_id, name, distribution)
@@ -117,7 +121,7 @@ def create_trial(
                     for key, value in attrs.items()
                 ],
             )
-    return trial_id
+    return trial_id, number
 
 
 def set_state_values(

@@ -154,7 +154,7 @@ class JournalReplay:
         values = record.get("values")
         if values is None and record.get("value") is not None:
             values = [record["value"]]
-        template = FrozenTrial(
+        trial = FrozenTrial(
             number=-1,
             state=TrialState(record["state"]),
             value=None,
@@ -171,4 +171,4 @@ class JournalReplay:
             intermediate_values={int(k): v for k, v in record["intermediate_values"].items()},
             trial_id=-1,
         )
-        return self.state.create_new_trial(study_id, template_trial=template)
+        return self.state._adopt_trial(study_id, trial)

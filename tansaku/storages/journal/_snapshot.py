@@ -25,7 +25,8 @@ from tansaku.distributions import BaseDistribution, distribution_to_json, json_t
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.trial import FrozenTrial, TrialState
 
-SNAPSHOT_FORMAT = 1
+# Format 2 lists each study's distributions once; a param names its distribution by index.
+SNAPSHOT_FORMAT = 2
 SNAPSHOT_MIN_RECORDS = 10_000
 SNAPSHOT_FRACTION = 0.1
 
@@ -68,6 +69,11 @@ def dump_state(
     # does not expose.
     studies = []
     for study_id, record in sorted(state._studies.items()):
+        # A study's trials share a handful of distribution objects (replay parses each text
+        # once): each is written once, and params name it by its index in the list.
+        indexes: dict[int, int] = {}
+        texts: list[str] = []
+        trials = [_trial_to_json(trial, indexes, texts) for trial in record.trials]
         studies.append(
             {
                 "id": study_id,
@@ -75,7 +81,8 @@ def dump_state(
                 "directions": [int(d) for d in record.directions],
                 "user_attrs": record.user_attrs,
                 "system_attrs": record.system_attrs,
-                "trials": [_trial_to_json(trial) for trial in record.trials],
+                "distributions": texts,
+                "trials": trials,
             }
         )
     document = {
@@ -97,12 +104,13 @@ def load_state(snapshot: bytes) -> tuple[InMemoryStorage, int, list[int]]:
     """
     document = json.loads(snapshot)
     if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
-        raise ValueError("not a tansaku journal snapshot of format 1")
+        raise ValueError(f"not a tansaku journal snapshot of format {SNAPSHOT_FORMAT}")
     state = InMemoryStorage()
     # A study has a handful of distinct distributions; parse each text once (they are
     # immutable, so trials may share them).
-    distributions: dict[str, BaseDistribution] = {}
+    known: dict[str, BaseDistribution] = {}
     for study in document["studies"]:
+        distributions = [_parse_distribution(text, known) for text in study["distributions"]]
         state._next_study_id = study["id"]
         study_id = state.create_new_study(
             [StudyDirection(d) for d in study["directions"]], study["name"]
@@ -111,14 +119,8 @@ def load_state(snapshot: bytes) -> tuple[InMemoryStorage, int, list[int]]:
         record.user_attrs.update(study["user_attrs"])
         record.system_attrs.update(study["system_attrs"])
         for number, trial_json in enumerate(study["trials"]):
-            # What create_new_trial(template) does, minus its copy of the template: these
-            # trials are fresh objects, and copying 100k of them doubles the load time.
             trial = _trial_from_json(trial_json, number, distributions)
-            record.trials.append(trial)
-            state._trial_index[trial._trial_id] = (record, number)
-            for name, distribution in trial.distributions.items():
-                state._check_param_distribution(record, name, distribution)
-            state._index_new_state(record, trial)
+            state._adopt_trial(study_id, trial, trial_json["id"])
     state._next_study_id = document["next_study_id"]
     state._next_trial_id = document["next_trial_id"]
     return state, int(document["n_records"]), list(document.get("heartbeat_trial_ids", []))
@@ -132,7 +134,20 @@ def _time_from_json(text: str | None) -> datetime.datetime | None:
     return None if text is None else datetime.datetime.fromisoformat(text)
 
 
-def _trial_to_json(trial: FrozenTrial) -> dict[str, Any]:
+def _distribution_index(
+    distribution: BaseDistribution, indexes: dict[int, int], texts: list[str]
+) -> int:
+    # Keyed by identity: every distribution is alive (held by a trial) while the dump runs.
+    index = indexes.get(id(distribution))
+    if index is None:
+        index = indexes[id(distribution)] = len(texts)
+        texts.append(distribution_to_json(distribution))
+    return index
+
+
+def _trial_to_json(
+    trial: FrozenTrial, indexes: dict[int, int], texts: list[str]
+) -> dict[str, Any]:
     return {
         "id": trial._trial_id,
         "state": int(trial.state),
@@ -142,7 +157,7 @@ def _trial_to_json(trial: FrozenTrial) -> dict[str, Any]:
         "params": {
             name: [
                 distribution.to_internal_repr(trial.params[name]),
-                distribution_to_json(distribution),
+                _distribution_index(distribution, indexes, texts),
             ]
             for name, distribution in trial.distributions.items()
         },
@@ -161,11 +176,14 @@ def _parse_distribution(text: str, known: dict[str, BaseDistribution]) -> BaseDi
 
 
 def _trial_from_json(
-    data: dict[str, Any], number: int, known: dict[str, BaseDistribution]
+    data: dict[str, Any], number: int, distributions: list[BaseDistribution]
 ) -> FrozenTrial:
-    distributions = {
-        name: _parse_distribution(text, known) for name, (_, text) in data["params"].items()
-    }
+    params = {}
+    trial_distributions = {}
+    for name, (internal, index) in data["params"].items():
+        distribution = distributions[index]
+        trial_distributions[name] = distribution
+        params[name] = distribution.to_external_repr(internal)
     return FrozenTrial(
         number=number,
         state=TrialState(data["state"]),
@@ -173,11 +191,8 @@ def _trial_from_json(
         values=data["values"],
         datetime_start=_time_from_json(data["start"]),
         datetime_complete=_time_from_json(data["complete"]),
-        params={
-            name: distributions[name].to_external_repr(internal)
-            for name, (internal, _) in data["params"].items()
-        },
-        distributions=distributions,
+        params=params,
+        distributions=trial_distributions,
         user_attrs=data["user_attrs"],
         system_attrs=data["system_attrs"],
         intermediate_values={int(step): value for step, value in data["intermediate"]},

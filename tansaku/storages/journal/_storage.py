@@ -27,6 +27,7 @@ from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution, distribution_to_json
 from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from tansaku.storages._frozen_study import FrozenStudy
+from tansaku.storages._gc import collector_paused
 from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.storages.journal._base import BaseJournalBackend
@@ -121,7 +122,8 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         if snapshot is None:
             return
         try:
-            state, n_records, beating = load_state(snapshot)
+            with collector_paused():
+                state, n_records, beating = load_state(snapshot)
         except (ValueError, KeyError, TypeError) as error:
             warnings.warn(
                 f"JournalStorage: ignored an unreadable snapshot ({error!r}); replaying the "
@@ -135,7 +137,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._n_applied, self._n_at_snapshot = n_records, n_records
 
     def _sync(self) -> None:
-        with self._lock:
+        with self._lock, collector_paused():
             for record in self._backend.read_logs(self._n_applied):
                 self._n_applied += 1
                 self.n_records_replayed += 1
@@ -143,10 +145,20 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             if isinstance(self._backend, BaseJournalSnapshot) and snapshot_due(
                 self._n_applied, self._n_at_snapshot
             ):
-                self._backend.save_snapshot(
-                    dump_state(self._state, self._n_applied, self._replay.heartbeats.trial_ids())
-                )
                 self._n_at_snapshot = self._n_applied
+                try:
+                    self._backend.save_snapshot(
+                        dump_state(
+                            self._state, self._n_applied, self._replay.heartbeats.trial_ids()
+                        )
+                    )
+                except OSError as error:  # e.g. a reader on a read-only mount: not fatal
+                    warnings.warn(
+                        f"JournalStorage: could not save a snapshot ({error!r}); readers "
+                        "will replay the journal",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
 
     def _append(self, op_code: int, **fields: Any) -> Any:
         """Append a record, replay up to it, and return its outcome (or raise its error)."""
@@ -326,7 +338,8 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
         self._sync()
-        return self._state.get_all_trials(study_id, deepcopy=deepcopy, states=states)
+        with collector_paused():
+            return self._state.get_all_trials(study_id, deepcopy=deepcopy, states=states)
 
     def get_n_trials(
         self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
