@@ -24,8 +24,10 @@ def is_first_report_in_interval(
 
     Checkpoints are ``n_warmup_steps + k * interval_steps``; a trial is judged once per
     interval, at the first step it reports in it (a checkpoint without a report is judged at
-    the next report).
+    the next report). ``step`` is the trial's latest step.
     """
+    if interval_steps == 1:
+        return True  # every step at or after the warm-up is a checkpoint
     checkpoint = (step - n_warmup_steps) // interval_steps * interval_steps + n_warmup_steps
     previous = -1
     for reported in reported_steps:
