@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from tansaku import logging as tansaku_logging
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution
-from tansaku.pruners import BasePruner
+from tansaku.pruners import BasePruner, _filter_study
 from tansaku.samplers import BaseSampler
 from tansaku.storages import BaseStorage, get_storage
 from tansaku.study import _tell
@@ -261,7 +261,7 @@ class Study:
         frozen = storage.get_trial(trial_id)
         sampler = self.sampler
         if type(sampler).before_trial is not BaseSampler.before_trial:
-            sampler.before_trial(self, frozen)
+            sampler.before_trial(_filter_study(self, frozen), frozen)
             # before_trial may have written attrs to the trial.
             frozen = storage.get_trial(trial_id)
         trial = Trial._from_frozen(self, trial_id, frozen)
