@@ -41,6 +41,7 @@ import tansaku as optuna
 
 STORAGE_URL = "sqlite:///tansaku-demo.db"
 STUDY_NAME = "digits-epochs"
+REPORT_PATH = "tansaku-demo.html"
 EPOCHS = 10  # the most epochs a trial trains: Hyperband's max_resource
 N_FOLDS = 5
 CLASSES = np.arange(10)
@@ -255,6 +256,11 @@ def main() -> None:
     for name, value in best.params.items():
         print(f"    {name}: {value}")
     print(f"Results: {where}")
+    if optuna.visualization.is_available():
+        report = optuna.visualization.report(study, REPORT_PATH)
+        print(f"Report: {report.resolve()} (open it in a browser; it works offline)")
+    else:
+        print("Report: skipped; pip install tansaku[visualization] to get one")
 
 
 if __name__ == "__main__":

@@ -132,8 +132,10 @@ def _panel(
 ) -> ContourPanel:
     keep = trials_with(trials, [x_name, y_name])
     kept = [t for t, k in zip(trials, keep) if k]
-    x_axis = param_axis(kept, x_name, numeric_choices_as_numbers=True)
-    y_axis = param_axis(kept, y_name, numeric_choices_as_numbers=True)
+    # Axes span every trial that has the param, so that a conditional pair that no trial
+    # shares still gets its axes (and every panel of a param the same range).
+    x_axis = param_axis(trials, x_name, numeric_choices_as_numbers=True)
+    y_axis = param_axis(trials, y_name, numeric_choices_as_numbers=True)
     xs = x_axis.positions([t.params[x_name] for t in kept])
     ys = y_axis.positions([t.params[y_name] for t in kept])
     zs = np.asarray(values, dtype=float)[keep]
@@ -141,6 +143,8 @@ def _panel(
     grid_z = None
     if len(np.unique(xs)) >= 2 and len(np.unique(ys)) >= 2:
         grid_z = interpolate(x_axis, y_axis, xs, ys, zs, grid_x, grid_y, direction)
+    elif not kept:
+        _logger.warning(f"No completed trial has both params {x_name} and {y_name}.")
     else:
         lacking = x_name if len(np.unique(xs)) < 2 else y_name
         _logger.warning(f"Param {lacking} unique value length is less than 2.")

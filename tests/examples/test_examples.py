@@ -60,6 +60,11 @@ def test_demo_finds_an_accurate_classifier_and_says_where_results_are(tmp_path: 
         assert (tmp_path / "tansaku-demo.db").is_file()
     # The per-trial log lines are part of what the user sees.
     assert "Trial 4 finished with value:" in completed.stderr
+    # The report page is written next to the database and shows the best trial.
+    report = Path(search(r"^Report: (\S+) ", out).group(1))
+    assert report == tmp_path / "tansaku-demo.html"
+    page = report.read_text(encoding="utf-8")
+    assert f'<td class="number">{best_number}</td>' in page
 
 
 def test_tutorial_pruning_example_prunes_and_prints_the_best_trial(tmp_path: Path) -> None:

@@ -107,6 +107,26 @@ def test_a_conditional_param_is_plotted_with_the_trials_that_have_it(
     render(ax)
 
 
+def test_conditional_params_that_no_trial_shares_get_an_empty_panel(render: Any) -> None:
+    study = tansaku.create_study(sampler=tansaku.samplers.RandomSampler(seed=0))
+
+    def objective(trial: tansaku.Trial) -> float:
+        if trial.suggest_categorical("model", ["svc", "forest"]) == "svc":
+            return trial.suggest_float("gamma", 1e-3, 1.0, log=True)
+        return trial.suggest_float("depth", 1.0, 10.0)
+
+    study.optimize(objective, n_trials=12)
+    figure = plot_contour(study, params=["depth", "gamma"])
+    assert _points(figure) == []  # no trial has both
+    assert figure.layout.yaxis.type == "log"  # the axes still span the params' trials
+    render(figure)
+    render(mpl_plot_contour(study, params=["depth", "gamma"]))
+    matrix = plot_contour(study)
+    # Each trial sits in the two panels of model against the param it has, both ways.
+    assert len(_points(matrix)) == 2 * len(study.trials)
+    render(matrix)
+
+
 def test_more_than_two_params_give_a_matrix_of_panels(mixed_study: Study, render: Any) -> None:
     params = ["layers", "lr", "optimizer"]
     figure = plot_contour(mixed_study, params=params)
