@@ -12,10 +12,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import Table
 
-from tansaku.distributions import json_to_distribution
 from tansaku.storages._rdb._models import (
     TrialIntermediateValueModel,
     TrialIntermediateValueType,
@@ -26,7 +24,7 @@ from tansaku.storages._rdb._models import (
     TrialValueModel,
     TrialValueType,
 )
-from tansaku.trial import FrozenTrial, TrialState
+from tansaku.trial import TrialState
 
 TRIALS: Table = TrialModel.__table__  # type: ignore[assignment]
 PARAMS: Table = TrialParamModel.__table__  # type: ignore[assignment]
@@ -77,134 +75,6 @@ def decode_intermediate(value: float | None, kind: TrialIntermediateValueType) -
 def dump_json(value: Any) -> str:
     """The JSON text of an attr value (NaN and infinities as Python's json writes them)."""
     return json.dumps(value)
-
-
-def load_trials(
-    connection: Connection,
-    where: ColumnElement[bool],
-    finished: dict[int, FrozenTrial],
-) -> list[FrozenTrial]:
-    """Read the trials that ``where`` (a condition on the trials table) selects, by number.
-
-    Trials found in ``finished`` (finished trials already read, by id) are taken from there;
-    the others cost one query per table, whatever their number.
-    """
-    rows = connection.execute(
-        select(
-            TRIALS.c.trial_id,
-            TRIALS.c.number,
-            TRIALS.c.state,
-            TRIALS.c.datetime_start,
-            TRIALS.c.datetime_complete,
-        ).where(where)
-    ).all()
-    result: list[FrozenTrial] = []
-    trials: dict[int, FrozenTrial] = {}
-    for trial_id, number, state, start, complete in rows:
-        known = finished.get(trial_id)
-        if known is not None:
-            result.append(known)
-            continue
-        trial = FrozenTrial(number, state, None, start, complete, {}, {}, {}, {}, {}, trial_id)
-        trials[trial_id] = trial
-        result.append(trial)
-    if trials:
-        if len(trials) == len(rows):
-            ids: Any = select(TRIALS.c.trial_id).where(where)
-        else:
-            ids = list(trials)
-        _attach_params(connection, trials, _within(PARAMS, ids))
-        _attach_values(connection, trials, _within(VALUES, ids))
-        _attach_intermediate(connection, trials, _within(INTERMEDIATE, ids))
-        for table, field in (
-            (TRIAL_USER_ATTRS, "user_attrs"),
-            (TRIAL_SYSTEM_ATTRS, "system_attrs"),
-        ):
-            for trial_id, key, value_json in connection.execute(
-                select(table.c.trial_id, table.c.key, table.c.value_json).where(
-                    _within(table, ids)
-                )
-            ):
-                getattr(trials[trial_id], field)[key] = json.loads(value_json)
-    result.sort(key=_number_of)
-    return result
-
-
-def _within(table: Table, trial_ids: Any) -> ColumnElement[bool]:
-    return table.c.trial_id.in_(trial_ids)
-
-
-def _number_of(trial: FrozenTrial) -> int:
-    return trial.number
-
-
-def _attach_params(
-    connection: Connection, trials: dict[int, FrozenTrial], where: ColumnElement[bool]
-) -> None:
-    _fill_params(
-        trials,
-        connection.execute(
-            select(
-                PARAMS.c.trial_id,
-                PARAMS.c.param_name,
-                PARAMS.c.param_value,
-                PARAMS.c.distribution_json,
-            )
-            .where(where)
-            .order_by(PARAMS.c.param_id)
-        ),
-    )
-
-
-def _fill_params(trials: dict[int, FrozenTrial], rows: Iterable[Any]) -> None:
-    for trial_id, name, internal, distribution_json in rows:
-        trial = trials[trial_id]
-        distribution = json_to_distribution(distribution_json)
-        trial.params[name] = distribution.to_external_repr(internal)
-        trial.distributions[name] = distribution
-
-
-def _attach_values(
-    connection: Connection, trials: dict[int, FrozenTrial], where: ColumnElement[bool]
-) -> None:
-    _fill_values(
-        trials,
-        connection.execute(
-            select(
-                VALUES.c.trial_id, VALUES.c.objective, VALUES.c.value, VALUES.c.value_type
-            ).where(where)
-        ),
-    )
-
-
-def _fill_values(trials: dict[int, FrozenTrial], rows: Iterable[Any]) -> None:
-    collected: dict[int, list[tuple[int, float]]] = {}
-    for trial_id, objective, value, kind in rows:
-        collected.setdefault(trial_id, []).append((objective, decode_value(value, kind)))
-    for trial_id, pairs in collected.items():
-        pairs.sort()
-        trials[trial_id]._values = [value for _, value in pairs]
-
-
-def _attach_intermediate(
-    connection: Connection, trials: dict[int, FrozenTrial], where: ColumnElement[bool]
-) -> None:
-    _fill_intermediate(
-        trials,
-        connection.execute(
-            select(
-                INTERMEDIATE.c.trial_id,
-                INTERMEDIATE.c.step,
-                INTERMEDIATE.c.intermediate_value,
-                INTERMEDIATE.c.intermediate_value_type,
-            ).where(where)
-        ),
-    )
-
-
-def _fill_intermediate(trials: dict[int, FrozenTrial], rows: Iterable[Any]) -> None:
-    for trial_id, step, value, kind in rows:
-        trials[trial_id].intermediate_values[step] = decode_intermediate(value, kind)
 
 
 def value_rows(trial_id: int, values: Iterable[float]) -> list[dict[str, Any]]:

@@ -1,15 +1,16 @@
-"""Reading one trial in one statement: its row and its rows in five tables, by UNION ALL.
+"""Reading trials in one statement: their rows and their rows in five tables, by UNION ALL.
 
-A trial is spread over six tables. Reading it table by table costs six round trips to a
-database server (eight with the transaction that makes them agree); one UNION ALL statement
-costs one, and a single statement sees one snapshot of the database by itself, so it needs no
-transaction either. Every part is shaped alike: ``(part, position, name, number, text, start,
-complete)``, with NULL where a part has nothing to say.
+A trial is spread over six tables. Reading them table by table costs six statements (six round
+trips to a database server, eight with the transaction that makes them agree); one UNION ALL
+statement costs one, and a single statement sees one snapshot of the database by itself, so
+it needs no transaction either. Every part is shaped alike: ``(trial, part, position, name,
+number, text, start, complete)``, with NULL where a part has nothing to say.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from tansaku.distributions import json_to_distribution
+from tansaku.distributions import BaseDistribution, json_to_distribution
 from tansaku.storages._rdb._codec import (
     INTERMEDIATE,
     PARAMS,
@@ -57,6 +58,7 @@ def _column(value: Any, type_: Any, enum: bool = False) -> Any:
 def _part(
     part: int,
     table: Any,
+    where: Any,
     position: Any = None,
     name: Any = None,
     number: Any = None,
@@ -66,6 +68,7 @@ def _part(
     enum_name: bool = False,
 ) -> Any:
     return select(
+        type_coerce(table.c.trial_id, Integer).label("trial"),
         literal(part, Integer).label("part"),
         _column(position, Integer).label("position"),
         _column(name, String(512), enum=enum_name).label("name"),
@@ -73,71 +76,137 @@ def _part(
         _column(text, Text).label("text"),
         _column(start, DateTime).label("start"),
         _column(complete, DateTime).label("complete"),
-    ).where(table.c.trial_id == bindparam("trial_id", type_=Integer))
+    ).where(where(table))
 
 
-ONE_TRIAL = union_all(
-    _part(
-        _TRIAL,
-        TRIALS,
-        position=TRIALS.c.number,
-        name=TRIALS.c.state,
-        enum_name=True,
-        start=TRIALS.c.datetime_start,
-        complete=TRIALS.c.datetime_complete,
-    ),
-    _part(
-        _PARAM,
-        PARAMS,
-        position=PARAMS.c.param_id,
-        name=PARAMS.c.param_name,
-        number=PARAMS.c.param_value,
-        text=PARAMS.c.distribution_json,
-    ),
-    _part(
-        _VALUE,
-        VALUES,
-        position=VALUES.c.objective,
-        name=VALUES.c.value_type,
-        enum_name=True,
-        number=VALUES.c.value,
-    ),
-    _part(
-        _INTERMEDIATE,
-        INTERMEDIATE,
-        position=INTERMEDIATE.c.step,
-        name=INTERMEDIATE.c.intermediate_value_type,
-        enum_name=True,
-        number=INTERMEDIATE.c.intermediate_value,
-    ),
-    _part(
-        _USER_ATTR,
-        TRIAL_USER_ATTRS,
-        name=TRIAL_USER_ATTRS.c.key,
-        text=TRIAL_USER_ATTRS.c.value_json,
-    ),
-    _part(
-        _SYSTEM_ATTR,
-        TRIAL_SYSTEM_ATTRS,
-        name=TRIAL_SYSTEM_ATTRS.c.key,
-        text=TRIAL_SYSTEM_ATTRS.c.value_json,
-    ),
-).order_by("part", "position")
+def _union(where: Any) -> Any:
+    """The statement reading the trials that ``where(table)`` selects in each table."""
+    return union_all(
+        _part(
+            _TRIAL,
+            TRIALS,
+            where,
+            position=TRIALS.c.number,
+            name=TRIALS.c.state,
+            enum_name=True,
+            start=TRIALS.c.datetime_start,
+            complete=TRIALS.c.datetime_complete,
+        ),
+        _part(
+            _PARAM,
+            PARAMS,
+            where,
+            position=PARAMS.c.param_id,
+            name=PARAMS.c.param_name,
+            number=PARAMS.c.param_value,
+            text=PARAMS.c.distribution_json,
+        ),
+        _part(
+            _VALUE,
+            VALUES,
+            where,
+            position=VALUES.c.objective,
+            name=VALUES.c.value_type,
+            enum_name=True,
+            number=VALUES.c.value,
+        ),
+        _part(
+            _INTERMEDIATE,
+            INTERMEDIATE,
+            where,
+            position=INTERMEDIATE.c.step,
+            name=INTERMEDIATE.c.intermediate_value_type,
+            enum_name=True,
+            number=INTERMEDIATE.c.intermediate_value,
+        ),
+        _part(
+            _USER_ATTR,
+            TRIAL_USER_ATTRS,
+            where,
+            name=TRIAL_USER_ATTRS.c.key,
+            text=TRIAL_USER_ATTRS.c.value_json,
+        ),
+        _part(
+            _SYSTEM_ATTR,
+            TRIAL_SYSTEM_ATTRS,
+            where,
+            name=TRIAL_SYSTEM_ATTRS.c.key,
+            text=TRIAL_SYSTEM_ATTRS.c.value_json,
+        ),
+    ).order_by("trial", "part", "position")
+
+
+ONE_TRIAL = _union(lambda table: table.c.trial_id == bindparam("trial_id", type_=Integer))
 
 
 def load_trial(connection: Connection, trial_id: int) -> FrozenTrial | None:
     """Read one trial in one statement, or None when there is none."""
-    rows = connection.execute(ONE_TRIAL, {"trial_id": trial_id}).all()
-    if not rows or rows[0][0] != _TRIAL:
-        return None
-    _, number, state, _, _, start, complete = rows[0]
-    trial = FrozenTrial(
-        number, TrialState[state], None, start, complete, {}, {}, {}, {}, {}, trial_id
-    )
+    trials = _build(connection.execute(ONE_TRIAL, {"trial_id": trial_id}).all(), {})
+    return trials[0] if trials else None
+
+
+# The trials of a study that a process has not seen finished: those after the last one it
+# read, and those it read live. Built once; the values are bound.
+_STUDY = bindparam("study_id", type_=Integer)
+_UNSEEN = (TRIALS.c.study_id == _STUDY) & (
+    (TRIALS.c.trial_id > bindparam("after_id", type_=Integer))
+    | TRIALS.c.trial_id.in_(bindparam("live_ids", expanding=True))
+)
+_UNSEEN_IDS = select(TRIALS.c.trial_id).where(_UNSEEN)
+UNSEEN_TRIALS = _union(
+    lambda table: _UNSEEN if table is TRIALS else table.c.trial_id.in_(_UNSEEN_IDS)
+)
+
+
+def load_unseen_trials(
+    connection: Connection,
+    study_id: int,
+    after_id: int,
+    live_ids: list[int],
+    finished: dict[int, FrozenTrial],
+) -> list[FrozenTrial]:
+    """Read the trials of a study with an id above ``after_id`` or in ``live_ids``, by number.
+
+    Trials found in ``finished`` (finished trials already read, by id) are taken from there.
+    """
+    bound = {"study_id": study_id, "after_id": after_id, "live_ids": live_ids}
+    trials = _build(connection.execute(UNSEEN_TRIALS, bound).all(), finished)
+    trials.sort(key=_number_of)
+    return trials
+
+
+def _number_of(trial: FrozenTrial) -> int:
+    return trial.number
+
+
+def _build(rows: Sequence[Any], finished: dict[int, FrozenTrial]) -> list[FrozenTrial]:
+    """The trials of ``rows`` (ordered by trial, then part), reusing those in ``finished``."""
+    trials: list[FrozenTrial] = []
+    trial: FrozenTrial | None = None
     values: list[float] = []
-    for part, position, name, stored, text, _, _ in rows[1:]:
-        if part == _PARAM:
-            distribution = json_to_distribution(text)
+    # A study has a handful of distinct distributions: parse each text once (they are
+    # immutable, so trials may share them).
+    distributions: dict[str, BaseDistribution] = {}
+    for trial_id, part, position, name, stored, text, start, complete in rows:
+        if part == _TRIAL:
+            if trial is not None and values:
+                trial._values = values
+            values = []
+            known = finished.get(trial_id)
+            if known is not None:
+                trials.append(known)
+                trial = None
+                continue
+            trial = FrozenTrial(
+                position, TrialState[name], None, start, complete, {}, {}, {}, {}, {}, trial_id
+            )
+            trials.append(trial)
+        elif trial is None:
+            continue  # a row of a trial taken from ``finished``
+        elif part == _PARAM:
+            distribution = distributions.get(text)
+            if distribution is None:
+                distribution = distributions[text] = json_to_distribution(text)
             trial.params[name] = distribution.to_external_repr(stored)
             trial.distributions[name] = distribution
         elif part == _VALUE:
@@ -150,6 +219,6 @@ def load_trial(connection: Connection, trial_id: int) -> FrozenTrial | None:
             trial.user_attrs[name] = json.loads(text)
         else:
             trial.system_attrs[name] = json.loads(text)
-    if values:
+    if trial is not None and values:
         trial._values = values
-    return trial
+    return trials

@@ -38,7 +38,6 @@ from tansaku.storages._rdb._codec import (
     VALUES,
     dump_json,
     encode_intermediate,
-    load_trials,
 )
 from tansaku.storages._rdb._engine import WRITE_OPTION, make_engine
 from tansaku.storages._rdb._models import (
@@ -49,7 +48,7 @@ from tansaku.storages._rdb._models import (
     StudyUserAttributeModel,
     TrialHeartbeatModel,
 )
-from tansaku.storages._rdb._one_trial import load_trial
+from tansaku.storages._rdb._one_trial import load_trial, load_unseen_trials
 from tansaku.storages._rdb._statements import LiveUpsert, TrialStatements
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -592,20 +591,17 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
 
     def _sync(self, study_id: int, cache: StudyTrials) -> None:
         """Read the trials of the study this process has not seen finished."""
-        condition = TRIALS.c.trial_id > cache.max_trial_id
         # Live trials this process has since read finished need no second read.
         known = [self._finished[i] for i in cache.live if i in self._finished]
         if known:
             cache.absorb(known)
-        if cache.live:
-            condition = condition | TRIALS.c.trial_id.in_(list(cache.live))
         with self._reading() as connection:
             if cache.max_trial_id < 0:
                 # Later syncs do not check: a study deleted by another process keeps
                 # serving what this one read of it.
                 self._check_study(connection, study_id)
-            fresh = load_trials(
-                connection, (TRIALS.c.study_id == study_id) & condition, self._finished
+            fresh = load_unseen_trials(
+                connection, study_id, cache.max_trial_id, list(cache.live), self._finished
             )
         for trial in fresh:
             self._trial_keys[trial._trial_id] = (study_id, trial.number)
