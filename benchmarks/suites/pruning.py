@@ -52,12 +52,14 @@ class Preset:
     n_timed_trials: int
     repeats: int
     timeout_s: float
+    # The pruners measured; smoke keeps three kinds that exercise every code path of the suite.
+    kinds: tuple[str, ...] = tuple(PRUNER_LABELS)
 
 
 PRESETS = {
     "full": Preset(120.0, 30, 0.98, 1000, 200, 5, 900),
     "quick": Preset(5.0, 30, 0.975, 1000, 100, 2, 300),
-    "smoke": Preset(0.5, 5, 0.9, 30, 5, 1, 120),
+    "smoke": Preset(0.5, 5, 0.9, 30, 5, 1, 120, kinds=("median", "hyperband", "wilcoxon")),
 }
 
 
@@ -74,7 +76,7 @@ def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any
             "epochs": preset.epochs,
             "target_accuracy": preset.target_accuracy,
         }
-        for kind in PRUNER_LABELS
+        for kind in preset.kinds
     ]
     decision = [
         {
@@ -83,7 +85,7 @@ def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any
             "n_history": preset.n_history,
             "n_timed_trials": preset.n_timed_trials,
         }
-        for kind in PRUNER_LABELS
+        for kind in preset.kinds
     ]
     return budget + decision
 
