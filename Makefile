@@ -36,7 +36,7 @@ pytest: $(VENV)/.installed $(BENCH_VENV)/.installed
 
 # Tests that compare tansaku with Optuna side by side; they need the benchmark environment.
 compat: $(BENCH_VENV)/.installed
-	$(BENCH_PY) -m pytest tests/compat
+	$(BENCH_PY) -m pytest -n 2 --dist loadfile tests/compat
 
 test: lint typecheck pytest compat
 

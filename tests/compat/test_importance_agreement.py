@@ -20,7 +20,7 @@ import pytest
 
 import tansaku
 
-N_TRIALS = 500
+N_TRIALS = 350
 KIND_OFFSET = {"a": 0.0, "b": 1.0, "c": 2.0}
 
 
