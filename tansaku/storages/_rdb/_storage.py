@@ -86,7 +86,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     ``synchronous_commit=off``): a power loss or an OS crash can lose the last commits made
     before it (SQLite: those since the last WAL checkpoint; PostgreSQL: up to about 0.6 s), but
     never corrupts the database. ``durable_commits=True`` syncs every commit, at the cost of one
-    fsync per write (about twelve per trial of ten params).
+    fsync per write (about twelve per trial of ten params). MySQL keeps the server's setting
+    (``innodb_flush_log_at_trx_commit``; its default, 1, syncs every commit).
 
     Args:
         url: The SQLAlchemy database URL.
