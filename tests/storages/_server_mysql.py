@@ -37,6 +37,22 @@ def _binary(*names: str) -> str:
     )
 
 
+def _install(install_db: str, data: Path, scratch: Path, user_option: list[str]) -> None:
+    """Create the data directory ``data``, with a root account that needs no password."""
+    run_as(
+        None,
+        [
+            install_db,
+            "--no-defaults",
+            f"--datadir={data}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            f"--tmpdir={scratch}",
+            *user_option,
+        ],
+    )
+
+
 def _server_account() -> tuple[str, tuple[int, int]] | None:
     """(name, (uid, gid)) to run MariaDB as when we are root, else None (run as ourselves)."""
     if os.geteuid() != 0:
@@ -95,18 +111,11 @@ class MySQLServer:
         if account is not None:
             os.chown(scratch, *account[1])
         user_option = [] if account is None else [f"--user={account[0]}"]
-        run_as(
-            None,
-            [
-                install_db,
-                "--no-defaults",
-                f"--datadir={data}",
-                "--auth-root-authentication-method=normal",
-                "--skip-test-db",
-                f"--tmpdir={scratch}",
-                *user_option,
-            ],
-        )
+        try:
+            _install(install_db, data, scratch, user_option)
+        except ServerUnavailableError:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
         settings = [
             "--no-defaults",
             f"--datadir={data}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.storages.servers import (  # noqa: F401  (fixtures are found by their names)
+    _stop_shared_servers,
     mysql_server,
     mysql_url,
     postgresql_server,

@@ -118,6 +118,19 @@ def new_redis_backend_args() -> dict[str, str]:
 # -- fixtures -----------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_shared_servers() -> Iterator[None]:
+    """Stop, at the end of the session, every server this process started.
+
+    ``atexit`` alone is not enough: pytest-xdist workers may end without running it, and a
+    PostgreSQL server (a daemon) would outlive them.
+    """
+    yield
+    for server in list(_SHARED.values()):
+        server.stop()
+    _SHARED.clear()
+
+
 @pytest.fixture(scope="session")
 def postgresql_server() -> Iterator[PostgreSQLServer]:
     """The session's PostgreSQL server, stopped at the end of the session."""
