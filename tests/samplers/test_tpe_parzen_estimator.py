@@ -163,18 +163,18 @@ def test_categorical_rows_are_smoothed_histograms() -> None:
 
 
 def _brute_force_bandwidths(values: np.ndarray, endpoints: bool) -> np.ndarray:
-    points = np.append(values, 0.5)
     n = len(values)
+    use_ends = endpoints or n == 1
     result = np.empty(n)
     for i in range(n):
-        # Ties: the prior and earlier observations count as left of a point.
+        # Ties: earlier observations count as left of a point.
         def is_left(j: int, i: int = i) -> bool:
-            return points[j] < points[i] or (points[j] == points[i] and (j < i or j == n))
+            return values[j] < values[i] or (values[j] == values[i] and j < i)
 
-        lefts = [points[j] for j in range(n + 1) if j != i and is_left(j)]
-        rights = [points[j] for j in range(n + 1) if j != i and not is_left(j)]
-        left_gap = points[i] - max(lefts) if lefts else (points[i] if endpoints else 0.0)
-        right_gap = min(rights) - points[i] if rights else ((1 - points[i]) if endpoints else 0.0)
+        lefts = [values[j] for j in range(n) if j != i and is_left(j)]
+        rights = [values[j] for j in range(n) if j != i and not is_left(j)]
+        left_gap = values[i] - max(lefts) if lefts else (values[i] if use_ends else 0.0)
+        right_gap = min(rights) - values[i] if rights else ((1 - values[i]) if use_ends else 0.0)
         result[i] = max(left_gap, right_gap)
     return result
 

