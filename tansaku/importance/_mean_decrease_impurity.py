@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-from tansaku.importance._base import BaseImportanceEvaluator, sorted_by_importance, zeros
-from tansaku.importance._forest_inputs import check_forest_arguments, fit_forest, forest_inputs
-from tansaku.trial import FrozenTrial
-
-if TYPE_CHECKING:
-    from tansaku.study import Study
-
-_WHERE = "MeanDecreaseImpurityImportanceEvaluator"
+from tansaku.importance._forest_evaluator import ForestImportanceEvaluator
+from tansaku.importance._forest_inputs import ForestInputs
 
 
-class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
+class MeanDecreaseImpurityImportanceEvaluator(ForestImportanceEvaluator):
     """Mean decrease impurity (MDI) importance evaluator.
 
     Fits a random forest that predicts the target of the completed trials from their params,
@@ -40,34 +33,12 @@ class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
         ImportError: scikit-learn is not installed.
     """
 
-    def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
-        check_forest_arguments(_WHERE, n_trees, max_depth)
-        self._n_trees = n_trees
-        self._max_depth = max_depth
-        self._seed = seed
+    _where = "MeanDecreaseImpurityImportanceEvaluator"
 
-    def evaluate(
-        self,
-        study: Study,
-        params: list[str] | None = None,
-        *,
-        target: Callable[[FrozenTrial], float] | None = None,
-    ) -> dict[str, float]:
-        """Assess the params every completed trial has alike, or only ``params``.
-
-        Raises:
-            ValueError: Several objectives without ``target``; no completed trial has all of
-                ``params``; the domain of one of ``params`` changed between trials.
-        """
-        inputs = forest_inputs(study, params, target, _WHERE)
-        importances = zeros(inputs.names)
-        if not inputs.modelled or len(inputs.values) <= 1:
-            return importances
-        forest = fit_forest(inputs, self._n_trees, self._max_depth, self._seed, _WHERE)
+    def _importances(self, forest: Any, inputs: ForestInputs) -> dict[str, float]:
         per_param = np.bincount(
             inputs.column_param,
             weights=forest.feature_importances_,
             minlength=len(inputs.modelled),
         )
-        importances.update(zip(inputs.modelled, per_param.tolist()))
-        return sorted_by_importance(importances)
+        return dict(zip(inputs.modelled, per_param.tolist()))

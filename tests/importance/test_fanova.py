@@ -7,7 +7,6 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import MIXED_SPACE, dominated_by_x, make_study
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.tree import DecisionTreeRegressor
 
@@ -15,6 +14,7 @@ from tansaku.distributions import CategoricalDistribution, FloatDistribution
 from tansaku.importance import FanovaImportanceEvaluator, get_param_importances
 from tansaku.importance import _functional_anova as functional_anova
 from tansaku.importance._functional_anova import leaf_boxes, variance_fractions
+from tests.importance.conftest import MIXED_SPACE, dominated_by_x, make_study
 
 
 def _brute_force_fractions(

@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import MIXED_SPACE, dominated_by_x, draw, make_study
 
 import tansaku
 from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
@@ -20,6 +19,7 @@ from tansaku.importance import (
     get_param_importances,
 )
 from tansaku.trial import TrialState, create_trial
+from tests.importance.conftest import MIXED_SPACE, dominated_by_x, draw, make_study
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -6,7 +6,6 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import MIXED_SPACE, dominated_by_x, make_study
 
 from tansaku.distributions import CategoricalDistribution, FloatDistribution
 from tansaku.importance import (
@@ -14,6 +13,7 @@ from tansaku.importance import (
     MeanDecreaseImpurityImportanceEvaluator,
     get_param_importances,
 )
+from tests.importance.conftest import MIXED_SPACE, dominated_by_x, make_study
 
 
 def test_same_seed_gives_the_same_importances() -> None:

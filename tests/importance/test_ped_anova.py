@@ -6,12 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import MIXED_SPACE, dominated_by_x, make_study
 
 import tansaku
 from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from tansaku.importance import PedAnovaImportanceEvaluator, get_param_importances
 from tansaku.importance._grid_density import grid_counts, grid_density, grid_size
+from tests.importance.conftest import MIXED_SPACE, dominated_by_x, make_study
 
 
 @pytest.mark.parametrize(
