@@ -15,7 +15,7 @@ from tansaku.visualization import plot_contour
 from tansaku.visualization._contour import interpolate
 from tansaku.visualization._param_utils import ParamAxis
 from tansaku.visualization.matplotlib import plot_contour as mpl_plot_contour
-from tests.visualization.conftest import experimental, warned
+from tests.visualization.conftest import warned
 
 X = FloatDistribution(0.0, 1.0)
 Y = FloatDistribution(0.0, 1.0)
@@ -35,25 +35,6 @@ def _points(figure: Any) -> list[tuple[Any, Any]]:
         if trace.type == "scatter" and trace.name == "Feasible Trial"
         for x, y in zip(trace.x, trace.y)
     ]
-
-
-@pytest.mark.parametrize("make", ["empty_study", "failed_study"])
-def test_a_study_without_completed_trials_gives_an_empty_plot_and_a_warning(
-    make: str,
-    request: pytest.FixtureRequest,
-    caplog_tansaku: pytest.LogCaptureFixture,
-    render: Any,
-    recwarn: pytest.WarningsRecorder,
-) -> None:
-    study = request.getfixturevalue(make)
-    figure = plot_contour(study)
-    assert len(figure.data) == 0
-    render(figure)
-    ax = mpl_plot_contour(study)
-    assert not ax.has_data()
-    render(ax)
-    assert warned(caplog_tansaku, "does not have any completed trials")
-    assert experimental(recwarn)
 
 
 def test_two_params_give_one_contour_with_the_trials_on_log_and_category_axes(

@@ -13,30 +13,10 @@ from tansaku.trial import TrialState, create_trial
 from tansaku.visualization import plot_parallel_coordinate
 from tansaku.visualization._parallel_coordinate import _log_ticks
 from tansaku.visualization.matplotlib import plot_parallel_coordinate as mpl_plot
-from tests.visualization.conftest import experimental, warned
 
 
 def _dims(figure: Any) -> dict[str, Any]:
     return {dim.label: dim for dim in figure.data[0].dimensions}
-
-
-@pytest.mark.parametrize("make", ["empty_study", "failed_study"])
-def test_a_study_without_completed_trials_gives_an_empty_plot_and_a_warning(
-    make: str,
-    request: pytest.FixtureRequest,
-    caplog_tansaku: pytest.LogCaptureFixture,
-    render: Any,
-    recwarn: pytest.WarningsRecorder,
-) -> None:
-    study = request.getfixturevalue(make)
-    figure = plot_parallel_coordinate(study)
-    assert len(figure.data) == 0
-    render(figure)
-    ax = mpl_plot(study)
-    assert not ax.has_data()
-    render(ax)
-    assert warned(caplog_tansaku, "does not have any completed trials")
-    assert experimental(recwarn)
 
 
 def test_the_objective_comes_first_then_the_params_on_their_scales(

@@ -12,7 +12,6 @@ from tansaku.trial import TrialState, create_trial
 from tansaku.visualization import plot_rank
 from tansaku.visualization._rank import rank_info
 from tansaku.visualization.matplotlib import plot_rank as mpl_plot_rank
-from tests.visualization.conftest import experimental, warned
 
 X = FloatDistribution(0.0, 1.0)
 
@@ -31,25 +30,6 @@ def _study(
             )
         )
     return study
-
-
-@pytest.mark.parametrize("make", ["empty_study", "failed_study"])
-def test_a_study_without_completed_trials_gives_an_empty_plot_and_a_warning(
-    make: str,
-    request: pytest.FixtureRequest,
-    caplog_tansaku: pytest.LogCaptureFixture,
-    render: Any,
-    recwarn: pytest.WarningsRecorder,
-) -> None:
-    study = request.getfixturevalue(make)
-    figure = plot_rank(study)
-    assert len(figure.data) == 0
-    render(figure)
-    ax = mpl_plot_rank(study)
-    assert not ax.has_data()
-    render(ax)
-    assert warned(caplog_tansaku, "does not have any completed trials")
-    assert experimental(recwarn)
 
 
 def test_two_params_are_coloured_by_the_rank_of_the_target(render: Any) -> None:

@@ -11,30 +11,10 @@ from tansaku.study import Study
 from tansaku.trial import TrialState, create_trial
 from tansaku.visualization import plot_slice
 from tansaku.visualization.matplotlib import plot_slice as mpl_plot_slice
-from tests.visualization.conftest import experimental, warned
 
 
 def _completed(study: Study) -> list[Any]:
     return study.get_trials(states=(TrialState.COMPLETE,))
-
-
-@pytest.mark.parametrize("make", ["empty_study", "failed_study"])
-def test_a_study_without_completed_trials_gives_an_empty_plot_and_a_warning(
-    make: str,
-    request: pytest.FixtureRequest,
-    caplog_tansaku: pytest.LogCaptureFixture,
-    render: Any,
-    recwarn: pytest.WarningsRecorder,
-) -> None:
-    study = request.getfixturevalue(make)
-    figure = plot_slice(study)
-    assert len(figure.data) == 0
-    render(figure)
-    ax = mpl_plot_slice(study)
-    assert not ax.has_data()
-    render(ax)
-    assert warned(caplog_tansaku, "does not have any completed trials")
-    assert experimental(recwarn)
 
 
 def test_one_panel_per_param_with_the_trials_values(mixed_study: Study, render: Any) -> None:
