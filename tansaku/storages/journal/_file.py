@@ -3,9 +3,11 @@
 Locking: a writer takes an exclusive ``flock`` on the journal file itself, appends its records
 with one ``write`` on a descriptor opened ``O_APPEND``, and releases the lock. Readers take no
 lock: they read only up to the last newline, so a record that is being written is simply not
-read yet. ``flock`` works between processes of one machine on every local file system; on NFS
-(v4, and v3 with a lock manager) Linux implements ``flock`` with POSIX byte-range locks that
-the server arbitrates, so writers on several machines exclude each other too. The lock is held
+read yet. Each process keeps one descriptor open for both (a read is an ``fstat`` and, when the
+file grew, one ``pread``), and threads of a process take turns on it. ``flock`` works between
+processes of one machine on every local file system; on NFS (v4, and v3 with a lock manager)
+Linux implements ``flock`` with POSIX byte-range locks that the server arbitrates, so writers
+on several machines exclude each other too. The lock is held
 only while the bytes are written, never across a read, so a killed writer cannot leave it held:
 the kernel (or the NFS server's lease) drops it with the process.
 
@@ -63,8 +65,8 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         self._next_number = 0
         self._next_offset = 0
         self._pending: list[dict[str, Any]] = []
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-        os.close(fd)
+        self._fd = -1
+        self._fd_pid = -1
         self._check_is_journal()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -74,9 +76,24 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
 
+    def __del__(self) -> None:
+        if getattr(self, "_fd_pid", -1) == os.getpid():
+            os.close(self._fd)
+
+    def _descriptor(self) -> int:
+        """This process's descriptor of the journal, opened on first use (call under the lock).
+
+        A child made by ``fork`` opens its own: ``flock`` excludes open files, not processes,
+        so a descriptor shared with the parent would let both write at once.
+        """
+        if self._fd_pid != os.getpid():
+            self._fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd_pid = os.getpid()
+        return self._fd
+
     def _check_is_journal(self) -> None:
-        with open(self._path, "rb") as file:
-            head = file.read(4096)
+        with self._lock:
+            head = os.pread(self._descriptor(), 4096, 0)
         if not head:
             return
         first = head.split(b"\n", 1)[0]
@@ -99,9 +116,11 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
             return result
 
     def _read_new(self) -> None:
-        with open(self._path, "rb") as file:
-            file.seek(self._next_offset)
-            data = file.read()
+        fd = self._descriptor()
+        size = os.fstat(fd).st_size
+        if size <= self._next_offset:
+            return
+        data = os.pread(fd, size - self._next_offset, self._next_offset)
         end = data.rfind(b"\n")
         if end < 0:
             return
@@ -172,13 +191,15 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         payload = b"".join(json.dumps(log, separators=(",", ":")).encode() + b"\n" for log in logs)
-        fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
+        with self._lock:
+            fd = self._descriptor()
             _flock(fd)
             try:
                 size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    payload = b"\n" + payload  # end a record torn by a killed writer
+                # Everything up to the read offset ends with a newline; only bytes appended
+                # since can end in a record torn by a killed writer.
+                if size > self._next_offset and os.pread(fd, 1, size - 1) != b"\n":
+                    payload = b"\n" + payload
                 written = os.write(fd, payload)
                 if written != len(payload):
                     raise OSError(errno.EIO, f"short write to the journal {self._path!r}")
@@ -186,8 +207,6 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
                     os.fsync(fd)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
 
 
 def _flock(fd: int) -> None:

@@ -137,28 +137,36 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._n_applied, self._n_at_snapshot = n_records, n_records
 
     def _sync(self) -> None:
-        with self._lock, collector_paused():
-            for record in self._backend.read_logs(self._n_applied):
-                self._n_applied += 1
-                self.n_records_replayed += 1
-                self._apply(record)
+        with self._lock:
+            records = self._backend.read_logs(self._n_applied)
+            if not records:
+                return
+            with collector_paused():
+                for record in records:
+                    self._n_applied += 1
+                    self.n_records_replayed += 1
+                    self._apply(record)
             if isinstance(self._backend, BaseJournalSnapshot) and snapshot_due(
                 self._n_applied, self._n_at_snapshot
             ):
-                self._n_at_snapshot = self._n_applied
-                try:
-                    self._backend.save_snapshot(
-                        dump_state(
-                            self._state, self._n_applied, self._replay.heartbeats.trial_ids()
-                        )
-                    )
-                except OSError as error:  # e.g. a reader on a read-only mount: not fatal
-                    warnings.warn(
-                        f"JournalStorage: could not save a snapshot ({error!r}); readers "
-                        "will replay the journal",
-                        RuntimeWarning,
-                        stacklevel=3,
-                    )
+                self._save_snapshot()
+
+    def _save_snapshot(self) -> None:
+        self._n_at_snapshot = self._n_applied
+        try:
+            with collector_paused():
+                snapshot = dump_state(
+                    self._state, self._n_applied, self._replay.heartbeats.trial_ids()
+                )
+            assert isinstance(self._backend, BaseJournalSnapshot)
+            self._backend.save_snapshot(snapshot)
+        except OSError as error:  # e.g. a reader on a read-only mount: not fatal
+            warnings.warn(
+                f"JournalStorage: could not save a snapshot ({error!r}); readers "
+                "will replay the journal",
+                RuntimeWarning,
+                stacklevel=4,
+            )
 
     def _append(self, op_code: int, **fields: Any) -> Any:
         """Append a record, replay up to it, and return its outcome (or raise its error)."""
@@ -264,9 +272,17 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         )
 
     def _check_updatable(self, trial_id: int) -> None:
-        """Raise before appending a record that replay would reject anyway."""
-        self._sync()
-        state = self._state.get_trial(trial_id).state
+        """Raise before appending a record that replay would reject anyway.
+
+        Only the state this worker has replayed is consulted: a finished trial stays finished,
+        and a trial another worker finished meanwhile is caught when the record is replayed.
+        """
+        with self._lock:
+            try:
+                state = self._state.get_trial(trial_id).state
+            except KeyError:
+                self._sync()
+                state = self._state.get_trial(trial_id).state
         self.check_trial_is_updatable(trial_id, state)
 
     def set_trial_param(
