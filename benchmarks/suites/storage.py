@@ -15,32 +15,27 @@ Three parts, each side by side with the other implementations in one run:
 
 PostgreSQL runs on a server started from local binaries (``tests/storages/servers.py``, data
 synced to disk as configured by default), or on ``TANSAKU_BENCH_POSTGRES_URL`` when set.
+
+This module is the suite (presets, cells, the ``cost`` part, tables); the ``workers`` part is in
+``_storage_workers.py``, the ``read`` part in ``_storage_read.py``, and what they share (where
+a backend keeps a study, the census of a study) in ``_storage_backends.py``.
 """
 
 from __future__ import annotations
 
-import atexit
-import datetime
-import json
-import os
-import random
 import shutil
-import sys
 import tempfile
-import threading
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks import _results, _runner, _stats, _tables
+from benchmarks.suites._storage_backends import N_PARAMS, census, location
+from benchmarks.suites._storage_read import measure_read, read_task
+from benchmarks.suites._storage_workers import measure_workers, shared_task, threads_task
 
 TITLE = "Storage: per-trial cost, shared workers, reading a large study"
 PARALLEL_SAFE = False
-POSTGRES_ENV = "TANSAKU_BENCH_POSTGRES_URL"
-MAX_ERRORS_PER_WORKER = 20
-N_PARAMS = 10
-READ_STUDY = "read-study"
 LABELS = {
     "inmemory": "in-memory (threads)",
     "sqlite": "SQLite",
@@ -117,16 +112,6 @@ def describe(cell: dict[str, Any]) -> str:
 # --- inside worker processes ---------------------------------------------------------------
 
 
-def _census(trials: list[Any], complete_state: Any) -> dict[str, Any]:
-    numbers = [t.number for t in trials]
-    return {
-        "n_trials": len(trials),
-        "complete": sum(1 for t in trials if t.state == complete_state),
-        "numbers_dense": sorted(numbers) == list(range(len(numbers))),
-        "duplicated_numbers": len(numbers) - len(set(numbers)),
-    }
-
-
 def _ten_params(trial: Any) -> float:
     return sum(trial.suggest_float(f"x{i}", -1.0, 1.0) ** 2 for i in range(N_PARAMS))
 
@@ -141,73 +126,14 @@ def _cost_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
         trial = study.ask()
         study.tell(trial, _ten_params(trial))
     seconds = time.perf_counter() - started
-    census = _census(study.trials, impl.trial_state("COMPLETE"))
+    counted = census(study.trials, impl.trial_state("COMPLETE"))
     return {
         "ms_per_trial": 1000 * seconds / task["n_trials"],
-        **census,
-        "lost": task["n_trials"] - census["complete"],
-        "duplicated": census["duplicated_numbers"],
+        **counted,
+        "lost": task["n_trials"] - counted["complete"],
+        "duplicated": counted["duplicated_numbers"],
         "errors": 0,
     }
-
-
-def _read_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
-    kind = "journal" if task["storage"] == "journal_cold" else task["storage"]
-    started = time.perf_counter()
-    study = impl.load_study(study_name=READ_STUDY, storage=impl.storage(kind, task["location"]))
-    trials = study.trials
-    seconds = time.perf_counter() - started
-    census = _census(trials, impl.trial_state("COMPLETE"))
-    return {
-        "read_s": seconds,
-        **census,
-        "lost": task["n_trials"] - census["complete"],
-        "duplicated": census["duplicated_numbers"],
-        "errors": 0,
-    }
-
-
-def _work(study: Any, quota: int, sleep_s: float) -> dict[str, Any]:
-    numbers: list[int] = []
-    errors: list[str] = []
-    start = time.monotonic()
-    while len(numbers) < quota and len(errors) <= MAX_ERRORS_PER_WORKER:
-        try:
-            trial = study.ask()
-            x = trial.suggest_float("x", 0.0, 1.0)
-            time.sleep(sleep_s)
-            study.tell(trial, x)
-            numbers.append(trial.number)
-        except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {exc}"[:200])
-    return {"numbers": numbers, "errors": errors, "start": start, "end": time.monotonic()}
-
-
-def _shares(total: int, workers: int) -> list[int]:
-    return [total // workers + (1 if i < total % workers else 0) for i in range(workers)]
-
-
-def _threads_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
-    study = impl.create_study(
-        study_name=task["study_name"],
-        storage=impl.storage("inmemory", ""),
-        sampler=impl.sampler("random", seed=0),
-    )
-    shares = _shares(task["n_trials"], task["workers"])
-    results: list[dict[str, Any]] = [{} for _ in shares]
-    go = threading.Event()
-
-    def thread_main(index: int) -> None:
-        go.wait()
-        results[index] = _work(study, shares[index], task["sleep_s"])
-
-    threads = [threading.Thread(target=thread_main, args=(i,)) for i in range(len(shares))]
-    for thread in threads:
-        thread.start()
-    go.set()
-    for thread in threads:
-        thread.join()
-    return {"workers": results, **_census(study.trials, impl.trial_state("COMPLETE"))}
 
 
 def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
@@ -215,279 +141,30 @@ def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     if role == "cost":
         return _cost_task(impl, task)
     if role == "read":
-        return _read_task(impl, task)
+        return read_task(impl, task)
     if role == "threads":
-        return _threads_task(impl, task)
-    name = task["study_name"]
-    storage = impl.storage(task["storage"], task["location"])
-    if role == "coordinator":
-        impl.create_study(study_name=name, storage=storage, sampler=impl.sampler("random", 0))
-        with open(task["ready_path"], "w") as f:
-            f.write("ready")
-        sys.stdin.readline()  # the workers are done
-        study = impl.load_study(study_name=name, storage=storage)
-        return _census(study.trials, impl.trial_state("COMPLETE"))
-    study = impl.load_study(
-        study_name=name, storage=storage, sampler=impl.sampler("random", seed=task["seed"])
-    )
-    with open(task["ready_path"], "w") as f:
-        f.write("ready")
-    sys.stdin.readline()  # start together
-    return _work(study, task["quota"], task["sleep_s"])
+        return threads_task(impl, task)
+    return shared_task(impl, task)  # the coordinator or a worker of a shared study
 
 
 # --- in the runner --------------------------------------------------------------------------
-
-# Built once per suite run: the PostgreSQL server and the 100k-trial studies, by storage.
-_STATE: dict[str, Any] = {}
-
-
-def _postgresql_url() -> str | None:
-    """A new empty database's URL, or None when no PostgreSQL server can run here."""
-    if os.environ.get(POSTGRES_ENV):
-        return os.environ[POSTGRES_ENV]
-    if "postgresql" not in _STATE:
-        try:
-            from tests.storages.servers import PostgreSQLServer, ServerUnavailableError
-        except ImportError:
-            _STATE["postgresql"] = None
-            return None
-        try:
-            server = PostgreSQLServer.start(durable=True)
-        except ServerUnavailableError as error:
-            print(f"[storage] PostgreSQL not available: {error}", file=sys.stderr)
-            server = None
-        else:
-            atexit.register(server.stop)
-        _STATE["postgresql"] = server
-    server = _STATE["postgresql"]
-    return None if server is None else server.create_database("bench")
-
-
-def _location(kind: str, directory: str) -> str | None:
-    if kind == "sqlite":
-        return os.path.join(directory, "study.db")
-    if kind == "journal":
-        return os.path.join(directory, "journal.log")
-    if kind == "postgresql":
-        return _postgresql_url()
-    return ""
 
 
 def measure(cell: dict[str, Any], impl: str, repeat: int, preset: Preset) -> dict[str, Any]:
     """One measurement of ``cell`` for ``impl``; each in fresh processes."""
     if cell["part"] == "read":
-        location = _read_location(cell)
-        if location is None:
-            return {"status": "not available", "reason": "no PostgreSQL server here"}
-        if cell["storage"] == "journal_cold":
-            with_snapshot = location + ".snapshot"
-            if os.path.exists(with_snapshot):
-                os.remove(with_snapshot)
-        task = {**cell, "role": "read", "location": location}
-        return _runner.run_worker("storage", impl, task, preset.timeout_s)
+        return measure_read(cell, impl, preset.timeout_s)
     directory = tempfile.mkdtemp(prefix="tansaku-bench-storage-")
     try:
-        location = _location(cell["storage"], directory)
-        if location is None:
+        where = location(cell["storage"], directory)
+        if where is None:
             return {"status": "not available", "reason": "no PostgreSQL server here"}
         if cell["part"] == "cost":
-            task = {**cell, "role": "cost", "location": location, "seed": repeat}
+            task = {**cell, "role": "cost", "location": where, "seed": repeat}
             return _runner.run_worker("storage", impl, task, preset.timeout_s)
-        return _measure_workers(cell, impl, location, preset)
+        return measure_workers(cell, impl, where, preset.timeout_s)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-
-
-def _measure_workers(
-    cell: dict[str, Any], impl: str, location: str, preset: Preset
-) -> dict[str, Any]:
-    """A coordinator creates the study, W workers share it, the coordinator counts."""
-    task = {**cell, "study_name": f"bench-{uuid.uuid4().hex[:12]}", "location": location}
-    if cell["storage"] == "inmemory":
-        outcome = _runner.run_worker(
-            "storage", impl, {**task, "role": "threads"}, preset.timeout_s
-        )
-        if outcome["status"] == "ok":
-            outcome["data"] = _score(cell, outcome["data"]["workers"], outcome["data"])
-        return outcome
-    coordinator = _runner.Worker("storage", impl, {**task, "role": "coordinator"})
-    if not coordinator.wait_ready(preset.timeout_s):
-        return coordinator.finish(preset.timeout_s)
-    workers = [
-        _runner.Worker("storage", impl, {**task, "role": "worker", "quota": q, "seed": i})
-        for i, q in enumerate(_shares(cell["n_trials"], cell["workers"]))
-    ]
-    for worker in workers:
-        if not worker.wait_ready(preset.timeout_s):
-            outcome = worker.finish(preset.timeout_s)
-            for other in [*workers, coordinator]:
-                if other is not worker:
-                    other.kill()
-                    other.close()
-            return outcome
-    for worker in workers:
-        worker.send("go")
-    outcomes = [worker.finish(preset.timeout_s) for worker in workers]
-    coordinator.send("verify")
-    census = coordinator.finish(preset.timeout_s)
-    failed = next((o for o in [*outcomes, census] if o["status"] != "ok"), None)
-    if failed is not None:
-        return failed
-    data = _score(cell, [o["data"] for o in outcomes], census["data"])
-    return {"status": "ok", "data": data, "seconds": data["wall_s"]}
-
-
-def _score(cell: dict[str, Any], workers: list[dict[str, Any]], census: dict) -> dict:
-    wall = max(w["end"] for w in workers) - min(w["start"] for w in workers)
-    ideal = cell["n_trials"] * cell["sleep_s"] / cell["workers"]
-    told = [n for w in workers for n in w["numbers"]]
-    errors = [e for w in workers for e in w["errors"]]
-    return {
-        "wall_s": wall,
-        "wall_over_ideal": wall / ideal,
-        "complete": census["complete"],
-        "lost": max(0, cell["n_trials"] - census["complete"]),
-        "duplicated": (len(told) - len(set(told))) + census["duplicated_numbers"],
-        "numbers_dense": census["numbers_dense"],
-        "errors": len(errors),
-        "first_error": errors[0] if errors else None,
-    }
-
-
-# --- the 100k-trial study, built once per backend ------------------------------------------
-
-
-def _read_location(cell: dict[str, Any]) -> str | None:
-    """Where the finished study of ``cell`` is (built on first use), or None."""
-    kind, n_trials = cell["storage"], cell["n_trials"]
-    key = f"read:{kind}:{n_trials}"
-    if key not in _STATE:
-        _STATE[key] = _build_read_study(kind, n_trials)
-    return _STATE[key]
-
-
-def _scratch() -> str:
-    if "scratch" not in _STATE:
-        _STATE["scratch"] = tempfile.mkdtemp(prefix="tansaku-bench-read-")
-        atexit.register(shutil.rmtree, _STATE["scratch"], True)
-    return str(_STATE["scratch"])
-
-
-def _fake_trials(n_trials: int) -> list[tuple[int, float, list[float], str, str]]:
-    """(number, value, params, start, complete) of ``n_trials`` finished trials."""
-    rng = random.Random(0)
-    moment = datetime.datetime(2026, 1, 1)
-    trials = []
-    for number in range(n_trials):
-        params = [rng.uniform(-1.0, 1.0) for _ in range(N_PARAMS)]
-        start = moment + datetime.timedelta(seconds=number)
-        complete = start + datetime.timedelta(milliseconds=500)
-        trials.append(
-            (number, sum(p * p for p in params), params, start.isoformat(), complete.isoformat())
-        )
-    return trials
-
-
-def _build_read_study(kind: str, n_trials: int) -> str | None:
-    started = time.perf_counter()
-    if kind == "journal_cold":
-        source = _read_location({"storage": "journal", "n_trials": n_trials})
-        assert source is not None
-        location = os.path.join(_scratch(), "cold.log")
-        shutil.copy(source, location)
-    elif kind == "journal":
-        location = os.path.join(_scratch(), "journal.log")
-        _write_journal(location, n_trials)
-        # The first tansaku reader writes the snapshot that later readers start from.
-        from tansaku.storages.journal import JournalFileBackend, JournalStorage
-
-        JournalStorage(JournalFileBackend(location))
-    else:
-        url = (
-            f"sqlite:///{os.path.join(_scratch(), 'read.db')}"
-            if kind == "sqlite"
-            else _postgresql_url()
-        )
-        if url is None:
-            return None
-        _write_rdb(url, n_trials)
-        location = url[len("sqlite:///") :] if kind == "sqlite" else url
-    seconds = time.perf_counter() - started
-    print(f"[storage] built the {n_trials}-trial {kind} study in {seconds:.1f} s", file=sys.stderr)
-    return location
-
-
-def _write_journal(path: str, n_trials: int) -> None:
-    """The study as Optuna's journal records: one study, one complete record per trial."""
-    from tansaku.distributions import FloatDistribution, distribution_to_json
-
-    distribution = distribution_to_json(FloatDistribution(-1.0, 1.0))
-    names = [f"x{i}" for i in range(N_PARAMS)]
-    head = {"op_code": 0, "worker_id": "bench", "study_name": READ_STUDY, "directions": [1]}
-    with open(path, "w") as file:
-        file.write(json.dumps(head) + "\n")
-        for _, value, params, start, complete in _fake_trials(n_trials):
-            record = {
-                "op_code": 4,
-                "worker_id": "bench",
-                "study_id": 0,
-                "datetime_start": start + "+00:00",
-                "datetime_complete": complete + "+00:00",
-                "state": 1,
-                "value": value,
-                "values": None,
-                "distributions": dict.fromkeys(names, distribution),
-                "params": dict(zip(names, params)),
-                "user_attrs": {},
-                "system_attrs": {},
-                "intermediate_values": {},
-            }
-            file.write(json.dumps(record, separators=(",", ":")) + "\n")
-
-
-def _write_rdb(url: str, n_trials: int) -> None:
-    """The study as rows of Optuna's schema, inserted in bulk (tansaku creates the schema)."""
-    from sqlalchemy import text
-
-    from tansaku.distributions import FloatDistribution, distribution_to_json
-    from tansaku.storages import RDBStorage
-    from tansaku.study import StudyDirection
-
-    storage = RDBStorage(url)
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], READ_STUDY)
-    distribution = distribution_to_json(FloatDistribution(-1.0, 1.0))
-    trials, params, values = [], [], []
-    for number, value, xs, start, complete in _fake_trials(n_trials):
-        trial_id = number + 1
-        trials.append({"id": trial_id, "n": number, "s": study_id, "a": start, "b": complete})
-        values.append({"id": trial_id, "v": value})
-        params += [
-            {"id": trial_id, "name": f"x{i}", "v": x, "d": distribution} for i, x in enumerate(xs)
-        ]
-    with storage.engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO trials (trial_id, number, study_id, state, datetime_start, "
-                "datetime_complete) VALUES (:id, :n, :s, 'COMPLETE', :a, :b)"
-            ),
-            trials,
-        )
-        connection.execute(
-            text(
-                "INSERT INTO trial_values (trial_id, objective, value, value_type) "
-                "VALUES (:id, 0, :v, 'FINITE')"
-            ),
-            values,
-        )
-        connection.execute(
-            text(
-                "INSERT INTO trial_params (trial_id, param_name, param_value, "
-                "distribution_json) VALUES (:id, :name, :v, :d)"
-            ),
-            params,
-        )
-    storage.engine.dispose()
 
 
 # --- tables ---------------------------------------------------------------------------------
