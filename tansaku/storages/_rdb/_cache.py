@@ -84,3 +84,29 @@ class StudyTrials:
         merged = finished + sorted(live, key=_number_of)
         merged.sort(key=_number_of)  # nearly sorted: linear time
         return merged
+
+
+class JustCreated:
+    """Trials this process has just created, each served once to the read that follows.
+
+    ``Study.ask`` reads back the trial it created; the trial as written is that read's answer
+    (a read right after the commit would see the same rows), so it needs no transaction. A
+    write of this process to the trial drops it; so does the first read. Only the latest few
+    are kept, for trials created and never read.
+    """
+
+    _KEEP = 64
+
+    def __init__(self) -> None:
+        self._trials: dict[int, FrozenTrial] = {}
+
+    def put(self, trial_id: int, trial: FrozenTrial) -> None:
+        if len(self._trials) >= self._KEEP:
+            self._trials.clear()
+        self._trials[trial_id] = trial
+
+    def take(self, trial_id: int) -> FrozenTrial | None:
+        return self._trials.pop(trial_id, None)
+
+    def clear(self) -> None:
+        self._trials.clear()

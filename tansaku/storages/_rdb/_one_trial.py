@@ -146,16 +146,27 @@ def load_trial(connection: Connection, trial_id: int) -> FrozenTrial | None:
 
 
 # The trials of a study that a process has not seen finished: those after the last one it
-# read, and those it read live. Built once; the values are bound.
+# read, and those it read live. The live ids are bound one parameter each, in statements built
+# for a few list lengths (padded with -1, which no trial has), so each statement is compiled
+# once: an "expanding" list would re-render the long UNION on every execution.
 _STUDY = bindparam("study_id", type_=Integer)
-_UNSEEN = (TRIALS.c.study_id == _STUDY) & (
-    (TRIALS.c.trial_id > bindparam("after_id", type_=Integer))
-    | TRIALS.c.trial_id.in_(bindparam("live_ids", expanding=True))
-)
-_UNSEEN_IDS = select(TRIALS.c.trial_id).where(_UNSEEN)
-UNSEEN_TRIALS = _union(
-    lambda table: _UNSEEN if table is TRIALS else table.c.trial_id.in_(_UNSEEN_IDS)
-)
+_AFTER = TRIALS.c.trial_id > bindparam("after_id", type_=Integer)
+_LIVE_SIZES = (0, 4, 16, 64, 256)
+_unseen_statements: dict[int, Any] = {}
+
+
+def _unseen_statement(size: int) -> Any:
+    statement = _unseen_statements.get(size)
+    if statement is None:
+        newer = _AFTER
+        if size:
+            live = [bindparam(f"live_{i}", type_=Integer) for i in range(size)]
+            newer = newer | TRIALS.c.trial_id.in_(live)
+        unseen = (TRIALS.c.study_id == _STUDY) & newer
+        ids = select(TRIALS.c.trial_id).where(unseen)
+        statement = _union(lambda table: unseen if table is TRIALS else table.c.trial_id.in_(ids))
+        _unseen_statements[size] = statement
+    return statement
 
 
 def load_unseen_trials(
@@ -169,8 +180,20 @@ def load_unseen_trials(
 
     Trials found in ``finished`` (finished trials already read, by id) are taken from there.
     """
-    bound = {"study_id": study_id, "after_id": after_id, "live_ids": live_ids}
-    trials = _build(connection.execute(UNSEEN_TRIALS, bound).all(), finished)
+    rows: list[Any] = []
+    start = 0
+    while True:
+        chunk = live_ids[start : start + _LIVE_SIZES[-1]]
+        size = next(size for size in _LIVE_SIZES if size >= len(chunk))
+        bound: dict[str, Any] = {"study_id": study_id, "after_id": after_id}
+        bound.update({f"live_{i}": -1 for i in range(size)})
+        bound.update({f"live_{i}": trial_id for i, trial_id in enumerate(chunk)})
+        rows += connection.execute(_unseen_statement(size), bound).all()
+        start += len(chunk)
+        if start >= len(live_ids):
+            break
+        after_id = 2**31 - 1  # the newer trials came with the first chunk
+    trials = _build(rows, finished)
     trials.sort(key=_number_of)
     return trials
 

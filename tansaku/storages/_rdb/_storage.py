@@ -28,7 +28,7 @@ from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._gc import collector_paused
 from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._rdb import _schema
-from tansaku.storages._rdb._cache import StudyTrials
+from tansaku.storages._rdb._cache import JustCreated, StudyTrials
 from tansaku.storages._rdb._codec import (
     INTERMEDIATE,
     PARAMS,
@@ -167,6 +167,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self._trial_keys: dict[int, tuple[int, int]] = {}
         # Finished trials this process has read, by id (they never change).
         self._finished: dict[int, FrozenTrial] = {}
+        # Trials this process has just created, for the one read that follows (Study.ask's).
+        self._created = JustCreated()
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -297,6 +299,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             connection.execute(delete(STUDIES).where(STUDIES.c.study_id == study_id))
 
         self._write(work)
+        self._created.clear()
+        for trial_id in [i for i, (study, _) in self._trial_keys.items() if study == study_id]:
+            self._finished.pop(trial_id, None)
+            self._trial_keys.pop(trial_id, None)
         with self._caches_lock:
             self._caches.pop(study_id, None)
         self._directions.pop(study_id, None)
@@ -401,10 +407,12 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         from tansaku.storages._rdb._trial_writes import create_trial
 
-        trial_id, number = self._write(
+        trial_id, number, written = self._write(
             lambda connection: create_trial(self, connection, study_id, template_trial)
         )
         self._trial_keys[trial_id] = (study_id, number)
+        if written is not None:
+            self._created.put(trial_id, written)
         return trial_id
 
     def set_trial_param(
@@ -470,6 +478,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             KeyError: there is no such trial.
             UpdateFinishedTrialError: the trial has finished.
         """
+        self._created.take(row["trial_id"])  # no longer as created
         written = self._write(
             lambda connection: upsert(connection, row),
             retry_on_conflict=True,
@@ -503,9 +512,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     ) -> bool:
         from tansaku.storages._rdb._trial_writes import set_state_values
 
-        return self._write(
+        self._created.take(trial_id)
+        changed, ended = self._write(
             lambda connection: set_state_values(self, connection, trial_id, state, values)
         )
+        if ended is not None:
+            self._finished[trial_id] = ended
+        return changed
 
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
@@ -541,7 +554,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         return cache
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
-        known = self._finished.get(trial_id)
+        known = self._finished.get(trial_id) or self._created.take(trial_id)
         if known is not None:
             return known
         with self._reading_one_statement() as connection:

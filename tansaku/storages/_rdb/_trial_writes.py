@@ -26,6 +26,7 @@ from tansaku.storages._rdb._codec import (
     encode_intermediate,
     value_rows,
 )
+from tansaku.storages._rdb._one_trial import load_trial
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -37,11 +38,11 @@ def create_trial(
     connection: Connection,
     study_id: int,
     template: FrozenTrial | None,
-) -> tuple[int, int]:
+) -> tuple[int, int, FrozenTrial | None]:
     """Insert a RUNNING trial (or a copy of ``template``) numbered next in its study.
 
     Returns:
-        The new trial's id and number.
+        The new trial's id and number, and without a template the trial as written.
     """
     from tansaku.storages._rdb._storage import HEARTBEATS
 
@@ -66,7 +67,10 @@ def create_trial(
         )
         if storage.heartbeat_interval is not None:
             connection.execute(insert(HEARTBEATS).values(trial_id=trial_id, heartbeat=now))
-        return trial_id, number
+        written = FrozenTrial(
+            number, TrialState.RUNNING, None, now, None, {}, {}, {}, {}, {}, trial_id
+        )
+        return trial_id, number, written
 
     for name, distribution in template.distributions.items():
         storage.check_param_distribution(connection, study_id, name, distribution)
@@ -121,7 +125,7 @@ def create_trial(
                     for key, value in attrs.items()
                 ],
             )
-    return trial_id, number
+    return trial_id, number, None
 
 
 def set_state_values(
@@ -130,8 +134,14 @@ def set_state_values(
     trial_id: int,
     state: TrialState,
     values: Sequence[float] | None,
-) -> bool:
-    """Move a trial to ``state``; see BaseStorage.set_trial_state_values."""
+) -> tuple[bool, FrozenTrial | None]:
+    """Move a trial to ``state``; see BaseStorage.set_trial_state_values.
+
+    Returns:
+        Whether the state changed, and a trial that ended as read back in the same
+        transaction (it never changes again, so the storage keeps it once committed and the
+        read that follows, ``Study.tell`` returning the trial, costs no transaction).
+    """
     from tansaku.storages._rdb._storage import HEARTBEATS
 
     statements = storage._statements
@@ -144,7 +154,7 @@ def set_state_values(
             f"Trial#{number} has already finished and can not be updated."
         )
     if state is TrialState.RUNNING and previous is not TrialState.WAITING:
-        return False
+        return False, None
     now = datetime.datetime.now()
     if state is TrialState.RUNNING:
         start = now
@@ -164,6 +174,7 @@ def set_state_values(
         connection.execute(statements.insert_values, value_rows(trial_id, values))
     if state.is_finished():
         connection.execute(delete(HEARTBEATS).where(HEARTBEATS.c.trial_id == trial_id))
+        return True, load_trial(connection, trial_id)
     elif state is TrialState.RUNNING and storage.heartbeat_interval is not None:
         connection.execute(insert(HEARTBEATS).values(trial_id=trial_id, heartbeat=now))
-    return True
+    return True, None
