@@ -187,6 +187,10 @@ def test_param_name_or_attr_key_of_10000_characters_is_refused_by_rdb_and_the_tr
     [
         "postgresql+psycopg//user@host/db",
         "mysql+pymysql:/root@host/db",
+        "postgresql+psycopg://user@host:notaport/db",
+        "mysql+pymysql://:::",
+        "mysql+pymysql://root@127.0.0.1:1:2/db",
+        "postgresql+nosuchdriver://user@host/db",
         "not a url at all",
         "",
     ],
@@ -206,6 +210,25 @@ def test_malformed_url_raises_value_error_naming_it_and_creates_nothing(
 def test_storage_url_of_an_unsupported_scheme_raises_naming_the_scheme() -> None:
     with pytest.raises(ValueError, match="'redis' is not supported"):
         tansaku.create_study(storage="redis://127.0.0.1:6379/0")
+    with pytest.raises(ValueError, match=r"does not know \('redis'\)"):
+        RDBStorage("redis://127.0.0.1:6379/0")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("nul\x00inside", "NUL character"), ("lone \ud800", "lone surrogate")]
+)
+def test_name_no_database_stores_exactly_is_refused_by_rdb_and_nothing_changes(
+    rdb_url: str, name: str, message: str
+) -> None:
+    storage = RDBStorage(rdb_url)
+    existing = _add_existing_study(storage)
+    with pytest.raises(ValueError, match=message):
+        storage.create_new_study([StudyDirection.MINIMIZE], name)
+    trial_id = storage.get_all_trials(storage.get_study_id_from_name("existing"))[-1]._trial_id
+    with pytest.raises(ValueError, match=message):
+        storage.set_trial_user_attr(trial_id, name, 1)
+    assert [s.study_name for s in storage.get_all_studies()] == ["existing"]
+    assert _existing(RDBStorage(rdb_url)) == existing
 
 
 def test_unreachable_redis_raises_naming_the_address_within_seconds() -> None:
@@ -271,3 +294,34 @@ def test_journal_file_opened_as_sqlite_database_is_refused_untouched(tmp_path: P
     assert path.read_bytes() == content
     assert list(tmp_path.iterdir()) == [path]
     assert _existing(JournalStorage(JournalFileBackend(str(path)))) == existing
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"shopping list",
+        b'{\n  "a": 1\n}\n',
+        b"SQLite format 3\x00" + bytes(200),
+        b'["op_code", 0]\n',
+    ],
+    ids=["one-line-text", "pretty-json", "sqlite-header", "json-not-a-record"],
+)
+def test_file_that_is_not_a_journal_is_refused_and_left_unchanged(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "not-a-journal"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not a journal"):
+        JournalStorage(JournalFileBackend(str(path)))
+    assert path.read_bytes() == content
+
+
+def test_journal_whose_first_record_was_torn_still_opens(tmp_path: Path) -> None:
+    path = tmp_path / "journal.log"
+    path.write_bytes(b'{"op_code": 0, "worker_id": "dead", "study_')
+    storage = JournalStorage(JournalFileBackend(str(path)))  # the torn record is being written
+    with pytest.warns(RuntimeWarning, match="torn"):
+        study_id = storage.create_new_study([StudyDirection.MINIMIZE], "after-the-tear")
+    with pytest.warns(RuntimeWarning, match="torn"):
+        reopened = JournalStorage(JournalFileBackend(str(path)))
+    assert reopened.get_study_name_from_id(study_id) == "after-the-tear"

@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 # Seconds a writer waits for SQLite's write lock before giving up.
@@ -53,7 +53,7 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ValueError(
             f"RDBStorage: url={url!r} is not a database URL; expected e.g. "
             "'sqlite:///study.db' or 'postgresql+psycopg://user:password@host/db'"
@@ -77,6 +77,11 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
         kwargs.setdefault("pool_pre_ping", True)
     try:
         engine = create_engine(parsed, **kwargs)
+    except NoSuchModuleError:
+        raise ValueError(
+            f"RDBStorage: url={url!r} names a database or driver SQLAlchemy does not know "
+            f"({parsed.drivername!r}); expected sqlite, postgresql or mysql"
+        ) from None
     except ModuleNotFoundError as missing:
         raise ImportError(
             f"RDBStorage: url={url!r} needs the database driver {missing.name!r}: "

@@ -262,7 +262,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     ) -> int:
         if study_name is None:
             study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
-        _check_name_length("study_name", study_name)
+        _check_name("study_name", study_name)
 
         def work(connection: Connection) -> int:
             study_id = int(
@@ -320,7 +320,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self._set_study_attr(STUDY_SYSTEM_ATTRS, study_id, key, value)
 
     def _set_study_attr(self, table: Table, study_id: int, key: str, value: Any) -> None:
-        _check_name_length("key", key)
+        _check_name("key", key)
         value_json = dump_json(value)
 
         def work(connection: Connection) -> None:
@@ -422,7 +422,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
-        _check_name_length("param_name", param_name)
+        _check_name("param_name", param_name)
         distribution_json = distribution_to_json(distribution)
         if trial_id not in self._trial_keys:
             self.get_trial_number_from_id(trial_id)  # learns the trial's study, or KeyError
@@ -541,7 +541,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self._set_trial_attr(self._statements.upsert_system_attr, trial_id, key, value)
 
     def _set_trial_attr(self, upsert: LiveUpsert, trial_id: int, key: str, value: Any) -> None:
-        _check_name_length("key", key)
+        _check_name("key", key)
         row = {"trial_id": trial_id, "key": key, "value_json": dump_json(value)}
         self._write_live(upsert, row)
 
@@ -679,12 +679,25 @@ def _upsert(connection: Connection, table: Table, key: dict[str, Any], **values:
         connection.execute(insert(table).values(**key, **values))
 
 
-def _check_name_length(argument: str, name: str) -> None:
+def _check_name(argument: str, name: str) -> None:
+    """Raise ValueError for a name that some database could not store exactly.
+
+    NUL characters and lone surrogates are refused on every database, not only where they
+    fail (PostgreSQL, and SQLite's UTF-8), so that a study copies between databases.
+    """
     if len(name) > MAX_INDEXED_STRING_LENGTH:
         raise ValueError(
             f"RDBStorage: {argument} of {len(name)} characters is too long; the database "
             f"stores at most {MAX_INDEXED_STRING_LENGTH}"
         )
+    if "\x00" in name:
+        raise ValueError(f"RDBStorage: {argument}={name!r} contains a NUL character")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"RDBStorage: {argument}={name!r} is not valid Unicode (a lone surrogate)"
+        ) from None
 
 
 def _is_lock_error(error: OperationalError) -> bool:

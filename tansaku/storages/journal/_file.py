@@ -44,6 +44,8 @@ from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 
 # Bytes before a snapshot's offset whose digest ties the snapshot to its journal.
 _DIGEST_SPAN = 4096
+# Bytes from the start of a file read to tell whether it is a journal.
+_CHECK_SPAN = 1 << 16
 
 
 class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
@@ -92,16 +94,27 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         return self._fd
 
     def _check_is_journal(self) -> None:
+        """Refuse a file that is not a journal before anything is appended to it.
+
+        A journal starts with ``{``; of its first two complete lines (the first may be a
+        record torn by a killed writer, ended by the next one) one is a JSON record with an
+        ``op_code``. A file with no complete line yet is a journal whose first record is being
+        written, or was torn.
+        """
         with self._lock:
-            head = os.pread(self._descriptor(), 4096, 0)
+            head = os.pread(self._descriptor(), _CHECK_SPAN, 0)
         if not head:
             return
+        lines = head.split(b"\n")[:-1]
+        if head.lstrip().startswith(b"{") and (
+            not lines or any(_is_record(line) for line in lines[:2])
+        ):
+            return
         first = head.split(b"\n", 1)[0]
-        if b"\n" in head and not first.lstrip().startswith(b"{"):
-            raise ValueError(
-                f"JournalFileBackend: {self._path!r} is not a journal file (its first line "
-                f"is not a JSON record: {first[:60]!r})"
-            )
+        raise ValueError(
+            f"JournalFileBackend: {self._path!r} is not a journal file (it does not start "
+            f"with a JSON record: {first[:60]!r})"
+        )
 
     def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
         with self._lock:
@@ -207,6 +220,14 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
                     os.fsync(fd)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _is_record(line: bytes) -> bool:
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(record, dict) and "op_code" in record
 
 
 def _flock(fd: int) -> None:
