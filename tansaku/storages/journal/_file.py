@@ -79,8 +79,11 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         self.__init__(**state)  # type: ignore[misc]
 
     def __del__(self) -> None:
-        if getattr(self, "_fd_pid", -1) == os.getpid():
-            os.close(self._fd)
+        try:
+            if getattr(self, "_fd_pid", -1) == os.getpid():
+                os.close(self._fd)
+        except Exception:  # interpreter shutdown: the descriptor goes with the process
+            pass
 
     def _descriptor(self) -> int:
         """This process's descriptor of the journal, opened on first use (call under the lock).
