@@ -22,7 +22,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.compiler import TypeCompiler
 
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.trial import TrialState
@@ -36,6 +39,44 @@ MAX_VERSION_LENGTH = 256
 _DOUBLE = Float(precision=53)
 # MySQL's bare DATETIME drops the fraction of a second; keep microseconds like the others.
 _TIME = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+class _Name(String):
+    """A study name, attr key or param name: VARCHAR(512), equal only when byte for byte equal.
+
+    SQLite and PostgreSQL compare text that way. MySQL and MariaDB compare with the database's
+    collation, by default case- and accent-insensitive and blind to trailing spaces: 'Study',
+    'STUDY' and 'Stüdy' would be one study name there, and 'x'/'X' one param. The columns of
+    a database tansaku creates on them get a binary collation instead (see
+    ``_binary_collation``). Tables that exist keep theirs (no migration): a database that Optuna
+    or an older tansaku created on MySQL still compares names as its collation does.
+    """
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(MAX_INDEXED_STRING_LENGTH)
+
+
+def _binary_collation(dialect: Dialect) -> str:
+    """The byte-wise collation of this server, NO PAD ('pad' != 'pad  ') where it has one."""
+    version = dialect.server_version_info or ()
+    is_mariadb = bool(getattr(dialect, "is_mariadb", False))
+    if is_mariadb and version >= (10, 2):
+        return "utf8mb4_nopad_bin"
+    if not is_mariadb and version >= (8, 0, 17):
+        return "utf8mb4_0900_bin"
+    # Older servers have only PAD SPACE binary collations: names that differ only in trailing
+    # spaces still compare equal there.
+    return "utf8mb4_bin"
+
+
+# Renders DDL only: the collation applies to the column, and comparisons with it follow it.
+# The dialect is named "mysql" for MariaDB too when reached through a mysql:// URL.
+@compiles(_Name, "mysql", "mariadb")
+def _name_on_mysql(type_: _Name, compiler: TypeCompiler, **kw: object) -> str:
+    collation = _binary_collation(compiler.dialect)
+    return f"VARCHAR({type_.length}) CHARACTER SET utf8mb4 COLLATE {collation}"
 
 
 class TrialValueType(enum.Enum):
@@ -69,9 +110,7 @@ class Base(DeclarativeBase):
 class StudyModel(Base):
     __tablename__ = "studies"
     study_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    study_name: Mapped[str] = mapped_column(
-        String(MAX_INDEXED_STRING_LENGTH), index=True, unique=True, nullable=False
-    )
+    study_name: Mapped[str] = mapped_column(_Name(), index=True, unique=True, nullable=False)
 
 
 class StudyDirectionModel(Base):
@@ -88,7 +127,7 @@ class StudyUserAttributeModel(Base):
     __table_args__ = (UniqueConstraint("study_id", "key"),)
     study_user_attribute_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.study_id"))
-    key: Mapped[str | None] = mapped_column(String(MAX_INDEXED_STRING_LENGTH))
+    key: Mapped[str | None] = mapped_column(_Name())
     value_json: Mapped[str | None] = mapped_column(Text())
 
 
@@ -97,7 +136,7 @@ class StudySystemAttributeModel(Base):
     __table_args__ = (UniqueConstraint("study_id", "key"),)
     study_system_attribute_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.study_id"))
-    key: Mapped[str | None] = mapped_column(String(MAX_INDEXED_STRING_LENGTH))
+    key: Mapped[str | None] = mapped_column(_Name())
     value_json: Mapped[str | None] = mapped_column(Text())
 
 
@@ -116,7 +155,7 @@ class TrialUserAttributeModel(Base):
     __table_args__ = (UniqueConstraint("trial_id", "key"),)
     trial_user_attribute_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[int | None] = mapped_column(ForeignKey("trials.trial_id"))
-    key: Mapped[str | None] = mapped_column(String(MAX_INDEXED_STRING_LENGTH))
+    key: Mapped[str | None] = mapped_column(_Name())
     value_json: Mapped[str | None] = mapped_column(Text())
 
 
@@ -125,7 +164,7 @@ class TrialSystemAttributeModel(Base):
     __table_args__ = (UniqueConstraint("trial_id", "key"),)
     trial_system_attribute_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[int | None] = mapped_column(ForeignKey("trials.trial_id"))
-    key: Mapped[str | None] = mapped_column(String(MAX_INDEXED_STRING_LENGTH))
+    key: Mapped[str | None] = mapped_column(_Name())
     value_json: Mapped[str | None] = mapped_column(Text())
 
 
@@ -134,7 +173,7 @@ class TrialParamModel(Base):
     __table_args__ = (UniqueConstraint("trial_id", "param_name"),)
     param_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trial_id: Mapped[int | None] = mapped_column(ForeignKey("trials.trial_id"))
-    param_name: Mapped[str | None] = mapped_column(String(MAX_INDEXED_STRING_LENGTH))
+    param_name: Mapped[str | None] = mapped_column(_Name())
     param_value: Mapped[float | None] = mapped_column(_DOUBLE)
     distribution_json: Mapped[str | None] = mapped_column(Text())
 
