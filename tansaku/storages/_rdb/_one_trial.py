@@ -152,6 +152,7 @@ def load_trial(connection: Connection, trial_id: int) -> FrozenTrial | None:
 _STUDY = bindparam("study_id", type_=Integer)
 _AFTER = TRIALS.c.trial_id > bindparam("after_id", type_=Integer)
 _LIVE_SIZES = (0, 4, 16, 64, 256)
+MAX_LIVE_IDS_PER_STATEMENT = _LIVE_SIZES[-1]
 _unseen_statements: dict[int, Any] = {}
 
 

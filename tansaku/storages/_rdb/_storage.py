@@ -48,7 +48,11 @@ from tansaku.storages._rdb._models import (
     StudyUserAttributeModel,
     TrialHeartbeatModel,
 )
-from tansaku.storages._rdb._one_trial import load_trial, load_unseen_trials
+from tansaku.storages._rdb._one_trial import (
+    MAX_LIVE_IDS_PER_STATEMENT,
+    load_trial,
+    load_unseen_trials,
+)
 from tansaku.storages._rdb._statements import LiveUpsert, TrialStatements
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -609,13 +613,21 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         known = [self._finished[i] for i in cache.live if i in self._finished]
         if known:
             cache.absorb(known)
-        with self._reading() as connection:
-            if cache.max_trial_id < 0:
-                # Later syncs do not check: a study deleted by another process keeps
-                # serving what this one read of it.
+        live = list(cache.live)
+        # Later syncs do not check the study: a study deleted by another process keeps
+        # serving what this one read of it. Without the check, and with few live trials, the
+        # sync is one statement, which needs no transaction to see one snapshot.
+        first = cache.max_trial_id < 0
+        reading = (
+            self._reading()
+            if first or len(live) > MAX_LIVE_IDS_PER_STATEMENT
+            else self._reading_one_statement()
+        )
+        with reading as connection:
+            if first:
                 self._check_study(connection, study_id)
             fresh = load_unseen_trials(
-                connection, study_id, cache.max_trial_id, list(cache.live), self._finished
+                connection, study_id, cache.max_trial_id, live, self._finished
             )
         for trial in fresh:
             self._trial_keys[trial._trial_id] = (study_id, trial.number)

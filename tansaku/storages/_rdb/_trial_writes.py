@@ -173,7 +173,10 @@ def set_state_values(
         connection.execute(statements.delete_values, {"trial_id": trial_id})
         connection.execute(statements.insert_values, value_rows(trial_id, values))
     if state.is_finished():
-        connection.execute(delete(HEARTBEATS).where(HEARTBEATS.c.trial_id == trial_id))
+        if storage.heartbeat_interval is not None:
+            # Without heartbeats here none were recorded for it by this storage; a row left
+            # by another process's is harmless: staleness is judged of running trials only.
+            connection.execute(delete(HEARTBEATS).where(HEARTBEATS.c.trial_id == trial_id))
         return True, load_trial(connection, trial_id)
     elif state is TrialState.RUNNING and storage.heartbeat_interval is not None:
         connection.execute(insert(HEARTBEATS).values(trial_id=trial_id, heartbeat=now))
