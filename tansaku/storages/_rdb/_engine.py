@@ -31,6 +31,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -183,6 +184,36 @@ def _flock(fd: int) -> bool:
             continue
         except OSError:
             return False
+
+
+@contextlib.contextmanager
+def sqlite_write(engine: Engine) -> Iterator[sqlite3.Connection]:
+    """A write transaction on a pooled SQLite connection, run on the driver itself.
+
+    The same transaction as the engine's writes (the writer lock, then ``BEGIN IMMEDIATE``),
+    without SQLAlchemy's per-statement work, which costs several times what SQLite takes to
+    run a one-row write. For the hottest writes only, whose SQL is written for SQLite.
+    """
+    pooled = engine.raw_connection()
+    try:
+        connection = pooled.driver_connection
+        assert isinstance(connection, sqlite3.Connection)
+        fd = pooled.info.get(_LOCK_FD)
+        locked = fd is not None and _flock(fd)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        finally:
+            if fd is not None and locked:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        pooled.close()
 
 
 def _configure_postgresql(engine: Engine, durable_commits: bool) -> None:

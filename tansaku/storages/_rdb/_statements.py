@@ -6,6 +6,8 @@ trial runs dozens of times are built here once; names and values are always boun
 
 from __future__ import annotations
 
+import enum
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Executable, Integer, Table, bindparam, delete, insert, select, update
@@ -71,9 +73,27 @@ class LiveUpsert:
                 index_elements=key, set_={name: statement.excluded[name] for name in columns}
             )
 
+        # The same statement for SQLite's driver (``sqlite_write``): table and column names
+        # are the schema's own; the values are bound.
+        self.sqlite_text = (
+            f"INSERT INTO {table.name} (trial_id, {', '.join(others)}) "
+            f"SELECT trials.trial_id, {', '.join(':' + name for name in others)} FROM trials "
+            "WHERE trials.trial_id = :trial_id AND trials.state IN ('RUNNING', 'WAITING') "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in columns)
+        )
+
     def __call__(self, connection: Connection, values: dict[str, Any]) -> bool:
         """Write the row; False when the trial is missing or has finished."""
         return bool(connection.execute(self.statement, values).rowcount)
+
+    def on_sqlite(self, connection: sqlite3.Connection, values: dict[str, Any]) -> bool:
+        """The same on SQLite's driver; enums are stored by name, as SQLAlchemy stores them."""
+        bound = {
+            name: value.name if isinstance(value, enum.Enum) else value
+            for name, value in values.items()
+        }
+        return bool(connection.execute(self.sqlite_text, bound).rowcount)
 
 
 class TrialStatements:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sqlite3
 import threading
 import time
 import uuid
@@ -39,7 +40,7 @@ from tansaku.storages._rdb._codec import (
     dump_json,
     encode_intermediate,
 )
-from tansaku.storages._rdb._engine import WRITE_OPTION, make_engine
+from tansaku.storages._rdb._engine import WRITE_OPTION, make_engine, sqlite_write
 from tansaku.storages._rdb._models import (
     MAX_INDEXED_STRING_LENGTH,
     StudyDirectionModel,
@@ -146,6 +147,11 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             else None
         )
         self._lock_rows = self.engine.dialect.name != "sqlite"
+        # The hottest writes run on SQLite's driver itself (see ``sqlite_write``); an
+        # in-memory database keeps SQLAlchemy's path, on its one shared connection.
+        self._sqlite_file = self.engine.dialect.name == "sqlite" and (
+            self.engine.url.database not in (None, "", ":memory:")
+        )
         # A read takes a trial's rows from several tables, which must agree: under READ
         # COMMITTED (PostgreSQL's default) each statement sees a newer snapshot, so a trial
         # created between two of them shows up in one table and not in the other. Reads take
@@ -253,6 +259,18 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
                     raise
             except IntegrityError:
                 if attempt + 1 == _MAX_WRITE_ATTEMPTS or not retry_on_conflict:
+                    raise
+            time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _write_sqlite(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` in one write transaction on SQLite's driver, retrying it when locked."""
+        for attempt in range(_MAX_WRITE_ATTEMPTS):
+            try:
+                with sqlite_write(self.engine) as connection:
+                    return work(connection)
+            except sqlite3.OperationalError as error:
+                if attempt + 1 == _MAX_WRITE_ATTEMPTS or "locked" not in str(error):
                     raise
             time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")
@@ -483,11 +501,14 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             UpdateFinishedTrialError: the trial has finished.
         """
         self._created.take(row["trial_id"])  # no longer as created
-        written = self._write(
-            lambda connection: upsert(connection, row),
-            retry_on_conflict=True,
-            single_statement=True,
-        )
+        if self._sqlite_file:
+            written = self._write_sqlite(lambda connection: upsert.on_sqlite(connection, row))
+        else:
+            written = self._write(
+                lambda connection: upsert(connection, row),
+                retry_on_conflict=True,
+                single_statement=True,
+            )
         if not written:
             # Nothing written: learn why (MySQL also reports 0 rows for a write that changed
             # nothing, on a live trial: then there is nothing to raise).
