@@ -143,3 +143,22 @@ def test_running_trial_params_are_visible_to_another_process_storage(tmp_path: P
     other = RDBStorage(url)
     (running,) = other.get_all_trials(study._study_id, states=(TrialState.RUNNING,))
     assert running.params == {"x": trial.params["x"]}
+
+
+def test_read_of_waiting_trials_leaves_no_stale_running_trial_behind(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'states.db'}"
+    study = tansaku.create_study(storage=RDBStorage(url))
+    running = study.ask()
+    reader = RDBStorage(url)
+    study_id = study._study_id
+    assert [t.state for t in reader.get_all_trials(study_id)] == [TrialState.RUNNING]
+    running.suggest_float("x", 0, 1)
+    study.enqueue_trial({"x": 0.25})
+    study.tell(running, 1.0)
+    # A read of the waiting trials sees the enqueued one and need not read the running one...
+    (waiting,) = reader.get_all_trials(study_id, states=(TrialState.WAITING,))
+    assert waiting.number == 1
+    # ...but a later read of any state the running trial may have reached sees where it is.
+    (complete,) = reader.get_all_trials(study_id, states=(TrialState.COMPLETE,))
+    assert (complete.number, complete.value, complete.params) == (0, 1.0, running.params)
+    assert reader.get_n_trials(study_id, TrialState.RUNNING) == 0

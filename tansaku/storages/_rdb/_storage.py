@@ -622,19 +622,34 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     ) -> list[FrozenTrial]:
         cache = self._cache(study_id)
         with cache.lock, collector_paused():
-            self._sync(study_id, cache)
+            self._sync(study_id, cache, states)
             trials = cache.select(states)
             if deepcopy:
                 return [trial.__deepcopy__({}) for trial in trials]
         return trials
 
-    def _sync(self, study_id: int, cache: StudyTrials) -> None:
-        """Read the trials of the study this process has not seen finished."""
+    def _sync(
+        self, study_id: int, cache: StudyTrials, states: Container[TrialState] | None = None
+    ) -> None:
+        """Read the trials of the study this process has not seen finished.
+
+        Of the trials live at the last sync, only those that may since have reached one of
+        ``states`` are read again: a read of the waiting trials (``Study.ask`` makes one) need
+        not read the running ones, which never wait again.
+        """
         # Live trials this process has since read finished need no second read.
         known = [self._finished[i] for i in cache.live if i in self._finished]
         if known:
             cache.absorb(known)
-        live = list(cache.live)
+        if states is None:
+            live = list(cache.live)
+        else:
+            reachable = [s for s in TrialState if s in states]
+            live = [
+                trial_id
+                for trial_id, trial in cache.live.items()
+                if any(s in _REACHABLE[trial.state] for s in reachable)
+            ]
         # Later syncs do not check the study: a study deleted by another process keeps
         # serving what this one read of it. Without the check, and with few live trials, the
         # sync is one statement, which needs no transaction to see one snapshot.
@@ -710,6 +725,13 @@ def _upsert(connection: Connection, table: Table, key: dict[str, Any], **values:
     updated = connection.execute(update(table).where(*conditions).values(**values))
     if updated.rowcount == 0:
         connection.execute(insert(table).values(**key, **values))
+
+
+# The states a trial last seen live may be in now.
+_REACHABLE = {
+    TrialState.WAITING: frozenset(TrialState),
+    TrialState.RUNNING: frozenset(TrialState) - {TrialState.WAITING},
+}
 
 
 def _check_name(argument: str, name: str) -> None:
