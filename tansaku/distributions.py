@@ -458,7 +458,23 @@ _CLASSES_BY_NAME = {cls.__name__: cls for cls in DISTRIBUTION_CLASSES}
 
 def distribution_to_json(dist: BaseDistribution) -> str:
     """Serialize a distribution to the JSON text that storages keep (Optuna's format)."""
-    return json.dumps({"name": type(dist).__name__, "attributes": dist._asdict()})
+    numeric = type(dist) is FloatDistribution or type(dist) is IntDistribution
+    if numeric:
+        # Equal numeric distributions have equal texts (their bounds are normalized), and a
+        # study writes the same few with every trial. Categorical ones are not cached: 1 and
+        # 1.0 are equal choices with different texts.
+        text = _to_json_cache.get(dist)
+        if text is not None:
+            return text
+    text = json.dumps({"name": type(dist).__name__, "attributes": dist._asdict()})
+    if numeric:
+        if len(_to_json_cache) >= 1024:
+            _to_json_cache.clear()
+        _to_json_cache[dist] = text
+    return text
+
+
+_to_json_cache: dict[BaseDistribution, str] = {}
 
 
 _json_cache: dict[str, BaseDistribution] = {}

@@ -135,14 +135,19 @@ class TrialStatements:
             .limit(1)
         )
         self.insert_trial = insert(TRIALS)
-        self.set_state = (
+        # Moves of a trial's state, each only from the states it may be moved from.
+        trial = TRIALS.c.trial_id == bindparam("key_trial_id")
+        live = TRIALS.c.state.in_([TrialState.RUNNING, TrialState.WAITING])
+        self.start_waiting = (
             update(TRIALS)
-            .where(TRIALS.c.trial_id == bindparam("key_trial_id"))
-            .values(
-                state=bindparam("state"),
-                datetime_start=bindparam("datetime_start"),
-                datetime_complete=bindparam("datetime_complete"),
-            )
+            .where(trial, TRIALS.c.state == TrialState.WAITING)
+            .values(state=TrialState.RUNNING, datetime_start=bindparam("now"))
         )
+        self.finish_live = (
+            update(TRIALS)
+            .where(trial, live)
+            .values(state=bindparam("state"), datetime_complete=bindparam("now"))
+        )
+        self.set_live = update(TRIALS).where(trial, live).values(state=bindparam("state"))
         self.delete_values = delete(VALUES).where(VALUES.c.trial_id == bindparam("trial_id"))
         self.insert_values = insert(VALUES)

@@ -145,30 +145,31 @@ def set_state_values(
     from tansaku.storages._rdb._storage import HEARTBEATS
 
     statements = storage._statements
-    row = connection.execute(statements.trial_row, {"trial_id": trial_id}).first()
-    if row is None:
-        raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
-    _, number, previous, start, complete = row
-    if previous.is_finished():
-        raise UpdateFinishedTrialError(
-            f"Trial#{number} has already finished and can not be updated."
-        )
-    if state is TrialState.RUNNING and previous is not TrialState.WAITING:
-        return False, None
     now = datetime.datetime.now()
+    # One UPDATE that moves a live trial (a waiting one, to start it) and takes its row lock;
+    # only when it moves nothing does a read learn why.
     if state is TrialState.RUNNING:
-        start = now
+        moved = connection.execute(
+            statements.start_waiting, {"key_trial_id": trial_id, "now": now}
+        )
     elif state.is_finished():
-        complete = now
-    connection.execute(
-        statements.set_state,
-        {
-            "key_trial_id": trial_id,
-            "state": state,
-            "datetime_start": start,
-            "datetime_complete": complete,
-        },
-    )
+        moved = connection.execute(
+            statements.finish_live, {"key_trial_id": trial_id, "state": state, "now": now}
+        )
+    else:
+        moved = connection.execute(statements.set_live, {"key_trial_id": trial_id, "state": state})
+    if not moved.rowcount:
+        row = connection.execute(statements.trial_row, {"trial_id": trial_id}).first()
+        if row is None:
+            raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+        _, number, previous, _, _ = row
+        if previous.is_finished():
+            raise UpdateFinishedTrialError(
+                f"Trial#{number} has already finished and can not be updated."
+            )
+        if state is TrialState.RUNNING:
+            return False, None
+        # A live trial the UPDATE left as it was (MySQL counts changed rows only).
     if values is not None:
         connection.execute(statements.delete_values, {"trial_id": trial_id})
         connection.execute(statements.insert_values, value_rows(trial_id, values))

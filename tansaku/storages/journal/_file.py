@@ -121,9 +121,9 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
 
     def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
         with self._lock:
-            if log_number_from < self._next_number:
+            if log_number_from < self._next_number - len(self._pending):
                 # A reader going back: start over (rare; readers normally only move on).
-                self._next_number, self._next_offset = 0, 0
+                self._next_number, self._next_offset, self._pending = 0, 0, []
             self._read_new()
             records = self._pending
             start = log_number_from - (self._next_number - len(records))
@@ -136,7 +136,10 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         size = os.fstat(fd).st_size
         if size <= self._next_offset:
             return
-        data = os.pread(fd, size - self._next_offset, self._next_offset)
+        self._take(os.pread(fd, size - self._next_offset, self._next_offset))
+
+    def _take(self, data: bytes) -> None:
+        """Parse the complete records of ``data``, the bytes at the read offset."""
         end = data.rfind(b"\n")
         if end < 0:
             return
@@ -221,6 +224,9 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
                     raise OSError(errno.EIO, f"short write to the journal {self._path!r}")
                 if self._fsync:
                     os.fsync(fd)
+                if size == self._next_offset:
+                    # Nothing unread came before: the records after the offset are these.
+                    self._take(payload)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 

@@ -85,6 +85,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self.grace_period = grace_period
         self.failed_trial_callback = failed_trial_callback
         self._worker_prefix = str(uuid.uuid4()) + "-"
+        self._worker_ids: dict[int, str] = {}
         self._lock = threading.RLock()
         self._replay = JournalReplay()
         self._n_applied = 0
@@ -113,7 +114,11 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
 
     # -- the log --------------------------------------------------------------------------------
     def _worker_id(self) -> str:
-        return self._worker_prefix + str(threading.get_ident())
+        ident = threading.get_ident()
+        worker_id = self._worker_ids.get(ident)
+        if worker_id is None:
+            worker_id = self._worker_ids[ident] = self._worker_prefix + str(ident)
+        return worker_id
 
     def _restore_snapshot(self) -> None:
         if not isinstance(self._backend, BaseJournalSnapshot):
@@ -278,11 +283,12 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         and a trial another worker finished meanwhile is caught when the record is replayed.
         """
         with self._lock:
-            try:
-                state = self._state.get_trial(trial_id).state
-            except KeyError:
+            known = self._state._trial_index
+            if trial_id not in known:
                 self._sync()
-                state = self._state.get_trial(trial_id).state
+                if trial_id not in known:
+                    raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
+            state = self._replay.live(trial_id).state  # the stored trial: no copy
         self.check_trial_is_updatable(trial_id, state)
 
     def set_trial_param(
