@@ -137,7 +137,7 @@ class TrialStatements:
         self.insert_trial = insert(TRIALS)
         # Moves of a trial's state, each only from the states it may be moved from.
         trial = TRIALS.c.trial_id == bindparam("key_trial_id")
-        live = TRIALS.c.state.in_([TrialState.RUNNING, TrialState.WAITING])
+        is_live = TRIALS.c.state.in_([TrialState.RUNNING, TrialState.WAITING])
         self.start_waiting = (
             update(TRIALS)
             .where(trial, TRIALS.c.state == TrialState.WAITING)
@@ -145,9 +145,9 @@ class TrialStatements:
         )
         self.finish_live = (
             update(TRIALS)
-            .where(trial, live)
+            .where(trial, is_live)
             .values(state=bindparam("state"), datetime_complete=bindparam("now"))
         )
-        self.set_live = update(TRIALS).where(trial, live).values(state=bindparam("state"))
+        self.set_live = update(TRIALS).where(trial, is_live).values(state=bindparam("state"))
         self.delete_values = delete(VALUES).where(VALUES.c.trial_id == bindparam("trial_id"))
         self.insert_values = insert(VALUES)
