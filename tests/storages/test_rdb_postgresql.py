@@ -153,3 +153,28 @@ def test_reader_never_sees_a_trial_half_written_while_writers_create_trials(
         thread.join()
     assert errors == []
     assert storage.get_n_trials(study_id, TrialState.COMPLETE) == 180
+
+
+def test_connection_closed_by_the_server_while_idle_is_replaced(
+    postgresql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tansaku.storages._rdb import _engine
+
+    monkeypatch.setattr(_engine, "IDLE_PING_S", 0.05)
+    storage = RDBStorage(postgresql_url)
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "idle")
+    storage.create_new_trial(study_id)
+    # The server ends every other session, as a restart or an idle timeout would.
+    killer = RDBStorage(postgresql_url)
+    with killer.engine.connect() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    killer.engine.dispose()
+    assert ended and ended >= 1
+    threading.Event().wait(0.1)  # idle for longer than IDLE_PING_S: pinged, found dead
+    storage.create_new_trial(study_id)
+    assert len(storage.get_all_trials(study_id)) == 2

@@ -31,16 +31,19 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 # Seconds a writer waits for SQLite's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 60.0
+# Seconds a pooled server connection may be idle before it is pinged on checkout.
+IDLE_PING_S = 1.0
 # Execution option that marks a connection whose transactions write.
 WRITE_OPTION = "tansaku_write"
 
@@ -74,8 +77,7 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
         if parsed.database in (None, "", ":memory:"):
             # One shared connection, or every thread would see its own empty database.
             kwargs.setdefault("poolclass", StaticPool)
-    else:
-        kwargs.setdefault("pool_pre_ping", True)
+    ping_when_idle = backend != "sqlite" and "pool_pre_ping" not in kwargs
     try:
         engine = create_engine(parsed, **kwargs)
     except NoSuchModuleError:
@@ -98,7 +100,34 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
         )
     elif backend == "postgresql":
         _configure_postgresql(engine, durable_commits)
+    if ping_when_idle:
+        _ping_when_idle(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection to a server before use, if it has been idle for a while.
+
+    A connection idle in the pool may have been closed by the server (a restart, an idle
+    timeout): a ping then finds it dead and the pool opens another, as SQLAlchemy's
+    ``pool_pre_ping`` does. That option pings before every use, one more round trip for each
+    transaction; a worker runs several transactions per trial back to back, on connections
+    used a moment ago, so only those idle for ``IDLE_PING_S`` are pinged.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        last_used = record.info.get(_LAST_USED)
+        if last_used is None or time.monotonic() - last_used < IDLE_PING_S:
+            return  # a new connection, or one in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(f"pooled connection is dead: {error}") from error
 
 
 def _configure_sqlite(
@@ -169,6 +198,8 @@ def _in_transaction(connection: Connection) -> bool:
     return bool(dbapi_connection is not None and dbapi_connection.in_transaction)
 
 
+# Key in a pooled connection's info: when it was last returned to the pool.
+_LAST_USED = "tansaku_last_used"
 # Keys in a pooled connection's info: the writer lock's descriptor, and whether it is held.
 _LOCK_FD = "tansaku_writer_lock_fd"
 _LOCK_HELD = "tansaku_writer_lock_held"
