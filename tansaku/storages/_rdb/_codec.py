@@ -15,6 +15,11 @@ from typing import Any
 from sqlalchemy import Table
 
 from tansaku.storages._rdb._models import (
+    StudyDirectionModel,
+    StudyModel,
+    StudySystemAttributeModel,
+    StudyUserAttributeModel,
+    TrialHeartbeatModel,
     TrialIntermediateValueModel,
     TrialIntermediateValueType,
     TrialModel,
@@ -32,6 +37,11 @@ VALUES: Table = TrialValueModel.__table__  # type: ignore[assignment]
 INTERMEDIATE: Table = TrialIntermediateValueModel.__table__  # type: ignore[assignment]
 TRIAL_USER_ATTRS: Table = TrialUserAttributeModel.__table__  # type: ignore[assignment]
 TRIAL_SYSTEM_ATTRS: Table = TrialSystemAttributeModel.__table__  # type: ignore[assignment]
+HEARTBEATS: Table = TrialHeartbeatModel.__table__  # type: ignore[assignment]
+STUDIES: Table = StudyModel.__table__  # type: ignore[assignment]
+DIRECTIONS: Table = StudyDirectionModel.__table__  # type: ignore[assignment]
+STUDY_USER_ATTRS: Table = StudyUserAttributeModel.__table__  # type: ignore[assignment]
+STUDY_SYSTEM_ATTRS: Table = StudySystemAttributeModel.__table__  # type: ignore[assignment]
 
 
 def encode_value(value: float) -> tuple[float | None, TrialValueType]:

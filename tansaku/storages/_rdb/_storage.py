@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import json
-import sqlite3
 import threading
-import time
 import uuid
-from collections.abc import Callable, Container, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Container, Sequence
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import (
@@ -31,45 +27,35 @@ from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._rdb import _schema
 from tansaku.storages._rdb._cache import JustCreated, StudyTrials
 from tansaku.storages._rdb._codec import (
-    INTERMEDIATE,
+    HEARTBEATS,
     PARAMS,
-    TRIAL_SYSTEM_ATTRS,
-    TRIAL_USER_ATTRS,
+    STUDIES,
+    STUDY_SYSTEM_ATTRS,
+    STUDY_USER_ATTRS,
     TRIALS,
-    VALUES,
     dump_json,
     encode_intermediate,
 )
-from tansaku.storages._rdb._engine import WRITE_OPTION, make_engine, sqlite_write
-from tansaku.storages._rdb._models import (
-    MAX_INDEXED_STRING_LENGTH,
-    StudyDirectionModel,
-    StudyModel,
-    StudySystemAttributeModel,
-    StudyUserAttributeModel,
-    TrialHeartbeatModel,
-)
+from tansaku.storages._rdb._engine import make_engine
+from tansaku.storages._rdb._models import MAX_INDEXED_STRING_LENGTH
 from tansaku.storages._rdb._one_trial import (
     MAX_LIVE_IDS_PER_STATEMENT,
     load_trial,
     load_unseen_trials,
 )
 from tansaku.storages._rdb._statements import LiveUpsert, TrialStatements
+from tansaku.storages._rdb._study_rows import (
+    delete_study_rows,
+    insert_study,
+    read_all_studies,
+    read_directions,
+    read_study_attrs,
+)
+from tansaku.storages._rdb._transactions import Transactions
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from tansaku.storages._callbacks import FailedTrialCallback
-
-STUDIES: Table = StudyModel.__table__  # type: ignore[assignment]
-DIRECTIONS: Table = StudyDirectionModel.__table__  # type: ignore[assignment]
-STUDY_USER_ATTRS: Table = StudyUserAttributeModel.__table__  # type: ignore[assignment]
-STUDY_SYSTEM_ATTRS: Table = StudySystemAttributeModel.__table__  # type: ignore[assignment]
-HEARTBEATS: Table = TrialHeartbeatModel.__table__  # type: ignore[assignment]
-
-_T = TypeVar("_T")
-# A write that meets a lock (SQLite busy past its timeout, a PostgreSQL deadlock or
-# serialization failure) is retried this many times, after a short growing pause.
-_MAX_WRITE_ATTEMPTS = 8
 
 
 class RDBStorage(BaseStorage, BaseHeartbeat):
@@ -138,31 +124,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
 
     def _connect(self) -> None:
         self.engine = make_engine(self.url, self.engine_kwargs, self.durable_commits)
-        self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
-        # A write of one statement needs no transaction of its own on a server database:
-        # BEGIN and COMMIT would be two more round trips to the server.
-        self._single_statement_engine = (
-            self.engine.execution_options(isolation_level="AUTOCOMMIT")
-            if self.engine.dialect.name != "sqlite"
-            else None
-        )
+        self._tx = Transactions(self.engine)
         self._lock_rows = self.engine.dialect.name != "sqlite"
-        # The hottest writes run on SQLite's driver itself (see ``sqlite_write``); an
-        # in-memory database keeps SQLAlchemy's path, on its one shared connection.
-        self._sqlite_file = self.engine.dialect.name == "sqlite" and (
-            self.engine.url.database not in (None, "", ":memory:")
-        )
-        # A read takes a trial's rows from several tables, which must agree: under READ
-        # COMMITTED (PostgreSQL's default) each statement sees a newer snapshot, so a trial
-        # created between two of them shows up in one table and not in the other. Reads take
-        # one snapshot for the transaction (SQLite's WAL reads already do). With psycopg the
-        # level rides on the BEGIN, so it costs no extra round trip. Writes stay READ
-        # COMMITTED: they lock the rows they depend on and must see the latest commits.
-        self._read_engine = (
-            self.engine.execution_options(isolation_level="REPEATABLE READ")
-            if self._lock_rows
-            else self.engine
-        )
         self._statements = TrialStatements(self.engine.dialect.name, self._lock_rows)
         _schema.prepare(
             self.engine,
@@ -219,62 +182,6 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         """Every schema revision this tansaku can upgrade from, newest first."""
         return list(reversed(_schema.ALL_REVISIONS))
 
-    # -- transactions ---------------------------------------------------------------------------
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        with self._read_engine.connect() as connection, connection.begin():
-            yield connection
-
-    @contextmanager
-    def _reading_one_statement(self) -> Iterator[Connection]:
-        """A connection for a read of one statement, which sees one snapshot by itself."""
-        if self._single_statement_engine is None:
-            with self._reading() as connection:
-                yield connection
-        else:
-            with self._single_statement_engine.connect() as connection:
-                yield connection
-
-    def _write(
-        self,
-        work: Callable[[Connection], _T],
-        retry_on_conflict: bool = False,
-        single_statement: bool = False,
-    ) -> _T:
-        """Run ``work`` in one write transaction, retrying it when it meets a lock.
-
-        With ``retry_on_conflict`` an IntegrityError (two workers inserting the same attr key
-        at once) is retried too: the retry finds the row and updates it. A
-        ``single_statement`` work runs as a transaction of its own on server databases.
-        """
-        for attempt in range(_MAX_WRITE_ATTEMPTS):
-            try:
-                if single_statement and self._single_statement_engine is not None:
-                    with self._single_statement_engine.connect() as connection:
-                        return work(connection)
-                with self._write_engine.begin() as connection:
-                    return work(connection)
-            except OperationalError as error:
-                if attempt + 1 == _MAX_WRITE_ATTEMPTS or not _is_lock_error(error):
-                    raise
-            except IntegrityError:
-                if attempt + 1 == _MAX_WRITE_ATTEMPTS or not retry_on_conflict:
-                    raise
-            time.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")
-
-    def _write_sqlite(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` in one write transaction on SQLite's driver, retrying it when locked."""
-        for attempt in range(_MAX_WRITE_ATTEMPTS):
-            try:
-                with sqlite_write(self.engine) as connection:
-                    return work(connection)
-            except sqlite3.OperationalError as error:
-                if attempt + 1 == _MAX_WRITE_ATTEMPTS or "locked" not in str(error):
-                    raise
-            time.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")
-
     def remove_session(self) -> None:
         self.engine.dispose()
 
@@ -286,23 +193,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
         _check_name("study_name", study_name)
 
-        def work(connection: Connection) -> int:
-            study_id = int(
-                connection.execute(
-                    insert(STUDIES).values(study_name=study_name)
-                ).inserted_primary_key[0]  # type: ignore[index]
-            )
-            connection.execute(
-                insert(DIRECTIONS),
-                [
-                    {"study_id": study_id, "objective": i, "direction": StudyDirection(d)}
-                    for i, d in enumerate(directions)
-                ],
-            )
-            return study_id
-
         try:
-            return self._write(work)
+            return self._tx.write(
+                lambda connection: insert_study(connection, study_name, directions)
+            )
         except IntegrityError:
             raise DuplicatedStudyError(
                 f"Another study with name {study_name!r} already exists."
@@ -311,16 +205,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def delete_study(self, study_id: int) -> None:
         def work(connection: Connection) -> None:
             self._check_study(connection, study_id)
-            trial_ids = select(TRIALS.c.trial_id).where(TRIALS.c.study_id == study_id)
-            for table in (PARAMS, VALUES, INTERMEDIATE, TRIAL_USER_ATTRS, TRIAL_SYSTEM_ATTRS):
-                connection.execute(delete(table).where(table.c.trial_id.in_(trial_ids)))
-            connection.execute(delete(HEARTBEATS).where(HEARTBEATS.c.trial_id.in_(trial_ids)))
-            connection.execute(delete(TRIALS).where(TRIALS.c.study_id == study_id))
-            for table in (STUDY_USER_ATTRS, STUDY_SYSTEM_ATTRS, DIRECTIONS):
-                connection.execute(delete(table).where(table.c.study_id == study_id))
-            connection.execute(delete(STUDIES).where(STUDIES.c.study_id == study_id))
+            delete_study_rows(connection, study_id)
 
-        self._write(work)
+        self._tx.write(work)
         self._created.clear()
         for trial_id in [i for i, (study, _) in self._trial_keys.items() if study == study_id]:
             self._finished.pop(trial_id, None)
@@ -349,10 +236,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             self._check_study(connection, study_id)
             _upsert(connection, table, {"study_id": study_id, "key": key}, value_json=value_json)
 
-        self._write(work, retry_on_conflict=True)
+        self._tx.write(work, retry_on_conflict=True)
 
     def get_study_id_from_name(self, study_name: str) -> int:
-        with self._reading() as connection:
+        with self._tx.reading() as connection:
             row = connection.execute(
                 select(STUDIES.c.study_id).where(STUDIES.c.study_name == study_name)
             ).first()
@@ -361,7 +248,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         return int(row[0])
 
     def get_study_name_from_id(self, study_id: int) -> str:
-        with self._reading() as connection:
+        with self._tx.reading() as connection:
             row = connection.execute(
                 select(STUDIES.c.study_name).where(STUDIES.c.study_id == study_id)
             ).first()
@@ -372,14 +259,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
         known = self._directions.get(study_id)
         if known is None:
-            with self._reading() as connection:
+            with self._tx.reading() as connection:
                 self._check_study(connection, study_id)
-                rows = connection.execute(
-                    select(DIRECTIONS.c.direction)
-                    .where(DIRECTIONS.c.study_id == study_id)
-                    .order_by(DIRECTIONS.c.objective)
-                ).all()
-            known = [StudyDirection(row[0]) for row in rows]
+                known = read_directions(connection, study_id)
             self._directions[study_id] = known  # directions never change
         return list(known)
 
@@ -390,46 +272,19 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         return self._study_attrs(STUDY_SYSTEM_ATTRS, study_id)
 
     def _study_attrs(self, table: Table, study_id: int) -> dict[str, Any]:
-        with self._reading() as connection:
+        with self._tx.reading() as connection:
             self._check_study(connection, study_id)
-            rows = connection.execute(
-                select(table.c.key, table.c.value_json).where(table.c.study_id == study_id)
-            ).all()
-        return {key: json.loads(value_json) for key, value_json in rows}
+            return read_study_attrs(connection, table, study_id)
 
     def get_all_studies(self) -> list[FrozenStudy]:
-        with self._reading() as connection:
-            names = connection.execute(select(STUDIES.c.study_id, STUDIES.c.study_name)).all()
-            directions: dict[int, list[tuple[int, StudyDirection]]] = {}
-            for study_id, objective, direction in connection.execute(
-                select(DIRECTIONS.c.study_id, DIRECTIONS.c.objective, DIRECTIONS.c.direction)
-            ):
-                directions.setdefault(study_id, []).append((objective, direction))
-            attrs: list[dict[int, dict[str, Any]]] = []
-            for table in (STUDY_USER_ATTRS, STUDY_SYSTEM_ATTRS):
-                by_study: dict[int, dict[str, Any]] = {}
-                for study_id, key, value_json in connection.execute(
-                    select(table.c.study_id, table.c.key, table.c.value_json)
-                ):
-                    by_study.setdefault(study_id, {})[key] = json.loads(value_json)
-                attrs.append(by_study)
-        return [
-            FrozenStudy(
-                study_name=name,
-                direction=None,
-                directions=[d for _, d in sorted(directions.get(study_id, []))],
-                user_attrs=attrs[0].get(study_id, {}),
-                system_attrs=attrs[1].get(study_id, {}),
-                study_id=study_id,
-            )
-            for study_id, name in names
-        ]
+        with self._tx.reading() as connection:
+            return read_all_studies(connection)
 
     # -- trials: writes -------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         from tansaku.storages._rdb._trial_writes import create_trial
 
-        trial_id, number, written = self._write(
+        trial_id, number, written = self._tx.write(
             lambda connection: create_trial(self, connection, study_id, template_trial)
         )
         self._trial_keys[trial_id] = (study_id, number)
@@ -450,7 +305,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             self.get_trial_number_from_id(trial_id)  # learns the trial's study, or KeyError
         study_id = self._trial_keys[trial_id][0]
         if param_name not in self._cache(study_id).distributions:
-            with self._reading() as connection:
+            with self._tx.reading() as connection:
                 self.check_param_distribution(connection, study_id, param_name, distribution)
         else:
             self.check_param_distribution(None, study_id, param_name, distribution)
@@ -501,10 +356,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             UpdateFinishedTrialError: the trial has finished.
         """
         self._created.take(row["trial_id"])  # no longer as created
-        if self._sqlite_file:
-            written = self._write_sqlite(lambda connection: upsert.on_sqlite(connection, row))
+        if self._tx.sqlite_file:
+            written = self._tx.write_sqlite(lambda connection: upsert.on_sqlite(connection, row))
         else:
-            written = self._write(
+            written = self._tx.write(
                 lambda connection: upsert(connection, row),
                 retry_on_conflict=True,
                 single_statement=True,
@@ -512,7 +367,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         if not written:
             # Nothing written: learn why (MySQL also reports 0 rows for a write that changed
             # nothing, on a live trial: then there is nothing to raise).
-            with self._reading() as connection:
+            with self._tx.reading() as connection:
                 self._live_trial_study(connection, row["trial_id"])
 
     def _live_trial_study(self, connection: Connection, trial_id: int) -> int:
@@ -538,7 +393,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         from tansaku.storages._rdb._trial_writes import set_state_values
 
         self._created.take(trial_id)
-        changed, ended = self._write(
+        changed, ended = self._tx.write(
             lambda connection: set_state_values(self, connection, trial_id, state, values)
         )
         if ended is not None:
@@ -582,7 +437,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         known = self._finished.get(trial_id) or self._created.take(trial_id)
         if known is not None:
             return known
-        with self._reading_one_statement() as connection:
+        with self._tx.reading_one_statement() as connection:
             trial = load_trial(connection, trial_id)
         if trial is None:
             raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
@@ -591,7 +446,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         return trial
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
-        with self._reading() as connection:
+        with self._tx.reading() as connection:
             row = connection.execute(
                 select(TRIALS.c.trial_id).where(
                     TRIALS.c.study_id == study_id, TRIALS.c.number == trial_number
@@ -605,7 +460,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         key = self._trial_keys.get(trial_id)
         if key is not None:
             return key[1]
-        with self._reading() as connection:
+        with self._tx.reading() as connection:
             row = connection.execute(
                 select(TRIALS.c.study_id, TRIALS.c.number).where(TRIALS.c.trial_id == trial_id)
             ).first()
@@ -655,9 +510,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         # sync is one statement, which needs no transaction to see one snapshot.
         first = cache.max_trial_id < 0
         reading = (
-            self._reading()
+            self._tx.reading()
             if first or len(live) > MAX_LIVE_IDS_PER_STATEMENT
-            else self._reading_one_statement()
+            else self._tx.reading_one_statement()
         )
         with reading as connection:
             if first:
@@ -685,12 +540,12 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
                 connection, HEARTBEATS, {"trial_id": trial_id}, heartbeat=_database_now(connection)
             )
 
-        self._write(work, retry_on_conflict=True)
+        self._tx.write(work, retry_on_conflict=True)
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         assert self.heartbeat_interval is not None
         grace = self.grace_period or 2 * self.heartbeat_interval
-        with self._reading() as connection:
+        with self._tx.reading() as connection:
             now = _database_now(connection)
             rows = connection.execute(
                 select(TRIALS.c.trial_id)
@@ -753,11 +608,3 @@ def _check_name(argument: str, name: str) -> None:
         raise ValueError(
             f"RDBStorage: {argument}={name!r} is not valid Unicode (a lone surrogate)"
         ) from None
-
-
-def _is_lock_error(error: OperationalError) -> bool:
-    text = str(error.orig).lower()
-    return any(
-        marker in text
-        for marker in ("database is locked", "deadlock", "could not serialize", "lock wait")
-    )

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from tansaku.distributions import distribution_to_json
 from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.storages._rdb._codec import (
+    HEARTBEATS,
     INTERMEDIATE,
     PARAMS,
     TRIAL_SYSTEM_ATTRS,
@@ -44,8 +45,6 @@ def create_trial(
     Returns:
         The new trial's id and number, and without a template the trial as written.
     """
-    from tansaku.storages._rdb._storage import HEARTBEATS
-
     # The lock on the study's row serializes trial creation within a study (SQLite's
     # BEGIN IMMEDIATE already does), so numbers are dense and trial ids grow with numbers.
     storage._check_study(connection, study_id, lock=True)
@@ -142,8 +141,6 @@ def set_state_values(
         transaction (it never changes again, so the storage keeps it once committed and the
         read that follows, ``Study.tell`` returning the trial, costs no transaction).
     """
-    from tansaku.storages._rdb._storage import HEARTBEATS
-
     statements = storage._statements
     now = datetime.datetime.now()
     # One UPDATE that moves a live trial (a waiting one, to start it) and takes its row lock;

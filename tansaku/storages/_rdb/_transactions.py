@@ -1,0 +1,113 @@
+"""The transactions RDBStorage runs: reads that see one snapshot, writes retried on locks.
+
+- A read takes a trial's rows from several tables, which must agree: under READ COMMITTED
+  (PostgreSQL's default) each statement sees a newer snapshot, so a trial created between two
+  of them shows up in one table and not in the other. Reads take one snapshot for the
+  transaction (SQLite's WAL reads already do); with psycopg the level rides on the BEGIN, so it
+  costs no extra round trip. A read of one statement sees one snapshot by itself and needs no
+  transaction on a server database.
+- Writes stay READ COMMITTED: they lock the rows they depend on and must see the latest
+  commits. A write of one statement needs no transaction of its own on a server database
+  (BEGIN and COMMIT would be two more round trips). A write that meets a lock (SQLite busy
+  past its timeout, a PostgreSQL deadlock or serialization failure) is retried after a short,
+  growing pause.
+- On a SQLite file the hottest one-row writes run on the driver itself (``sqlite_write``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tansaku.storages._rdb._engine import WRITE_OPTION, sqlite_write
+
+_T = TypeVar("_T")
+# How many times a write that meets a lock is tried.
+_MAX_WRITE_ATTEMPTS = 8
+
+
+class Transactions:
+    """The transactions on ``engine`` (made by ``make_engine``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        server = engine.dialect.name != "sqlite"
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._single_statement_engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if server else None
+        )
+        self._read_engine = (
+            engine.execution_options(isolation_level="REPEATABLE READ") if server else engine
+        )
+        # An in-memory SQLite database keeps SQLAlchemy's path, on its one shared connection.
+        self.sqlite_file = not server and engine.url.database not in (None, "", ":memory:")
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self._read_engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def reading_one_statement(self) -> Iterator[Connection]:
+        """A connection for a read of one statement, which sees one snapshot by itself."""
+        if self._single_statement_engine is None:
+            with self.reading() as connection:
+                yield connection
+        else:
+            with self._single_statement_engine.connect() as connection:
+                yield connection
+
+    def write(
+        self,
+        work: Callable[[Connection], _T],
+        retry_on_conflict: bool = False,
+        single_statement: bool = False,
+    ) -> _T:
+        """Run ``work`` in one write transaction, retrying it when it meets a lock.
+
+        With ``retry_on_conflict`` an IntegrityError (two workers inserting the same attr key
+        at once) is retried too: the retry finds the row and updates it. A
+        ``single_statement`` work runs as a transaction of its own on server databases.
+        """
+        for attempt in range(_MAX_WRITE_ATTEMPTS):
+            try:
+                if single_statement and self._single_statement_engine is not None:
+                    with self._single_statement_engine.connect() as connection:
+                        return work(connection)
+                with self._write_engine.begin() as connection:
+                    return work(connection)
+            except OperationalError as error:
+                if attempt + 1 == _MAX_WRITE_ATTEMPTS or not _is_lock_error(error):
+                    raise
+            except IntegrityError:
+                if attempt + 1 == _MAX_WRITE_ATTEMPTS or not retry_on_conflict:
+                    raise
+            time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def write_sqlite(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` in one write transaction on SQLite's driver, retrying it when locked."""
+        for attempt in range(_MAX_WRITE_ATTEMPTS):
+            try:
+                with sqlite_write(self.engine) as connection:
+                    return work(connection)
+            except sqlite3.OperationalError as error:
+                if attempt + 1 == _MAX_WRITE_ATTEMPTS or "locked" not in str(error):
+                    raise
+            time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+def _is_lock_error(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return any(
+        marker in text
+        for marker in ("database is locked", "deadlock", "could not serialize", "lock wait")
+    )
