@@ -162,3 +162,12 @@ def test_read_of_waiting_trials_leaves_no_stale_running_trial_behind(tmp_path: P
     (complete,) = reader.get_all_trials(study_id, states=(TrialState.COMPLETE,))
     assert (complete.number, complete.value, complete.params) == (0, 1.0, running.params)
     assert reader.get_n_trials(study_id, TrialState.RUNNING) == 0
+
+
+def test_values_written_before_the_end_are_replaced_at_the_end(tmp_path: Path) -> None:
+    storage = RDBStorage(f"sqlite:///{tmp_path / 'values.db'}")
+    study_id = storage.create_new_study([tansaku.study.StudyDirection.MINIMIZE], "v")
+    trial_id = storage.create_new_trial(study_id)
+    assert storage.set_trial_state_values(trial_id, TrialState.WAITING, [1.0])
+    assert storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [2.0])
+    assert RDBStorage(storage.url).get_trial(trial_id).values == [2.0]

@@ -142,6 +142,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self._finished: dict[int, FrozenTrial] = {}
         # Trials this process has just created, for the one read that follows (Study.ask's).
         self._created = JustCreated()
+        # Live trials this process created without a template: they have no values (only
+        # the write that ends a trial sets them), so ending one deletes none first.
+        self._without_values: set[int] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -209,6 +212,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
 
         self._tx.write(work)
         self._created.clear()
+        self._without_values.clear()
         for trial_id in [i for i, (study, _) in self._trial_keys.items() if study == study_id]:
             self._finished.pop(trial_id, None)
             self._trial_keys.pop(trial_id, None)
@@ -290,6 +294,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self._trial_keys[trial_id] = (study_id, number)
         if written is not None:
             self._created.put(trial_id, written)
+            if len(self._without_values) >= 10_000:  # trials created and never ended
+                self._without_values.clear()
+            self._without_values.add(trial_id)
         return trial_id
 
     def set_trial_param(
@@ -398,6 +405,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         )
         if ended is not None:
             self._finished[trial_id] = ended
+        if values is not None:
+            self._without_values.discard(trial_id)
         return changed
 
     def set_trial_intermediate_value(

@@ -168,7 +168,8 @@ def set_state_values(
             return False, None
         # A live trial the UPDATE left as it was (MySQL counts changed rows only).
     if values is not None:
-        connection.execute(statements.delete_values, {"trial_id": trial_id})
+        if trial_id not in storage._without_values:
+            connection.execute(statements.delete_values, {"trial_id": trial_id})
         connection.execute(statements.insert_values, value_rows(trial_id, values))
     if state.is_finished():
         if storage.heartbeat_interval is not None:
