@@ -14,7 +14,6 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
 from tansaku.distributions import distribution_to_json
-from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.storages._rdb._codec import (
     HEARTBEATS,
     INTERMEDIATE,
@@ -156,16 +155,9 @@ def set_state_values(
     else:
         moved = connection.execute(statements.set_live, {"key_trial_id": trial_id, "state": state})
     if not moved.rowcount:
-        row = connection.execute(statements.trial_row, {"trial_id": trial_id}).first()
-        if row is None:
-            raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
-        _, number, previous, _, _ = row
-        if previous.is_finished():
-            raise UpdateFinishedTrialError(
-                f"Trial#{number} has already finished and can not be updated."
-            )
+        storage._live_trial_study(connection, trial_id)  # raises for a missing or ended trial
         if state is TrialState.RUNNING:
-            return False, None
+            return False, None  # it was running already
         # A live trial the UPDATE left as it was (MySQL counts changed rows only).
     if values is not None:
         if trial_id not in storage._without_values:
