@@ -171,3 +171,14 @@ def test_values_written_before_the_end_are_replaced_at_the_end(tmp_path: Path) -
     assert storage.set_trial_state_values(trial_id, TrialState.WAITING, [1.0])
     assert storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [2.0])
     assert RDBStorage(storage.url).get_trial(trial_id).values == [2.0]
+
+
+def test_trial_just_created_reads_back_as_it_was_served(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'created.db'}"
+    storage = RDBStorage(url, heartbeat_interval=60)
+    study_id = storage.create_new_study([tansaku.study.StudyDirection.MINIMIZE], "c")
+    served = [storage.get_trial(storage.create_new_trial(study_id)) for _ in range(3)]
+    assert [t.number for t in served] == [0, 1, 2]
+    stored = RDBStorage(url).get_all_trials(study_id)
+    assert stored == served
+    assert [t.datetime_start for t in stored] == [t.datetime_start for t in served]

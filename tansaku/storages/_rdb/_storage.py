@@ -286,11 +286,20 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
 
     # -- trials: writes -------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
-        from tansaku.storages._rdb._trial_writes import create_trial
-
-        trial_id, number, written = self._tx.write(
-            lambda connection: create_trial(self, connection, study_id, template_trial)
+        from tansaku.storages._rdb._trial_writes import (
+            create_plain_trial_on_sqlite,
+            create_trial,
         )
+
+        written: FrozenTrial | None
+        if template_trial is None and self._tx.sqlite_file:
+            trial_id, number, written = self._tx.write_sqlite(
+                lambda connection: create_plain_trial_on_sqlite(self, connection, study_id)
+            )
+        else:
+            trial_id, number, written = self._tx.write(
+                lambda connection: create_trial(self, connection, study_id, template_trial)
+            )
         self._trial_keys[trial_id] = (study_id, number)
         if written is not None:
             self._created.put(trial_id, written)

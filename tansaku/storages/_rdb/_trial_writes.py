@@ -7,6 +7,7 @@ Each runs inside the one write transaction RDBStorage opens for it, so a trial i
 from __future__ import annotations
 
 import datetime
+import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -124,6 +125,37 @@ def create_trial(
                 ],
             )
     return trial_id, number, None
+
+
+# The same creation of a plain trial, on SQLite's driver (``sqlite_write``); times are stored
+# as SQLAlchemy stores them on SQLite, with six digits of microseconds.
+_SQLITE_STUDY = "SELECT 1 FROM studies WHERE study_id = ?"
+_SQLITE_LAST_NUMBER = "SELECT number FROM trials WHERE study_id = ? ORDER BY trial_id DESC LIMIT 1"
+_SQLITE_INSERT_TRIAL = (
+    "INSERT INTO trials (number, study_id, state, datetime_start) VALUES (?, ?, 'RUNNING', ?)"
+)
+_SQLITE_INSERT_HEARTBEAT = "INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, ?)"
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def create_plain_trial_on_sqlite(
+    storage: RDBStorage, connection: sqlite3.Connection, study_id: int
+) -> tuple[int, int, FrozenTrial]:
+    """``create_trial`` without a template, in a ``sqlite_write`` transaction."""
+    if connection.execute(_SQLITE_STUDY, (study_id,)).fetchone() is None:
+        raise KeyError(f"No study with study_id {study_id} in the storage.")
+    last = connection.execute(_SQLITE_LAST_NUMBER, (study_id,)).fetchone()
+    number = 0 if last is None else int(last[0]) + 1
+    now = datetime.datetime.now()
+    stamp = now.strftime(_SQLITE_TIME)
+    trial_id = connection.execute(_SQLITE_INSERT_TRIAL, (number, study_id, stamp)).lastrowid
+    assert trial_id is not None
+    if storage.heartbeat_interval is not None:
+        connection.execute(_SQLITE_INSERT_HEARTBEAT, (trial_id, stamp))
+    written = FrozenTrial(
+        number, TrialState.RUNNING, None, now, None, {}, {}, {}, {}, {}, trial_id
+    )
+    return trial_id, number, written
 
 
 def set_state_values(
