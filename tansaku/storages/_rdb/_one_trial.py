@@ -9,7 +9,9 @@ number, text, start, complete)``, with NULL where a part has nothing to say.
 
 from __future__ import annotations
 
+import datetime
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +29,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
 from tansaku.distributions import BaseDistribution, json_to_distribution
@@ -203,8 +206,53 @@ def _number_of(trial: FrozenTrial) -> int:
     return trial.number
 
 
-def _build(rows: Sequence[Any], finished: dict[int, FrozenTrial]) -> list[FrozenTrial]:
-    """The trials of ``rows`` (ordered by trial, then part), reusing those in ``finished``."""
+def load_unseen_trials_on_sqlite(
+    connection: sqlite3.Connection,
+    study_id: int,
+    after_id: int,
+    live_ids: list[int],
+    finished: dict[int, FrozenTrial],
+) -> list[FrozenTrial]:
+    """``load_unseen_trials`` on SQLite's driver, for at most MAX_LIVE_IDS_PER_STATEMENT.
+
+    One statement, which sees one snapshot by itself; its times come as SQLite keeps them.
+    """
+    size = next(size for size in _LIVE_SIZES if size >= len(live_ids))
+    text, names, defaults = _sqlite_unseen(size)
+    bound = {**defaults, "study_id": study_id, "after_id": after_id}
+    bound.update({f"live_{i}": -1 for i in range(size)})
+    bound.update({f"live_{i}": trial_id for i, trial_id in enumerate(live_ids)})
+    rows = connection.execute(text, [bound[name] for name in names]).fetchall()
+    trials = _build(rows, finished, parse_times=True)
+    trials.sort(key=_number_of)
+    return trials
+
+
+_sqlite_unseen_texts: dict[int, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+
+
+def _sqlite_unseen(size: int) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The SQL of ``_unseen_statement(size)`` for SQLite, its parameters' order and defaults."""
+    known = _sqlite_unseen_texts.get(size)
+    if known is None:
+        compiled = _unseen_statement(size).compile(dialect=sqlite.dialect())
+        assert compiled.positiontup is not None
+        known = (compiled.string, tuple(compiled.positiontup), dict(compiled.params))
+        _sqlite_unseen_texts[size] = known
+    return known
+
+
+def _time(text: str | None) -> datetime.datetime | None:
+    return None if text is None else datetime.datetime.fromisoformat(text)
+
+
+def _build(
+    rows: Sequence[Any], finished: dict[int, FrozenTrial], parse_times: bool = False
+) -> list[FrozenTrial]:
+    """The trials of ``rows`` (ordered by trial, then part), reusing those in ``finished``.
+
+    With ``parse_times`` the start and complete times are text, as SQLite keeps them.
+    """
     trials: list[FrozenTrial] = []
     trial: FrozenTrial | None = None
     values: list[float] = []
@@ -221,6 +269,8 @@ def _build(rows: Sequence[Any], finished: dict[int, FrozenTrial]) -> list[Frozen
                 trials.append(known)
                 trial = None
                 continue
+            if parse_times:
+                start, complete = _time(start), _time(complete)
             trial = FrozenTrial(
                 position, TrialState[name], None, start, complete, {}, {}, {}, {}, {}, trial_id
             )

@@ -42,6 +42,7 @@ from tansaku.storages._rdb._one_trial import (
     MAX_LIVE_IDS_PER_STATEMENT,
     load_trial,
     load_unseen_trials,
+    load_unseen_trials_on_sqlite,
 )
 from tansaku.storages._rdb._statements import LiveUpsert, TrialStatements
 from tansaku.storages._rdb._study_rows import (
@@ -527,6 +528,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         # serving what this one read of it. Without the check, and with few live trials, the
         # sync is one statement, which needs no transaction to see one snapshot.
         first = cache.max_trial_id < 0
+        if self._tx.sqlite_file and not first and len(live) <= MAX_LIVE_IDS_PER_STATEMENT:
+            with self._tx.sqlite_read() as raw:
+                fresh = load_unseen_trials_on_sqlite(
+                    raw, study_id, cache.max_trial_id, live, self._finished
+                )
+            self._absorb(study_id, cache, fresh)
+            return
         reading = (
             self._tx.reading()
             if first or len(live) > MAX_LIVE_IDS_PER_STATEMENT
@@ -538,6 +546,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             fresh = load_unseen_trials(
                 connection, study_id, cache.max_trial_id, live, self._finished
             )
+        self._absorb(study_id, cache, fresh)
+
+    def _absorb(self, study_id: int, cache: StudyTrials, fresh: list[FrozenTrial]) -> None:
         for trial in fresh:
             self._trial_keys[trial._trial_id] = (study_id, trial.number)
             if trial.state.is_finished():

@@ -64,6 +64,17 @@ class Transactions:
             with self._single_statement_engine.connect() as connection:
                 yield connection
 
+    @contextmanager
+    def sqlite_read(self) -> Iterator[sqlite3.Connection]:
+        """SQLite's driver, for a read of one statement (a statement sees one snapshot)."""
+        pooled = self.engine.raw_connection()
+        try:
+            connection = pooled.driver_connection
+            assert isinstance(connection, sqlite3.Connection)
+            yield connection
+        finally:
+            pooled.close()
+
     def write(
         self,
         work: Callable[[Connection], _T],
