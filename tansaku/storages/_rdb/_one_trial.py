@@ -173,6 +173,17 @@ def _unseen_statement(size: int) -> Any:
     return statement
 
 
+def _unseen_arguments(
+    study_id: int, after_id: int, live_ids: list[int]
+) -> tuple[int, dict[str, Any]]:
+    """The statement size for ``live_ids`` (at most MAX_LIVE_IDS_PER_STATEMENT), its values."""
+    size = next(size for size in _LIVE_SIZES if size >= len(live_ids))
+    bound: dict[str, Any] = {"study_id": study_id, "after_id": after_id}
+    bound.update({f"live_{i}": -1 for i in range(size)})
+    bound.update({f"live_{i}": trial_id for i, trial_id in enumerate(live_ids)})
+    return size, bound
+
+
 def load_unseen_trials(
     connection: Connection,
     study_id: int,
@@ -187,11 +198,8 @@ def load_unseen_trials(
     rows: list[Any] = []
     start = 0
     while True:
-        chunk = live_ids[start : start + _LIVE_SIZES[-1]]
-        size = next(size for size in _LIVE_SIZES if size >= len(chunk))
-        bound: dict[str, Any] = {"study_id": study_id, "after_id": after_id}
-        bound.update({f"live_{i}": -1 for i in range(size)})
-        bound.update({f"live_{i}": trial_id for i, trial_id in enumerate(chunk)})
+        chunk = live_ids[start : start + MAX_LIVE_IDS_PER_STATEMENT]
+        size, bound = _unseen_arguments(study_id, after_id, chunk)
         rows += connection.execute(_unseen_statement(size), bound).all()
         start += len(chunk)
         if start >= len(live_ids):
@@ -217,11 +225,9 @@ def load_unseen_trials_on_sqlite(
 
     One statement, which sees one snapshot by itself; its times come as SQLite keeps them.
     """
-    size = next(size for size in _LIVE_SIZES if size >= len(live_ids))
+    size, bound = _unseen_arguments(study_id, after_id, live_ids)
     text, names, defaults = _sqlite_unseen(size)
-    bound = {**defaults, "study_id": study_id, "after_id": after_id}
-    bound.update({f"live_{i}": -1 for i in range(size)})
-    bound.update({f"live_{i}": trial_id for i, trial_id in enumerate(live_ids)})
+    bound = {**defaults, **bound}
     rows = connection.execute(text, [bound[name] for name in names]).fetchall()
     trials = _build(rows, finished, parse_times=True)
     trials.sort(key=_number_of)
