@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 
-.PHONY: demo test lint typecheck pytest bench bench-env compat clean
+.PHONY: demo test lint typecheck pytest bench bench-env compat test-search clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ compat: $(BENCH_VENV)/.installed
 	$(BENCH_PY) -m pytest -n 2 --dist loadfile tests/compat
 
 test: lint typecheck pytest compat
+
+# The hypothesis properties as a long random search: a fresh seed and 20 times the examples each
+# run. Not a gate (make test runs them derandomized); each failure it finds becomes a test there.
+test-search: $(VENV)/.installed $(BENCH_VENV)/.installed
+	TANSAKU_HYPOTHESIS=search $(PY) -m pytest -n 2 -m hypothesis tests --ignore=tests/compat
 
 bench-env: $(BENCH_VENV)/.installed
 

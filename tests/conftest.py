@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 import tansaku
+import tests._hypothesis  # noqa: F401  (loads the hypothesis profile before any test module)
 
 
 @pytest.fixture(autouse=True)

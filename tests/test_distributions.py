@@ -28,8 +28,9 @@ from tansaku.distributions import (
     distribution_to_json,
     json_to_distribution,
 )
+from tests._hypothesis import examples
 
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = settings(max_examples=examples(60), deadline=None)
 
 
 def quietly(factory: Callable[[], BaseDistribution]) -> BaseDistribution:
@@ -238,7 +239,7 @@ def test_json_round_trip_keeps_deprecated_class(dist: BaseDistribution) -> None:
     assert loaded == dist
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(low=finite, width=widths, step=steps)
 @example(low=0.0, width=3.0, step=1.1737704517489647)
 def test_float_step_distribution_is_stable_under_json_round_trip(

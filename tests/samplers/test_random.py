@@ -21,6 +21,7 @@ from tansaku.distributions import (
 )
 from tansaku.samplers import RandomSampler
 from tansaku.trial import Trial, TrialState, create_trial
+from tests._hypothesis import examples
 
 N_DRAWS = 20000
 
@@ -77,7 +78,7 @@ def _distributions(draw: st.DrawFn) -> BaseDistribution:
     return CategoricalDistribution(draw(st.lists(choice, min_size=1, max_size=8)))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(distribution=_distributions(), seed=st.integers(0, 2**32 - 1))
 def test_every_draw_lies_inside_its_distribution(
     distribution: BaseDistribution, seed: int

@@ -32,6 +32,7 @@ from tansaku.samplers._tpe.parzen_estimator import (
     neighbour_bandwidths,
 )
 from tansaku.trial import Trial
+from tests._hypothesis import examples
 
 SPACE: dict[str, BaseDistribution] = {
     "float": FloatDistribution(-3.0, 7.0),
@@ -186,7 +187,7 @@ def _brute_force_bandwidths(values: np.ndarray, endpoints: bool) -> np.ndarray:
     endpoints=st.booleans(),
     magic_clip=st.booleans(),
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_neighbour_bandwidths_are_the_wider_gap_to_the_neighbours(
     values: list[float], endpoints: bool, magic_clip: bool
 ) -> None:
@@ -280,7 +281,7 @@ def _inside(distribution: BaseDistribution, value: Any) -> bool:
 
 
 @given(space=_search_spaces(), multivariate=st.booleans(), seed=st.integers(0, 2**16))
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 def test_suggested_params_are_always_inside_their_distributions(
     space: dict[str, BaseDistribution], multivariate: bool, seed: int
 ) -> None:

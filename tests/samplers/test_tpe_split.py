@@ -27,6 +27,7 @@ from tansaku.samplers._tpe._split import (
     hyperopt_default_gamma,
     improvement_weights,
 )
+from tests._hypothesis import examples
 
 
 def test_default_gamma_is_ten_percent_rounded_up_and_at_most_25() -> None:
@@ -167,14 +168,14 @@ def _dominated_brute_force(loss: np.ndarray) -> np.ndarray:
         )
     )
 )
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 def test_pareto_front_mask_marks_exactly_the_non_dominated_rows(rows: list[list[float]]) -> None:
     loss = np.array(rows)
     np.testing.assert_array_equal(pareto_front_mask(loss), ~_dominated_brute_force(loss))
 
 
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=30))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 def test_two_objective_fronts_by_one_sort_match_the_definition(
     rows: list[tuple[int, int]],
 ) -> None:

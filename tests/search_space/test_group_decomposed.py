@@ -17,6 +17,7 @@ from tansaku.distributions import (
 )
 from tansaku.search_space import _GroupDecomposedSearchSpace, _SearchSpaceGroup
 from tansaku.trial import FrozenTrial, TrialState, create_trial
+from tests._hypothesis import examples
 
 DISTRIBUTIONS: dict[str, BaseDistribution] = {
     "a": FloatDistribution(0, 1),
@@ -112,7 +113,7 @@ def _oracle(param_sets: list[str]) -> set[frozenset[str]]:
     return {frozenset(names) for names in by_trials.values()}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     history=st.lists(
         st.tuples(

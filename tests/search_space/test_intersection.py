@@ -17,6 +17,7 @@ from tansaku.distributions import (
 )
 from tansaku.search_space import IntersectionSearchSpace, intersection_search_space
 from tansaku.trial import FrozenTrial, TrialState, create_trial
+from tests._hypothesis import examples
 
 # Two variants of each param's distribution: a dynamic range switches between them (categorical
 # choices cannot change within a study, so "c" has one).
@@ -142,7 +143,7 @@ def _oracle(history: list[tuple[TrialState, dict[str, int]]], include_pruned: bo
     }
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(history=_histories, include_pruned=st.booleans(), data=st.data())
 def test_space_folded_as_trials_finish_in_any_order_equals_the_whole_intersection(
     history: list[tuple[TrialState, dict[str, int]]], include_pruned: bool, data: st.DataObject

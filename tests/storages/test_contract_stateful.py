@@ -1,6 +1,12 @@
 """The storage contract as a hypothesis state machine.
 
 Random operations on a backend and on a plain reference model must agree after every step.
+``make test`` runs it derandomized (see ``tests/_hypothesis.py``); ``make test-search`` runs it
+as a long random search. Each failure a search found is kept as an explicit contract test:
+
+- a param write to a finished trial that is also incompatible with the study's distribution
+  raises UpdateFinishedTrialError, not ValueError (``test_contract_trial_updates.py``,
+  ``test_writes_to_a_finished_trial_raise_and_change_nothing[*-param_other_*]``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.storages import BaseStorage
 from tansaku.study import StudyDirection
 from tansaku.trial import TrialState, create_trial
+from tests._hypothesis import examples
 from tests.storages._contract_backends import (
     ALL_STATES,
     FINISHED,
@@ -250,12 +257,13 @@ class StorageMachine(RuleBasedStateMachine):
             assert self.storage.get_best_trial(study.study_id).values == [best_value]
 
 
+@pytest.mark.hypothesis
 def test_random_operations_agree_with_reference_model(
     storage: BaseStorage, request: pytest.FixtureRequest
 ) -> None:
     machine = type("StorageMachineRun", (StorageMachine,), {"storage": storage})
     backend = request.node.callspec.params["storage"]
-    examples = STATEFUL_EXAMPLES.get(backend, STATEFUL_EXAMPLES_DEFAULT)
+    n_examples = examples(STATEFUL_EXAMPLES.get(backend, STATEFUL_EXAMPLES_DEFAULT))
     run_state_machine_as_test(
-        machine, settings=settings(max_examples=examples, stateful_step_count=40, deadline=None)
+        machine, settings=settings(max_examples=n_examples, stateful_step_count=40, deadline=None)
     )

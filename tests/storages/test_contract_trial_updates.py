@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tansaku.distributions import FloatDistribution
+from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.storages import BaseStorage
 from tansaku.trial import TrialState
@@ -93,6 +93,15 @@ FINISHED_TRIAL_WRITES: dict[str, Callable[[BaseStorage, int], Any]] = {
     "state": lambda s, t: s.set_trial_state_values(t, TrialState.COMPLETE, [9.0]),
     "running": lambda s, t: s.set_trial_state_values(t, TrialState.RUNNING),
     "param": lambda s, t: s.set_trial_param(t, "y", 0.5, FloatDistribution(0, 1)),
+    # A write that is also incompatible with the study's "x" is refused as a write to a finished
+    # trial first (found by the state machine on PostgreSQL; every backend must agree).
+    "param_other_log": lambda s, t: s.set_trial_param(
+        t, "x", 1.0, FloatDistribution(0.5, 2, log=True)
+    ),
+    "param_other_kind": lambda s, t: s.set_trial_param(t, "x", 1.0, IntDistribution(0, 10)),
+    "param_other_choices": lambda s, t: s.set_trial_param(
+        t, "x", 0.0, CategoricalDistribution(["a", "b"])
+    ),
     "intermediate": lambda s, t: s.set_trial_intermediate_value(t, 5, 9.0),
     "user_attr": lambda s, t: s.set_trial_user_attr(t, "k", 9),
     "system_attr": lambda s, t: s.set_trial_system_attr(t, "k", 9),

@@ -10,6 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import tansaku
 from tansaku.trial import Trial, TrialState
+from tests._hypothesis import examples
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=32)
 outcome = st.one_of(
@@ -83,4 +84,6 @@ class StudyMachine(RuleBasedStateMachine):
 
 
 TestStudyMachine = StudyMachine.TestCase
-TestStudyMachine.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+TestStudyMachine.settings = settings(
+    max_examples=examples(40), stateful_step_count=30, deadline=None
+)

@@ -321,11 +321,18 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         if trial_id not in self._trial_keys:
             self.get_trial_number_from_id(trial_id)  # learns the trial's study, or KeyError
         study_id = self._trial_keys[trial_id][0]
-        if param_name not in self._cache(study_id).distributions:
+        try:
+            if param_name not in self._cache(study_id).distributions:
+                with self._tx.reading() as connection:
+                    self.check_param_distribution(connection, study_id, param_name, distribution)
+            else:
+                self.check_param_distribution(None, study_id, param_name, distribution)
+        except ValueError:
+            # A finished trial refuses every write, compatible or not, as the other backends
+            # do: learn its state only on this error path, so a good write reads nothing.
             with self._tx.reading() as connection:
-                self.check_param_distribution(connection, study_id, param_name, distribution)
-        else:
-            self.check_param_distribution(None, study_id, param_name, distribution)
+                self._live_trial_study(connection, trial_id)
+            raise
         self._write_live(
             self._statements.upsert_param,
             {
