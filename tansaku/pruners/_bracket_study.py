@@ -5,7 +5,6 @@ Imported on first use by :mod:`tansaku.pruners._hyperband` (a study sits above p
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Container
 from typing import Any, cast
 
@@ -59,16 +58,24 @@ class BracketStorage:
 
 
 class BracketStudy(Study):
-    """``study`` as one bracket sees it: reads see the bracket's trials only; writes and
-    :meth:`stop` go to ``study``."""
+    """``study`` as one bracket sees it: trial reads see the bracket's trials only; writes,
+    :meth:`stop` and :meth:`_unfiltered_study` go to ``study``.
+
+    The view shares every attribute of ``study`` (sampler, pruner, caches, the per-thread state
+    of a running :meth:`~tansaku.study.Study.optimize`) except its storage, so a sampler given
+    the view knows whether it runs inside ``optimize`` and can stop it.
+    """
 
     def __init__(self, study: Study, in_bracket: Callable[[int], bool]) -> None:
-        # Not Study.__init__: the study exists already; share its sampler, pruner and caches.
-        self.__dict__.update(study.__getstate__())
-        self._thread_local = threading.local()
+        # Not Study.__init__: the study exists already and its state is shared, not copied.
+        self.__dict__.update(vars(study))
         self._storage = cast(BaseStorage, BracketStorage(study._storage, in_bracket))
-        self._parent = study
+        self.parent = study
+
+    def _unfiltered_study(self) -> Study:
+        """The whole study this view restricts."""
+        return self.parent
 
     def stop(self) -> None:
         """Stop the study's running :meth:`~tansaku.study.Study.optimize`."""
-        self._parent.stop()
+        self.parent.stop()

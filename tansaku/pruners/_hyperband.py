@@ -14,6 +14,7 @@ from tansaku.pruners._successive_halving import SuccessiveHalvingPruner, check_r
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
+    from tansaku.pruners._bracket_study import BracketStudy
     from tansaku.study import Study
 
 _COMPLETE = (TrialState.COMPLETE,)
@@ -86,7 +87,7 @@ class HyperbandPruner(BasePruner):
         self._pruners: list[SuccessiveHalvingPruner] = []
         self._budget_ends: list[int] = []  # cumulative trial shares of the brackets
         self._brackets_by_study: dict[str, list[int]] = {}
-        self._views: dict[tuple[int, int, bool], Study] = {}
+        self._views: dict[tuple[int, int, bool], BracketStudy] = {}
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -162,10 +163,10 @@ class HyperbandPruner(BasePruner):
         """``study`` restricted to the bracket of ``trial``, the same object on every call."""
         return self._view(study, self._bracket_of(study.study_name, trial.number))
 
-    def _view(self, study: Study, bracket: int) -> Study:
+    def _view(self, study: Study, bracket: int) -> BracketStudy:
         key = (id(study), bracket, self._set_up)
         view = self._views.get(key)
-        if view is not None and view._parent is study:  # type: ignore[attr-defined]
+        if view is not None and view.parent is study:
             return view
         from tansaku.pruners._bracket_study import BracketStudy
 
@@ -176,7 +177,7 @@ class HyperbandPruner(BasePruner):
 
         with self._lock:
             view = self._views.get(key)
-            if view is None or view._parent is not study:  # type: ignore[attr-defined]
+            if view is None or view.parent is not study:
                 if len(self._views) >= _MAX_VIEWS:
                     self._views.pop(next(iter(self._views)))
                 view = BracketStudy(study, in_bracket)

@@ -215,7 +215,7 @@ class BruteForceSampler(BaseSampler):
         """
         candidates = self._candidates_of(param_name, param_distribution)
         with self._lock:
-            running = self._update(study, trial.number)
+            running = self._update(study._unfiltered_study(), trial.number)
             n_rebuilt = self._tree.n_rebuilt
             nodes = self._walk(trial, rebuild=True)
             choice = None
@@ -236,6 +236,8 @@ class BruteForceSampler(BaseSampler):
         values: Sequence[float] | None,
     ) -> None:
         """Stop ``optimize`` when this trial explored the last open combination."""
+        # A pruner may hand samplers a view of some trials only; the space is the whole study's.
+        study = study._unfiltered_study()
         if not getattr(getattr(study, "_thread_local", None), "in_optimize_loop", False):
             # Study.stop only works inside optimize; ask-and-tell has nothing to stop.
             return
@@ -259,10 +261,8 @@ class BruteForceSampler(BaseSampler):
         return state in (TrialState.COMPLETE, TrialState.PRUNED)
 
     def _update(self, study: Study, current_number: int) -> list[list[_Node]]:
-        """Fold the newly finished trials into the tree; return the paths of the other running
-        trials (call under the lock)."""
-        # The storage, not study.get_trials: a pruner may hand samplers a filtered view of the
-        # study, and every trial counts here.
+        """Fold the newly finished trials of ``study`` (the whole study, not a pruner's view)
+        into the tree; return the paths of the other running trials (call under the lock)."""
         trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
         advance = self._cursor.advance(study, trials)
         if advance.restarted:

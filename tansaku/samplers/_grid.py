@@ -126,6 +126,7 @@ class GridSampler(BaseSampler):
             # Already placed, e.g. a failed trial re-queued with its attrs.
             return
         fixed = trial.system_attrs.get(FIXED_PARAMS_KEY)
+        study = study._unfiltered_study()
         # The lock makes a pick and its record one step for the threads of this process, so
         # they never pick the same point; other processes see the record in the storage.
         with self._lock:
@@ -192,6 +193,8 @@ class GridSampler(BaseSampler):
         values: Sequence[float] | None,
     ) -> None:
         """Stop ``optimize`` once every grid point is finished or being evaluated."""
+        # A pruner may hand samplers a view of some trials only; the grid is the whole study's.
+        study = study._unfiltered_study()
         if not getattr(getattr(study, "_thread_local", None), "in_optimize_loop", False):
             # Study.stop only works inside optimize; ask-and-tell users check is_exhausted.
             return
@@ -206,17 +209,16 @@ class GridSampler(BaseSampler):
     def is_exhausted(self, study: Study) -> bool:
         """Return True when a finished trial of ``study`` has evaluated every grid point."""
         with self._lock:
-            evaluated, _ = self._taken_grid_ids(study)
+            evaluated, _ = self._taken_grid_ids(study._unfiltered_study())
         return bool(evaluated.all())
 
     # -- internals --------------------------------------------------------------------------------
     def _taken_grid_ids(self, study: Study) -> tuple[np.ndarray, set[int]]:
         """The mask of evaluated grid ids and the set of ids running now (call under the lock).
 
-        The mask is the sampler's own state: read it, do not modify it.
+        The mask is the sampler's own state: read it, do not modify it. ``study`` must be the
+        whole study, not a pruner's view of some of its trials.
         """
-        # The storage, not study.get_trials: a pruner may hand samplers a filtered view of the
-        # study, and every trial counts here.
         trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
         advance = self._cursor.advance(study, trials)
         if advance.restarted:

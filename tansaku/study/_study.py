@@ -304,6 +304,15 @@ class Study:
         """
         return _tell.tell(self, trial, values, state, skip_if_finished).__deepcopy__({})
 
+    def _unfiltered_study(self) -> Study:
+        """The study with all its trials: itself.
+
+        A pruner's view of the study restricted to some trials (``pruners._filter_study``)
+        returns the study it views, for decisions about the whole study, such as a finite
+        sampler's "every point is taken".
+        """
+        return self
+
     def stop(self) -> None:
         """Finish the running :meth:`optimize` after the trials in progress.
 
