@@ -42,11 +42,15 @@ class GridSampler(BaseSampler):
     on the trial as the system attrs ``"grid_id"`` and ``"search_space"``, and only trials
     recorded with the same grid count.
 
-    Once every point is finished or being evaluated, the sampler stops ``optimize``
-    (:meth:`Study.stop`); the trials still running finish. Optuna keeps starting trials that
-    re-evaluate the points other workers are still running; tansaku does not, so a threaded run
-    evaluates each point once. With ask-and-tell nothing is stopped (Optuna raises RuntimeError
-    there). A trial started after every point was evaluated takes a random point again.
+    Once every point is finished or being evaluated by a trial of the running ``optimize``
+    (its other threads), the sampler stops ``optimize`` (:meth:`Study.stop`); those trials
+    finish before it returns, so a threaded run evaluates each point once, except when a thread
+    starts a trial in the instant before another takes the last point. A point that only a
+    trial outside this ``optimize`` holds (another process, or a trial from :meth:`Study.ask`)
+    does not count: when only such points are left, the next trial evaluates one of them again,
+    as in Optuna, so ``optimize`` returns only once every point has been evaluated. With
+    ask-and-tell nothing is stopped (Optuna raises RuntimeError there). A trial started after
+    every point was evaluated takes a random point again.
 
     An enqueued trial (:meth:`Study.enqueue_trial`) counts as the grid point its params match;
     with only some grid params given, it takes a not yet taken point that agrees with them.
@@ -96,6 +100,9 @@ class GridSampler(BaseSampler):
         self._lock = threading.Lock()
         self._cursor = _FinishedTrialCursor()
         self._evaluated = np.zeros(self._n_grids, dtype=bool)  # (n_grids,)
+        # Ids of the trials this sampler placed inside an ``optimize`` of this process and not
+        # yet seen end: their points will be evaluated before that ``optimize`` returns.
+        self._placed_in_optimize: set[int] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -105,6 +112,8 @@ class GridSampler(BaseSampler):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        # A copy in another process runs none of the trials of this process's optimize.
+        self._placed_in_optimize = set()
 
     def reseed_rng(self) -> None:
         self._rng = random.Random()
@@ -130,7 +139,7 @@ class GridSampler(BaseSampler):
         # The lock makes a pick and its record one step for the threads of this process, so
         # they never pick the same point; other processes see the record in the storage.
         with self._lock:
-            evaluated, running = self._taken_grid_ids(study)
+            evaluated, running_here, running_elsewhere = self._taken_grid_ids(study)
             if fixed is None:
                 candidates = None
             else:
@@ -138,10 +147,12 @@ class GridSampler(BaseSampler):
                 if candidates is None:
                     # The enqueued params lie off the grid: it is not a grid point.
                     return
-            grid_id = self._pick(evaluated, running, candidates)
+            grid_id = self._pick(evaluated, running_here, running_elsewhere, candidates)
             storage = study._storage
             storage.set_trial_system_attr(trial._trial_id, SEARCH_SPACE_KEY, self._search_space)
             storage.set_trial_system_attr(trial._trial_id, GRID_ID_KEY, grid_id)
+            if _in_optimize(study):
+                self._placed_in_optimize.add(trial._trial_id)
 
     def sample_independent(
         self,
@@ -192,29 +203,33 @@ class GridSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
-        """Stop ``optimize`` once every grid point is finished or being evaluated."""
+        """Stop ``optimize`` once every grid point is finished or being evaluated by a trial of
+        this ``optimize``."""
         # A pruner may hand samplers a view of some trials only; the grid is the whole study's.
         study = study._unfiltered_study()
-        if not getattr(getattr(study, "_thread_local", None), "in_optimize_loop", False):
+        if not _in_optimize(study):
             # Study.stop only works inside optimize; ask-and-tell users check is_exhausted.
             return
         with self._lock:
-            # This trial is still RUNNING in the storage, so it counts among the running ones.
-            evaluated, running = self._taken_grid_ids(study)
-            n_taken = int(evaluated.sum()) + sum(1 for i in running if not evaluated[i])
-        if n_taken == self._n_grids:
+            # This trial is still RUNNING in the storage: it counts among this optimize's (and
+            # leaves the set when it is seen finished, like the others).
+            self._placed_in_optimize.add(trial._trial_id)
+            evaluated, running_here, _ = self._taken_grid_ids(study)
+            n_done = int(evaluated.sum()) + sum(1 for i in running_here if not evaluated[i])
+        if n_done == self._n_grids:
             study.stop()
 
     # -- public helpers ---------------------------------------------------------------------------
     def is_exhausted(self, study: Study) -> bool:
         """Return True when a finished trial of ``study`` has evaluated every grid point."""
         with self._lock:
-            evaluated, _ = self._taken_grid_ids(study._unfiltered_study())
+            evaluated, _, _ = self._taken_grid_ids(study._unfiltered_study())
         return bool(evaluated.all())
 
     # -- internals --------------------------------------------------------------------------------
-    def _taken_grid_ids(self, study: Study) -> tuple[np.ndarray, set[int]]:
-        """The mask of evaluated grid ids and the set of ids running now (call under the lock).
+    def _taken_grid_ids(self, study: Study) -> tuple[np.ndarray, set[int], set[int]]:
+        """The mask of evaluated grid ids, and the ids running now in trials this sampler placed
+        inside an ``optimize`` of this process and in other trials (call under the lock).
 
         The mask is the sampler's own state: read it, do not modify it. ``study`` must be the
         whole study, not a pruner's view of some of its trials.
@@ -223,16 +238,21 @@ class GridSampler(BaseSampler):
         advance = self._cursor.advance(study, trials)
         if advance.restarted:
             self._evaluated = np.zeros(self._n_grids, dtype=bool)
+        placed = self._placed_in_optimize
         for finished in advance.new:
+            placed.discard(finished._trial_id)
             grid_id = self._own_grid_id(finished)
             if grid_id is not None:
                 self._evaluated[grid_id] = True
-        running = set()
+        running_here, running_elsewhere = set(), set()
         for live in advance.live:
             grid_id = self._own_grid_id(live)
             if grid_id is not None and live.state is TrialState.RUNNING:
-                running.add(grid_id)
-        return self._evaluated, running
+                if live._trial_id in placed:
+                    running_here.add(grid_id)
+                else:
+                    running_elsewhere.add(grid_id)
+        return self._evaluated, running_here, running_elsewhere
 
     def _own_grid_id(self, trial: FrozenTrial) -> int | None:
         """The trial's grid id if it took a point of this grid (same search space), else None."""
@@ -261,17 +281,26 @@ class GridSampler(BaseSampler):
         return grid_ids[mask]
 
     def _pick(
-        self, evaluated: np.ndarray, running: set[int], candidates: np.ndarray | None
+        self,
+        evaluated: np.ndarray,
+        running_here: set[int],
+        running_elsewhere: set[int],
+        candidates: np.ndarray | None,
     ) -> int:
         """A random grid id among ``candidates`` (None: all): untaken if possible, else not yet
-        evaluated, else any."""
+        evaluated, held outside this ``optimize`` first, else any."""
         fixed = candidates is not None
         if candidates is None:
             candidates = np.arange(self._n_grids)
         free = candidates[~evaluated[candidates]]
-        untaken = free[~np.isin(free, list(running))] if running else free
+        held_here = np.isin(free, list(running_here))
+        held_elsewhere = np.isin(free, list(running_elsewhere))
+        untaken = free[~held_here & ~held_elsewhere]
+        not_held_here = free[~held_here]
         if len(untaken) > 0:
             pool = untaken
+        elif len(not_held_here) > 0:
+            pool = not_held_here
         elif len(free) > 0:
             pool = free
         else:
@@ -282,6 +311,11 @@ class GridSampler(BaseSampler):
                 )
             pool = candidates
         return int(pool[self._rng.randrange(len(pool))])
+
+
+def _in_optimize(study: Study) -> bool:
+    """Whether the calling thread runs ``study``'s :meth:`~tansaku.study.Study.optimize`."""
+    return bool(getattr(study._thread_local, "in_optimize_loop", False))
 
 
 def _checked_values(name: str, values: Any) -> tuple[Any, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import itertools
 import pickle
+import threading
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 import tansaku
 from tansaku.samplers import GridSampler
-from tansaku.trial import Trial, TrialState
+from tansaku.trial import FrozenTrial, Trial, TrialState
 
 SPACE = {"y": [1, 2], "x": [-1.0, 0.0, 1.0]}
 
@@ -89,19 +90,60 @@ def test_grid_sampler_with_four_threads_covers_every_point_with_at_most_n_jobs_d
     assert all(t.state is TrialState.COMPLETE for t in study.trials)
 
 
-def test_grid_sampler_does_not_take_a_point_that_a_running_trial_holds() -> None:
+def test_optimize_evaluates_last_a_point_that_a_trial_outside_it_holds() -> None:
     study = tansaku.create_study(sampler=GridSampler(SPACE, seed=0))
     held = study.ask()
     held_point = (held.suggest_float("x", -2, 2), held.suggest_int("y", 0, 3))
-    study.optimize(_objective)
-    # Every other point ran once; the held one is left to its trial.
+    study.optimize(_objective, n_trials=100)
+    # Every other point ran once, then the held one, which the running trial might never
+    # finish (a worker that died), so that optimize returns with the whole grid evaluated.
     others = [(t.params["x"], t.params["y"]) for t in study.trials if t.number != held.number]
-    assert len(others) == 5
-    assert held_point not in others
-    assert set(others) | {held_point} == _all_points(SPACE)
-    assert not study.sampler.is_exhausted(study)  # type: ignore[attr-defined]
-    study.tell(held, 0.0)
+    assert len(others) == 6
+    assert set(others) == _all_points(SPACE)
+    assert others[-1] == held_point
     assert study.sampler.is_exhausted(study)  # type: ignore[attr-defined]
+    study.tell(held, 0.0)
+
+
+def test_optimize_evaluates_a_point_another_workers_trial_holds_before_returning() -> None:
+    storage = tansaku.storages.InMemoryStorage()
+    study = tansaku.create_study(storage=storage, sampler=GridSampler(SPACE, seed=0))
+    # Another worker (its own Study object and sampler) holds a point and never finishes it.
+    other_worker = tansaku.load_study(
+        study_name=study.study_name, storage=storage, sampler=GridSampler(SPACE, seed=1)
+    )
+    held = other_worker.ask()
+    held_point = (held.suggest_float("x", -2, 2), held.suggest_int("y", 0, 3))
+    study.optimize(_objective, n_trials=100)
+    points = [(t.params["x"], t.params["y"]) for t in study.trials if t.number != held.number]
+    assert sorted(points) == sorted(_all_points(SPACE))
+    assert points[-1] == held_point
+
+
+def test_threads_of_one_optimize_do_not_evaluate_a_point_a_sibling_thread_holds() -> None:
+    all_others_done = threading.Event()
+    n_points = len(_all_points(SPACE))
+
+    def objective(trial: Trial) -> float:
+        value = _objective(trial)
+        if trial.number == 0:
+            # Hold this point until the other thread has finished every other one.
+            assert all_others_done.wait(timeout=60)
+        return value
+
+    def count_done(study: tansaku.Study, trial: FrozenTrial) -> None:
+        if len(study.get_trials(states=(TrialState.COMPLETE,))) == n_points - 1:
+            all_others_done.set()
+
+    study = tansaku.create_study(sampler=GridSampler(SPACE, seed=0))
+    study.optimize(objective, n_trials=100, n_jobs=2, callbacks=[count_done])
+    assert sorted(_points(study)) == sorted(_all_points(SPACE))
+
+
+def test_unpickled_grid_sampler_counts_no_trial_as_its_own_optimizes() -> None:
+    sampler = GridSampler(SPACE, seed=0)
+    sampler._placed_in_optimize.add(3)
+    assert pickle.loads(pickle.dumps(sampler))._placed_in_optimize == set()
 
 
 def test_is_exhausted_turns_true_only_when_every_point_has_finished() -> None:
