@@ -37,7 +37,9 @@ class HyperbandPruner(BasePruner):
     A trial ranks only against the trials of its own bracket. Samplers see the same split:
     while a trial samples and when it ends, the sampler is given the study restricted to the
     trial's bracket, so a :class:`~tansaku.samplers.TPESampler` keeps one model per bracket
-    (BOHB-style, Falkner et al., ICML 2018).
+    (BOHB-style, Falkner et al., ICML 2018). Decisions about the whole study still see all of
+    it: the view's ``stop`` stops the study, and :class:`~tansaku.samplers.GridSampler` and
+    :class:`~tansaku.samplers.BruteForceSampler` judge exhaustion on every trial.
 
     What it reads: until it is set up, the study's COMPLETE trials (for ``"auto"``); then, as
     :class:`SuccessiveHalvingPruner`, the trial's own latest value and, when it ends a rung,

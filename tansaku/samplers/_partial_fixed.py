@@ -24,6 +24,11 @@ class PartialFixedSampler(BaseSampler):
     models the free ones. A fixed value outside the range the objective passes to ``suggest_*``
     is used as given, with a warning.
 
+    A base sampler that stops ``optimize`` once its space is explored judges its own space:
+    :class:`GridSampler` counts its grid points whatever the fixed values, and
+    :class:`BruteForceSampler` does not know that a fixed param's other values are out of
+    reach, so it never stops by itself (as in Optuna): give ``optimize`` ``n_trials``.
+
     Args:
         fixed_params: Values by param name, in the form the objective receives them.
         base_sampler: The sampler for the params not fixed.

@@ -17,7 +17,7 @@ import pytest
 import tansaku
 from tansaku.pruners import BasePruner, HyperbandPruner, NopPruner, SuccessiveHalvingPruner
 from tansaku.pruners._bracket_study import BracketStudy
-from tansaku.samplers import BaseSampler, BruteForceSampler, GridSampler
+from tansaku.samplers import BaseSampler, BruteForceSampler, GridSampler, PartialFixedSampler
 from tansaku.storages import BaseStorage
 from tansaku.trial import FrozenTrial, TrialState
 from tests.storages._contract_backends import STORAGE_FACTORIES
@@ -216,3 +216,10 @@ def test_grid_is_exhausted_for_a_bracket_view_when_the_whole_grid_is() -> None:
     view = pruner._bracket_study(study, study.trials[0])
     assert sampler.is_exhausted(study)
     assert sampler.is_exhausted(view)
+
+
+def test_grid_inside_partial_fixed_sampler_stops_under_hyperband() -> None:
+    sampler = PartialFixedSampler({"x": 1}, GridSampler({"y": GRID["y"]}, seed=0))
+    study = tansaku.create_study(sampler=sampler, pruner=PRUNERS["hyperband"]())
+    study.optimize(objective, callbacks=[stop_runaway], catch=ValueError)
+    assert sorted(points(study)) == [(1, 0), (1, 1), (1, 2)]
