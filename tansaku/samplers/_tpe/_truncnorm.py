@@ -7,8 +7,12 @@ satisfy ``a <= 0 <= b``; the formulas below lean on that for accuracy in the tai
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy import special
+
+# scipy.special is imported inside the functions that use it: importing it costs about a second,
+# which `import tansaku` should not pay before a sampler first builds a model.
 
 LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 # Phi(-z) for z beyond this is below 1e-16: a kernel farther than this many bandwidths from the
@@ -17,7 +21,7 @@ _TAIL_Z = 8.3
 # Arrays up to this size skip the search for entries that need no work.
 _SMALL = 256
 # log mass in [0, 1] of the prior kernel, N(0.5, 1): log(Phi(0.5) - Phi(-0.5)).
-LOG_PRIOR_MASS = float(np.log(special.ndtr(0.5) - special.ndtr(-0.5)))
+LOG_PRIOR_MASS = math.log(math.erf(0.5 / math.sqrt(2.0)))  # Phi(z) - Phi(-z) = erf(z / sqrt 2)
 
 
 def log_unit_normalizer(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -30,6 +34,8 @@ def log_unit_normalizer(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     Returns:
         The log normalizer of each kernel, shaped like ``mu``.
     """
+    from scipy import special
+
     # Both tails are computed on their negative side, where ndtr is accurate: the mass is
     # 1 - Phi(-mu / sigma) - Phi(-(1 - mu) / sigma), at least about 0.19 for mu in [0, 1] and
     # sigma <= 1, so log1p never sees a value near -1. Kernels far from both faces lose nothing.
@@ -61,6 +67,8 @@ def sample_unit_truncnorm(
     Returns:
         Draws in [0, 1], shaped like ``mu``.
     """
+    from scipy import special
+
     cdf_low = special.ndtr(-mu / sigma)
     cdf_high = special.ndtr((1.0 - mu) / sigma)
     uniform = rng.random(mu.shape)
@@ -75,6 +83,8 @@ def log_interval_mass(z_low: np.ndarray, z_high: np.ndarray) -> np.ndarray:
     An interval more than 8.3 standard deviations out (mass below 1e-16) gets ``-inf``: every
     mixture here has a prior kernel as wide as the range, so such a kernel's share is nil.
     """
+    from scipy import special
+
     near = (z_low < _TAIL_Z) & (z_high > -_TAIL_Z)
     result = np.full(z_low.shape, -np.inf)
     low, high = z_low[near], z_high[near]

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from tansaku.samplers._tpe._encoding import Points, SpaceEncoding
 from tansaku.samplers._tpe._scoring import Workspace, log_marginal_pdfs, log_pdfs
@@ -336,6 +335,8 @@ def bin_log_mass_tables(
 ) -> list[np.ndarray]:
     """For each tabulated discrete param, the log mass each kernel puts on each of its bins
     (before truncation), (n, n_bins) each: ``log(Phi(z_right) - Phi(z_left))``."""
+    from scipy import special  # imported on first use: see _truncnorm
+
     tables = []
     for j, edges in zip(encoding.tabulated_index, encoding.bin_edges):
         z = (edges - mus[:, j, None]) / sigmas[:, j, None]  # (n, n_bins + 1)
