@@ -9,14 +9,12 @@ import enum
 
 
 class StudyDirection(enum.IntEnum):
-    """Whether an objective is minimized or maximized."""
+    """Whether an objective is minimized or maximized.
+
+    An IntEnum as in Optuna, so ``str()`` and f-strings give what Python's IntEnum gives:
+    ``"2"`` on Python 3.11 and later, ``"StudyDirection.MAXIMIZE"`` before.
+    """
 
     NOT_SET = 0
     MINIMIZE = 1
     MAXIMIZE = 2
-
-    def __repr__(self) -> str:
-        return f"<StudyDirection.{self.name}: {self.value}>"
-
-    def __str__(self) -> str:
-        return f"StudyDirection.{self.name}"
