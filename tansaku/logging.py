@@ -1,6 +1,8 @@
 """tansaku's logger: one library root logger ``tansaku`` with a default stderr handler.
 
-By default every finished trial is logged at INFO. ``set_verbosity(tansaku.logging.WARNING)``
+By default every finished trial is logged at INFO. Every logger that ``get_logger`` hands out
+masks passwords (of URLs, and of the storages' URLs wherever quoted) in its records before any
+handler sees them. ``set_verbosity(tansaku.logging.WARNING)``
 silences those lines; ``disable_default_handler()`` hands formatting to the application.
 """
 
@@ -11,6 +13,8 @@ import os
 import sys
 import threading
 from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
+
+from tansaku._internal.redact import RedactingFilter
 
 __all__ = [
     "CRITICAL",
@@ -33,6 +37,9 @@ _ROOT_NAME = "tansaku"
 # Registry of the library's default handler; guarded by _lock.
 _lock = threading.Lock()
 _default_handler: _logging.Handler | None = None
+# The one filter every tansaku logger carries (a filter on a logger sees only the records
+# logged on it, not those its children pass up, so each logger needs its own).
+_redacting_filter = RedactingFilter()
 
 
 def create_default_formatter() -> _logging.Formatter:
@@ -88,6 +95,7 @@ def _configure_root() -> None:
         _default_handler.setFormatter(create_default_formatter())
         root = _logging.getLogger(_ROOT_NAME)
         root.addHandler(_default_handler)
+        root.addFilter(_redacting_filter)
         root.setLevel(INFO)
         root.propagate = False
 
@@ -95,7 +103,10 @@ def _configure_root() -> None:
 def get_logger(name: str) -> _logging.Logger:
     """Return the logger ``name`` below tansaku's root logger, configuring the root once."""
     _configure_root()
-    return _logging.getLogger(name)
+    logger = _logging.getLogger(name)
+    if _redacting_filter not in logger.filters:
+        logger.addFilter(_redacting_filter)
+    return logger
 
 
 def get_verbosity() -> int:

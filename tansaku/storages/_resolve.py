@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tansaku._internal.redact import redact_url
 from tansaku.storages._base import BaseStorage
 from tansaku.storages._in_memory import InMemoryStorage
 
@@ -11,6 +12,8 @@ _RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
 
 def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
     """Return the backend for ``storage``: a new in-memory one for None, a backend as given.
+
+    Messages quote a URL with its password masked (``tansaku._internal.redact``).
 
     Raises:
         ValueError: ``storage`` is a string that is not a storage URL tansaku understands.
@@ -24,13 +27,13 @@ def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
         scheme = storage.split(":", 1)[0].split("+", 1)[0].lower()
         if "://" not in storage or not scheme:
             raise ValueError(
-                f"storage={storage!r} is not a storage URL; expected e.g. "
+                f"storage={redact_url(storage)!r} is not a storage URL; expected e.g. "
                 "'sqlite:///study.db' or 'postgresql://user@host/db'"
             )
         if scheme in _RDB_SCHEMES:
             return _rdb_storage(storage)
         raise ValueError(
-            f"storage={storage!r}: the URL scheme {scheme!r} is not supported; "
+            f"storage={redact_url(storage)!r}: the URL scheme {scheme!r} is not supported; "
             f"use one of {', '.join(_RDB_SCHEMES)}"
         )
     raise TypeError(

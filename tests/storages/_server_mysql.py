@@ -13,6 +13,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +160,27 @@ class MySQLServer:
     def url(self, database: str = "mysql") -> str:
         """The SQLAlchemy URL of ``database`` on this server (PyMySQL driver)."""
         return f"mysql+pymysql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def password_url(self, password: str, database: str = "mysql") -> str:
+        """The URL of ``database`` as a user whose password is not ``password``.
+
+        The user ``tansaku_password_user`` is (re)created with the password
+        ``"right-" + password``: connecting with the URL fails with an authentication error.
+        """
+        import pymysql
+
+        user = "tansaku_password_user"
+        connection = pymysql.connect(host="127.0.0.1", port=self.port, user=self.user)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP USER IF EXISTS '{user}'@'%%'", ())
+                cursor.execute(
+                    f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", ("right-" + password,)
+                )
+        finally:
+            connection.close()
+        quoted = urllib.parse.quote(password, safe="")
+        return f"mysql+pymysql://{user}:{quoted}@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, prefix: str = "db") -> str:
         """Create a new empty database and return its URL."""

@@ -8,6 +8,7 @@ import os
 import pwd
 import shutil
 import tempfile
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,8 +58,9 @@ class PostgreSQLServer:
     """A PostgreSQL server in ``directory`` listening on 127.0.0.1:``port``.
 
     Its superuser ``postgres`` connects without a password (trust authentication, loopback
-    only). ``durable=False`` (the tests' default) turns fsync off: the tests check behaviour,
-    not crash safety, and this keeps creating databases cheap.
+    only); the members of the role ``PASSWORD_GROUP`` must give their password (see
+    :meth:`password_url`). ``durable=False`` (the tests' default) turns fsync off: the tests
+    check behaviour, not crash safety, and this keeps creating databases cheap.
     """
 
     directory: Path
@@ -68,6 +70,10 @@ class PostgreSQLServer:
     user: str = "postgres"
     stopped: bool = field(default=False, init=False)
     schema_template: str = field(default="", init=False)
+
+    # Members of this group role must authenticate with a password (scram-sha-256), for the
+    # tests of what errors and logs show of a password.
+    PASSWORD_GROUP = "tansaku_password_users"
 
     @classmethod
     def start(cls, directory: Path | None = None, durable: bool = False) -> PostgreSQLServer:
@@ -99,6 +105,11 @@ class PostgreSQLServer:
                 "--locale=C",
                 "--no-sync",
             ],
+        )
+        hba = data / "pg_hba.conf"
+        # The first matching line wins: this one, before initdb's trust lines.
+        hba.write_text(
+            f"host all +{cls.PASSWORD_GROUP} 127.0.0.1/32 scram-sha-256\n" + hba.read_text()
         )
         settings = ["-c", "listen_addresses=127.0.0.1", "-k", str(directory)]
         if not durable:
@@ -136,6 +147,38 @@ class PostgreSQLServer:
     def url(self, database: str = "postgres") -> str:
         """The SQLAlchemy URL of ``database`` on this server (psycopg 3 driver)."""
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def password_url(self, password: str, database: str = "postgres", right: bool = False) -> str:
+        """The URL of ``database`` as a new role that must give a password, ``password``.
+
+        The role's password is ``password`` when ``right``, else ``"right-" + password``, so
+        that connecting with the URL fails with an authentication error. With ``right`` the
+        role owns ``database`` (and so may create tables in it).
+        """
+        import psycopg
+        from psycopg import sql
+
+        name = f"tansaku_pw_{uuid.uuid4().hex[:12]}"
+        role, group = sql.Identifier(name), sql.Identifier(self.PASSWORD_GROUP)
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=self.user, dbname="postgres", autocommit=True
+        ) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (self.PASSWORD_GROUP,)
+            ).fetchone()
+            if exists is None:
+                connection.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(group))
+            connection.execute(
+                sql.SQL("CREATE ROLE {} LOGIN IN ROLE {} PASSWORD {}").format(
+                    role, group, sql.Literal(password if right else "right-" + password)
+                )
+            )
+            if right and database != "postgres":
+                connection.execute(
+                    sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), role)
+                )
+        quoted = urllib.parse.quote(password, safe="")
+        return f"postgresql+psycopg://{name}:{quoted}@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, prefix: str = "db", with_schema: bool = False) -> str:
         """Create a new database and return its URL.

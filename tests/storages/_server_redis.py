@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +84,31 @@ class RedisServer:
     def url(self, db: int = 0) -> str:
         """The ``redis://`` URL of database ``db`` on this server."""
         return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def password_url(self, password: str, db: int = 0) -> str:
+        """The URL of database ``db`` as a user whose password is not ``password``.
+
+        The ACL user ``tansaku_password_user`` is (re)created with the password
+        ``"right-" + password``: a command sent with the URL fails with an authentication error.
+        The default user keeps working without a password for the other tests.
+        """
+        import redis
+
+        user = "tansaku_password_user"
+        client = redis.Redis.from_url(self.url(db))
+        try:
+            client.acl_setuser(
+                user,
+                enabled=True,
+                reset=True,
+                passwords=["+right-" + password],
+                keys=["*"],
+                commands=["+@all"],
+            )
+        finally:
+            client.close()
+        quoted = urllib.parse.quote(password, safe="")
+        return f"redis://{user}:{quoted}@127.0.0.1:{self.port}/{db}"
 
     def stop(self) -> None:
         """Stop the server and delete its directory (idempotent)."""

@@ -40,6 +40,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
+from tansaku._internal.redact import call_redacted, redact_exception, redact_url, url_secrets
+
 # Seconds a writer waits for SQLite's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 60.0
 # Seconds a pooled server connection may be idle before it is pinged on checkout.
@@ -51,15 +53,22 @@ WRITE_OPTION = "tansaku_write"
 def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) -> Engine:
     """Create the engine for ``url`` with the settings above.
 
+    Messages quote ``url`` with its password masked, and an error the driver raises while
+    connecting (now or on any later reconnect) has the password masked too.
+
     Raises:
         ValueError: ``url`` is not a database URL SQLAlchemy understands.
         ImportError: the database driver is not installed (the message names it).
     """
+    secrets = url_secrets(url)
+    shown = redact_url(url)
     try:
         parsed = make_url(url)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+    except (ArgumentError, ValueError) as error:  # ValueError: a port that is not a number
+        # The parser's own message may quote the URL; the chain is masked, not dropped.
+        redact_exception(error, secrets)
         raise ValueError(
-            f"RDBStorage: url={url!r} is not a database URL; expected e.g. "
+            f"RDBStorage: url={shown!r} is not a database URL; expected e.g. "
             "'sqlite:///study.db' or 'postgresql+psycopg://user:password@host/db'"
         ) from None
     kwargs = dict(engine_kwargs)
@@ -80,14 +89,16 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
     ping_when_idle = backend != "sqlite" and "pool_pre_ping" not in kwargs
     try:
         engine = create_engine(parsed, **kwargs)
-    except NoSuchModuleError:
+    except NoSuchModuleError as error:
+        redact_exception(error, secrets)
         raise ValueError(
-            f"RDBStorage: url={url!r} names a database or driver SQLAlchemy does not know "
+            f"RDBStorage: url={shown!r} names a database or driver SQLAlchemy does not know "
             f"({parsed.drivername!r}); expected sqlite, postgresql or mysql"
         ) from None
     except ModuleNotFoundError as missing:
+        redact_exception(missing, secrets)
         raise ImportError(
-            f"RDBStorage: url={url!r} needs the database driver {missing.name!r}: "
+            f"RDBStorage: url={shown!r} needs the database driver {missing.name!r}: "
             "pip install 'psycopg[binary]' for PostgreSQL or PyMySQL for MySQL"
         ) from None
     if backend == "sqlite":
@@ -102,7 +113,21 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
         _configure_postgresql(engine, durable_commits)
     if ping_when_idle:
         _ping_when_idle(engine)
+    _mask_connect_errors(engine, secrets)
     return engine
+
+
+def _mask_connect_errors(engine: Engine, secrets: frozenset[str]) -> None:
+    """Mask ``secrets`` in whatever the driver raises while connecting.
+
+    A driver may quote the password back (PyMySQL's UnicodeEncodeError for a password it
+    cannot encode carries all of it); SQLAlchemy then copies the driver's message into its
+    own error. Masking at the connect call covers the first connection and every reconnect.
+    """
+
+    @event.listens_for(engine, "do_connect")
+    def _on_connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        return call_redacted(secrets, dialect.connect, *cargs, **cparams)
 
 
 def _ping_when_idle(engine: Engine) -> None:

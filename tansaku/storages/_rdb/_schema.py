@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, inspect, text
 from sqlalchemy.engine import Connection
 
+from tansaku._internal.redact import redact_url
 from tansaku.storages._rdb._models import SCHEMA_VERSION, Base, VersionInfoModel
 from tansaku.version import __version__
 
@@ -68,7 +69,7 @@ def check_revision(revision: str | None, url: str, has_studies: bool = True) -> 
     """Raise RuntimeError, saying what to do, unless ``revision`` is the head."""
     if revision == HEAD_REVISION:
         return
-    where = f"The database at {_safe(url)}"
+    where = f"The database at {redact_url(url)}"
     if revision is None:
         if not has_studies:
             return  # skip_table_creation on an empty database: nothing to check yet
@@ -121,10 +122,3 @@ def _stamp_head(connection: Connection) -> None:
         text("INSERT INTO alembic_version (version_num) VALUES (:revision)"),
         {"revision": HEAD_REVISION},
     )
-
-
-def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -26,14 +26,16 @@ everysec`` loses at most about a second).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 import time
 import warnings
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
+from tansaku._internal.redact import call_redacted, redact_url, url_secrets
 from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 
@@ -55,6 +57,18 @@ end
 return last - n + 1
 """
 
+_Result = TypeVar("_Result")
+
+
+def _masked(method: Callable[..., _Result]) -> Callable[..., _Result]:
+    """Mask the URL's password in whatever ``method`` (which talks to Redis) raises."""
+
+    @functools.wraps(method)
+    def wrapper(self: JournalRedisBackend, *args: Any, **kwargs: Any) -> _Result:
+        return call_redacted(self._secrets, method, self, *args, **kwargs)
+
+    return wrapper
+
 
 class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
     """Keep a journal in Redis at ``url``, under keys that start with ``prefix``.
@@ -67,8 +81,11 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         hole_timeout: Cluster only: seconds a reader waits for a counted record before
             replacing it by a tombstone.
 
+    Errors and the backend's repr quote ``url`` with its password masked.
+
     Raises:
         ImportError: the ``redis`` package is not installed.
+        ValueError: ``url`` is not a Redis URL.
     """
 
     def __init__(
@@ -86,12 +103,16 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
                 "JournalRedisBackend needs the redis package: pip install tansaku[redis]"
             ) from None
         self._url = url
+        self._secrets = url_secrets(url)
         self._use_cluster = use_cluster
         self._prefix = prefix
         self._hole_timeout = hole_timeout
-        self._redis: Any = (
-            redis.RedisCluster.from_url(url) if use_cluster else redis.Redis.from_url(url)
-        )
+        client = redis.RedisCluster if use_cluster else redis.Redis
+        self._redis: Any
+        try:
+            self._redis = call_redacted(self._secrets, client.from_url, url)
+        except ValueError as error:
+            raise ValueError(f"JournalRedisBackend: url={redact_url(url)!r}: {error}") from None
         self._append_script = None if use_cluster else self._redis.register_script(_APPEND_SCRIPT)
         self._lock = threading.Lock()
         # The next record to read: its number as read_logs counts (tombstones are not
@@ -115,6 +136,12 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
             hole_timeout=state["hole_timeout"],
         )
 
+    def __repr__(self) -> str:
+        return (
+            f"JournalRedisBackend(url={redact_url(self._url)!r}, "
+            f"use_cluster={self._use_cluster!r}, prefix={self._prefix!r})"
+        )
+
     def _counter_key(self) -> str:
         return f"{self._prefix}:log_number"
 
@@ -122,6 +149,7 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         return f"{self._prefix}:log:{number}"
 
     # -- reading --------------------------------------------------------------------------------
+    @_masked
     def read_logs(self, log_number_from: int) -> Iterable[dict[str, Any]]:
         with self._lock:
             if log_number_from < self._next_number:
@@ -188,12 +216,14 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         last = b"" if next_key == 0 else self._redis.get(self._record_key(next_key - 1))
         return hashlib.sha256(last or b"").hexdigest()
 
+    @_masked
     def save_snapshot(self, snapshot: bytes) -> None:
         with self._lock:
             number, next_key = self._next_number, self._next_key
         header = {"number": number, "key": next_key, "digest": self._digest(next_key)}
         self._redis.set(self._snapshot_key(), json.dumps(header).encode() + b"\n" + snapshot)
 
+    @_masked
     def load_snapshot(self) -> bytes | None:
         stored = self._redis.get(self._snapshot_key())
         if stored is None:
@@ -218,6 +248,7 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         return snapshot
 
     # -- appending ------------------------------------------------------------------------------
+    @_masked
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         if not logs:
             return
