@@ -16,6 +16,12 @@ newline. The next writer sees that the file does not end with a newline and ends
 before appending; readers skip a line that is not valid JSON, with a warning, and every reader
 skips the same lines, so all of them number the records alike.
 
+Read-only journals: a process that may read the journal but not write it (a report or a
+dashboard run by another user, a journal on a read-only mount or in a read-only directory)
+opens it read-only, reads it like any reader and writes no snapshot; an append then raises
+PermissionError naming the file. A missing journal is created, which needs write access to
+its directory.
+
 Snapshots: the backend keeps the latest snapshot of the replayed state (see ``_snapshot.py``)
 in ``<file_path>.snapshot``, replaced atomically, with the byte offset and the record number
 it covers and a digest of the bytes just before that offset; a snapshot whose digest does not
@@ -69,6 +75,8 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         self._pending: list[dict[str, Any]] = []
         self._fd = -1
         self._fd_pid = -1
+        # Whether this process's descriptor may write (see "Read-only journals" above).
+        self._writable = True
         self._check_is_journal()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -92,9 +100,31 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         so a descriptor shared with the parent would let both write at once.
         """
         if self._fd_pid != os.getpid():
-            self._fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd, self._writable = _open_journal(self._path)
             self._fd_pid = os.getpid()
         return self._fd
+
+    def _writable_descriptor(self) -> int:
+        """The descriptor, opened for writing (call under the lock).
+
+        Raises:
+            PermissionError: this process may not write the journal.
+        """
+        fd = self._descriptor()
+        if self._writable:
+            return fd
+        try:  # the rights may have changed since the journal was opened
+            writable_fd = os.open(self._path, os.O_RDWR | os.O_APPEND)
+        except OSError as error:
+            raise PermissionError(
+                error.errno,
+                f"JournalFileBackend: cannot append to the journal {self._path!r}, which this "
+                f"process may only read ({os.strerror(error.errno or errno.EACCES)})",
+                self._path,
+            ) from None
+        os.close(fd)
+        self._fd, self._writable = writable_fd, True
+        return writable_fd
 
     def _check_is_journal(self) -> None:
         """Refuse a file that is not a journal before anything is appended to it.
@@ -172,6 +202,9 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
 
     def save_snapshot(self, snapshot: bytes) -> None:
         with self._lock:
+            self._descriptor()
+            if not self._writable:
+                return  # a reader that may not write the journal leaves its snapshot alone
             number, offset = self._next_number, self._next_offset
         header = {"number": number, "offset": offset, "digest": self._digest(offset)}
         temporary = f"{self._snapshot_path()}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -211,7 +244,7 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         payload = b"".join(json.dumps(log, separators=(",", ":")).encode() + b"\n" for log in logs)
         with self._lock:
-            fd = self._descriptor()
+            fd = self._writable_descriptor()
             _flock(fd)
             try:
                 size = os.fstat(fd).st_size
@@ -229,6 +262,32 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
                     self._take(payload)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _open_journal(path: str) -> tuple[int, bool]:
+    """A descriptor of the journal at ``path`` (created when missing) and whether it may write.
+
+    Read-write when this process may write the file, else read-only.
+
+    Raises:
+        PermissionError: the journal may not even be read, or is missing and may not be
+            created (the message names the file).
+    """
+    try:
+        return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644), True
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        write_error = error
+    try:
+        return os.open(path, os.O_RDONLY), False
+    except FileNotFoundError:
+        raise PermissionError(
+            write_error.errno,
+            f"JournalFileBackend: cannot create the journal {path!r} "
+            f"({os.strerror(write_error.errno or errno.EACCES)})",
+            path,
+        ) from None
 
 
 def _is_record(line: bytes) -> bool:
