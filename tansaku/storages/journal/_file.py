@@ -173,21 +173,28 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         end = data.rfind(b"\n")
         if end < 0:
             return
-        for line in data[: end + 1].splitlines():
+        offset = self._next_offset
+        for line in data[: end + 1].split(b"\n")[:-1]:
+            line_offset, offset = offset, offset + len(line) + 1
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
-                warnings.warn(
-                    f"JournalFileBackend: skipped a torn or corrupt record in {self._path!r}: "
-                    f"{line[:80]!r}",
-                    RuntimeWarning,
-                    stacklevel=4,
-                )
-                continue
-            self._pending.append(record)
-            self._next_number += 1
+                record = None
+            else:
+                if isinstance(record, dict):
+                    self._pending.append(record)
+                    self._next_number += 1
+                    continue
+            # Valid JSON that is not an object is no record either (the storage checks the
+            # fields of objects). The offset tells two identical bad lines apart.
+            warnings.warn(
+                f"JournalFileBackend: skipped a torn or corrupt record at byte {line_offset} "
+                f"of {self._path!r}: {line[:80]!r}",
+                RuntimeWarning,
+                stacklevel=4,
+            )
         self._next_offset += end + 1
 
     # -- snapshots ------------------------------------------------------------------------------

@@ -3,11 +3,16 @@
 Record layout and operation codes are Optuna's, so a journal written by either replays in both.
 A record that is rejected (an update of a finished trial, a duplicated study name) changes
 nothing; its error goes back to the worker that wrote it, and every other reader skips it alike.
+
+A record that no writer writes (not an object, an unknown op code, a field missing or of the
+wrong type: a corrupted or hand-edited journal) is malformed: :func:`malformed` says why, and
+the storage skips it with a warning instead of failing to open the journal.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from tansaku._internal.study_direction import StudyDirection
@@ -30,6 +35,145 @@ class OpCode:
     SET_TRIAL_INTERMEDIATE_VALUE = 7
     SET_TRIAL_USER_ATTR = 8
     SET_TRIAL_SYSTEM_ATTR = 9
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_number_or_none(value: Any) -> bool:
+    return value is None or _is_number(value)
+
+
+def _is_str_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _is_numbers_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(map(_is_number, value)))
+
+
+def _is_state(value: Any) -> bool:
+    return _is_int(value) and value in _STATES
+
+
+def _is_directions(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) > 0
+        and all(_is_int(d) and d in _DIRECTIONS for d in value)
+    )
+
+
+def _is_texts(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(text, str) for text in value.values())
+
+
+def _is_numbers_by_name(value: Any) -> bool:
+    return isinstance(value, dict) and all(map(_is_number, value.values()))
+
+
+def _is_values_by_step(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        _is_step_text(step) and _is_number_or_none(v) for step, v in value.items()
+    )
+
+
+def _is_step_text(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+_STATES = frozenset(state.value for state in TrialState)
+_DIRECTIONS = frozenset(direction.value for direction in StudyDirection)
+_Check = Callable[[Any], bool]
+# What each kind of record must hold: field -> check of its value.
+_REQUIRED: dict[int, dict[str, _Check]] = {
+    OpCode.CREATE_STUDY: {"study_name": _is_str, "directions": _is_directions},
+    OpCode.DELETE_STUDY: {"study_id": _is_int},
+    OpCode.SET_STUDY_USER_ATTR: {"study_id": _is_int, "user_attr": _is_dict},
+    OpCode.SET_STUDY_SYSTEM_ATTR: {"study_id": _is_int, "system_attr": _is_dict},
+    OpCode.CREATE_TRIAL: {"study_id": _is_int},
+    OpCode.SET_TRIAL_PARAM: {
+        "trial_id": _is_int,
+        "param_name": _is_str,
+        "param_value_internal": _is_number,
+        "distribution": _is_str,
+    },
+    OpCode.SET_TRIAL_STATE_VALUES: {"trial_id": _is_int, "state": _is_state},
+    OpCode.SET_TRIAL_INTERMEDIATE_VALUE: {
+        "trial_id": _is_int,
+        "step": _is_int,
+        "intermediate_value": _is_number_or_none,
+    },
+    OpCode.SET_TRIAL_USER_ATTR: {"trial_id": _is_int, "user_attr": _is_dict},
+    OpCode.SET_TRIAL_SYSTEM_ATTR: {"trial_id": _is_int, "system_attr": _is_dict},
+}
+# Fields a record may leave out (or hold null), checked when present.
+_OPTIONAL: dict[int, dict[str, _Check]] = {
+    OpCode.CREATE_TRIAL: {"datetime_start": _is_str_or_none, "datetime_complete": _is_str_or_none},
+    OpCode.SET_TRIAL_STATE_VALUES: {
+        "values": _is_numbers_or_none,
+        "datetime_start": _is_str_or_none,
+        "datetime_complete": _is_str_or_none,
+    },
+}
+# A trial created whole (from a template: a record with a "state") holds these too.
+_TEMPLATE_REQUIRED: dict[str, _Check] = {
+    "state": _is_state,
+    "distributions": _is_texts,
+    "params": _is_numbers_by_name,
+    "user_attrs": _is_dict,
+    "system_attrs": _is_dict,
+    "intermediate_values": _is_values_by_step,
+}
+_TEMPLATE_OPTIONAL: dict[str, _Check] = {
+    "values": _is_numbers_or_none,
+    "value": _is_number_or_none,
+}
+
+
+def malformed(record: Any) -> str | None:
+    """Why ``record`` is not a journal record any writer writes, or None when it is one.
+
+    Checks the shape only (an object, a known op code, the fields of its operation with
+    values of the right types); whether the operation applies (the trial exists and is not
+    finished...) is for :meth:`JournalReplay.apply` to find out.
+    """
+    if not isinstance(record, dict):
+        return f"a JSON {type(record).__name__}, not an object"
+    op = record.get("op_code")
+    if not _is_int(op) or op not in _REQUIRED:
+        return f"op_code={op!r} is not one of 0 to {len(_REQUIRED) - 1}"
+    required = _REQUIRED[op]
+    optional = _OPTIONAL.get(op, {})
+    if op == OpCode.CREATE_TRIAL and "state" in record:
+        required = {**required, **_TEMPLATE_REQUIRED}
+        optional = {**optional, **_TEMPLATE_OPTIONAL}
+    for name, check in required.items():
+        if name not in record:
+            return f"op_code {op} without its field {name!r}"
+        if not check(record[name]):
+            return f"op_code {op} with {name}={record[name]!r:.60}"
+    for name, check in optional.items():
+        if name in record and not check(record[name]):
+            return f"op_code {op} with {name}={record[name]!r:.60}"
+    return None
 
 
 def now_text() -> str:

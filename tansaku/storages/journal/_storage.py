@@ -32,7 +32,13 @@ from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._heartbeats import HEARTBEAT_KEY
-from tansaku.storages.journal._replay import JournalReplay, OpCode, now_text, utc_text
+from tansaku.storages.journal._replay import (
+    JournalReplay,
+    OpCode,
+    malformed,
+    now_text,
+    utc_text,
+)
 from tansaku.storages.journal._snapshot import (
     BaseJournalSnapshot,
     dump_state,
@@ -129,7 +135,8 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         try:
             with collector_paused():
                 state, n_records, beating = load_state(snapshot)
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+            # A snapshot damaged on disk: any of these, from a value of the wrong shape.
             warnings.warn(
                 f"JournalStorage: ignored an unreadable snapshot ({error!r}); replaying the "
                 "whole journal",
@@ -186,6 +193,16 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         return result
 
     def _apply(self, record: dict[str, Any]) -> None:
+        problem = malformed(record)
+        if problem is not None:
+            # Record numbers count from 0 in the order every reader reads them.
+            warnings.warn(
+                f"JournalStorage: skipped the malformed journal record number "
+                f"{self._n_applied - 1} ({problem})",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return
         mine = record.get("worker_id") == self._worker_id()
         try:
             result = self._replay.apply(record)
