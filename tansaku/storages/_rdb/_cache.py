@@ -4,6 +4,16 @@ A finished trial never changes, so after its first read it is served from memory
 reads only the trials this process has not seen finished: those created since the last sync
 (trial ids grow with trial numbers within a study, because trials of a study are created
 under a lock on the study's row) and those still running or waiting at the last sync.
+
+Ids are reused: SQLite gives a new row the highest id in its table plus one, so after a study
+is deleted (by any process, tansaku or Optuna) a new study, and its new trials, may get the
+ids the deleted ones had. A cache keyed by id must then not serve the deleted rows. Nothing in
+the schema marks a row's incarnation (and the schema cannot change: Optuna refuses revisions it
+does not know), so each sync re-reads the ``trials`` row of one finished trial the cache holds,
+its *anchor*, in the sync's own statement, and compares it with the cached copy (see
+:func:`same_trial_row`): a study that was deleted takes all its trials with it, so a changed
+or missing anchor, or a live trial that came back changed or not at all, means the study the
+cache copies is gone, and the cache starts over.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import bisect
 import threading
 from collections.abc import Container
 
+from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -27,6 +38,10 @@ class StudyTrials:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (the study was deleted); the lock stays."""
         self.max_trial_id = -1
         self.finished: list[FrozenTrial] = []
         self.finished_by_number: dict[int, FrozenTrial] = {}
@@ -34,6 +49,15 @@ class StudyTrials:
         # trial_id -> the trial as last read, for trials not finished at the last sync.
         self.live: dict[int, FrozenTrial] = {}
         self.distributions: dict[str, BaseDistribution] = {}
+        # A finished trial held, re-read by every sync to learn whether the study is the same.
+        self.anchor: FrozenTrial | None = None
+        # The study's directions, valid as long as the trials are (see has_witness).
+        self.directions: list[StudyDirection] | None = None
+
+    @property
+    def has_witness(self) -> bool:
+        """Whether each sync can tell that the study was replaced (it re-reads a trial)."""
+        return self.anchor is not None or bool(self.live)
 
     def absorb(self, trials: list[FrozenTrial]) -> None:
         """Take in freshly read trials (those the sync asked for)."""
@@ -45,6 +69,8 @@ class StudyTrials:
                 self.distributions.setdefault(name, distribution)
             if trial.state.is_finished():
                 self.live.pop(trial_id, None)
+                if self.anchor is None:
+                    self.anchor = trial
                 if trial.number in self.finished_by_number:
                     continue
                 self.finished_by_number[trial.number] = trial
@@ -84,6 +110,23 @@ class StudyTrials:
         merged = finished + sorted(live, key=_number_of)
         merged.sort(key=_number_of)  # nearly sorted: linear time
         return merged
+
+
+def same_trial_row(cached: FrozenTrial, read: FrozenTrial) -> bool:
+    """Whether ``read`` (a trial as just read) is the row ``cached`` was read from, later.
+
+    A trial's number never changes, nor its start once it has one, nor anything once it has
+    finished; a new trial that took the id of a deleted one was created later, so its start
+    differs (to the microsecond the databases keep). Only a copy made with a template that
+    repeats the deleted trial's number and times exactly could pass for it.
+    """
+    if cached.number != read.number:
+        return False
+    if cached.datetime_start is not None and cached.datetime_start != read.datetime_start:
+        return False
+    if cached.state.is_finished():
+        return read.state is cached.state and read.datetime_complete == cached.datetime_complete
+    return True
 
 
 class JustCreated:

@@ -152,8 +152,12 @@ def load_trial(connection: Connection, trial_id: int) -> FrozenTrial | None:
 # read, and those it read live. The live ids are bound one parameter each, in statements built
 # for a few list lengths (padded with -1, which no trial has), so each statement is compiled
 # once: an "expanding" list would re-render the long UNION on every execution.
+# The row of one more trial, the anchor (see ``_cache.py``), comes from ``trials`` only: it
+# tells whether the study is still the one cached, for one primary-key lookup in the same
+# statement (no round trip of its own, and none of its params or attrs).
 _STUDY = bindparam("study_id", type_=Integer)
 _AFTER = TRIALS.c.trial_id > bindparam("after_id", type_=Integer)
+_ANCHOR = TRIALS.c.trial_id == bindparam("anchor_id", type_=Integer)
 _LIVE_SIZES = (0, 4, 16, 64, 256)
 MAX_LIVE_IDS_PER_STATEMENT = _LIVE_SIZES[-1]
 _unseen_statements: dict[int, Any] = {}
@@ -168,17 +172,18 @@ def _unseen_statement(size: int) -> Any:
             newer = newer | TRIALS.c.trial_id.in_(live)
         unseen = (TRIALS.c.study_id == _STUDY) & newer
         ids = select(TRIALS.c.trial_id).where(unseen)
-        statement = _union(lambda table: unseen if table is TRIALS else table.c.trial_id.in_(ids))
+        rows = (TRIALS.c.study_id == _STUDY) & (newer | _ANCHOR)
+        statement = _union(lambda table: rows if table is TRIALS else table.c.trial_id.in_(ids))
         _unseen_statements[size] = statement
     return statement
 
 
 def _unseen_arguments(
-    study_id: int, after_id: int, live_ids: list[int]
+    study_id: int, after_id: int, live_ids: list[int], anchor_id: int
 ) -> tuple[int, dict[str, Any]]:
     """The statement size for ``live_ids`` (at most MAX_LIVE_IDS_PER_STATEMENT), its values."""
     size = next(size for size in _LIVE_SIZES if size >= len(live_ids))
-    bound: dict[str, Any] = {"study_id": study_id, "after_id": after_id}
+    bound: dict[str, Any] = {"study_id": study_id, "after_id": after_id, "anchor_id": anchor_id}
     bound.update({f"live_{i}": -1 for i in range(size)})
     bound.update({f"live_{i}": trial_id for i, trial_id in enumerate(live_ids)})
     return size, bound
@@ -190,21 +195,26 @@ def load_unseen_trials(
     after_id: int,
     live_ids: list[int],
     finished: dict[int, FrozenTrial],
+    anchor_id: int = -1,
 ) -> list[FrozenTrial]:
     """Read the trials of a study with an id above ``after_id`` or in ``live_ids``, by number.
 
-    Trials found in ``finished`` (finished trials already read, by id) are taken from there.
+    The trial ``anchor_id`` comes too if it is still of the study, with its ``trials`` row
+    only (no params, values or attrs) unless it is in ``finished``. Trials found in
+    ``finished`` (finished trials already read, by id) are taken from there when the row read
+    is still theirs.
     """
     rows: list[Any] = []
     start = 0
     while True:
         chunk = live_ids[start : start + MAX_LIVE_IDS_PER_STATEMENT]
-        size, bound = _unseen_arguments(study_id, after_id, chunk)
+        size, bound = _unseen_arguments(study_id, after_id, chunk, anchor_id)
         rows += connection.execute(_unseen_statement(size), bound).all()
         start += len(chunk)
         if start >= len(live_ids):
             break
         after_id = 2**31 - 1  # the newer trials came with the first chunk
+        anchor_id = -1  # and the anchor
     trials = _build(rows, finished)
     trials.sort(key=_number_of)
     return trials
@@ -220,12 +230,13 @@ def load_unseen_trials_on_sqlite(
     after_id: int,
     live_ids: list[int],
     finished: dict[int, FrozenTrial],
+    anchor_id: int = -1,
 ) -> list[FrozenTrial]:
     """``load_unseen_trials`` on SQLite's driver, for at most MAX_LIVE_IDS_PER_STATEMENT.
 
     One statement, which sees one snapshot by itself; its times come as SQLite keeps them.
     """
-    size, bound = _unseen_arguments(study_id, after_id, live_ids)
+    size, bound = _unseen_arguments(study_id, after_id, live_ids, anchor_id)
     text, names, defaults = _sqlite_unseen(size)
     bound = {**defaults, **bound}
     rows = connection.execute(text, [bound[name] for name in names]).fetchall()
@@ -270,13 +281,21 @@ def _build(
             if trial is not None and values:
                 trial._values = values
             values = []
+            if parse_times:
+                start, complete = _time(start), _time(complete)
             known = finished.get(trial_id)
-            if known is not None:
+            # A cached trial stands for the row only if the row is still its own: the id may
+            # have been reused by a trial created after a study was deleted.
+            if (
+                known is not None
+                and known.number == position
+                and known.state.name == name
+                and known.datetime_start == start
+                and known.datetime_complete == complete
+            ):
                 trials.append(known)
                 trial = None
                 continue
-            if parse_times:
-                start, complete = _time(start), _time(complete)
             trial = FrozenTrial(
                 position, TrialState[name], None, start, complete, {}, {}, {}, {}, {}, trial_id
             )

@@ -20,12 +20,17 @@ from tansaku.distributions import (
     json_to_distribution,
 )
 from tansaku.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
-from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from tansaku.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    BaseStorage,
+    check_name,
+    check_template_names,
+)
 from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._gc import collector_paused
 from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._rdb import _schema
-from tansaku.storages._rdb._cache import JustCreated, StudyTrials
+from tansaku.storages._rdb._cache import JustCreated, StudyTrials, same_trial_row
 from tansaku.storages._rdb._codec import (
     HEARTBEATS,
     PARAMS,
@@ -136,10 +141,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         )
         self._caches: dict[int, StudyTrials] = {}
         self._caches_lock = threading.Lock()
-        self._directions: dict[int, list[StudyDirection]] = {}
-        # trial_id -> (study_id, number): both never change once a trial exists.
+        # trial_id -> (study_id, number): both never change while the trial exists. An id
+        # may be reused once its study is deleted: each read of the row, a creation by this
+        # process and a sync that finds the study gone replace or drop the entry.
         self._trial_keys: dict[int, tuple[int, int]] = {}
-        # Finished trials this process has read, by id (they never change).
+        # Finished trials this process has read, by id (they never change while they exist;
+        # replaced or dropped like the keys above, and served in place of a row read only
+        # when the row is still theirs).
         self._finished: dict[int, FrozenTrial] = {}
         # Trials this process has just created, for the one read that follows (Study.ask's).
         self._created = JustCreated()
@@ -219,7 +227,6 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             self._trial_keys.pop(trial_id, None)
         with self._caches_lock:
             self._caches.pop(study_id, None)
-        self._directions.pop(study_id, None)
 
     def _check_study(self, connection: Connection, study_id: int, lock: bool = False) -> None:
         statements = self._statements
@@ -262,13 +269,41 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         return str(row[0])
 
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
-        known = self._directions.get(study_id)
-        if known is None:
+        cache = self._cache(study_id)
+        with cache.lock:
+            return list(self._directions(study_id, cache, synced=False))
+
+    def _directions(self, study_id: int, cache: StudyTrials, synced: bool) -> list[StudyDirection]:
+        """The study's directions, kept with its trials (``cache.lock`` held).
+
+        A study's directions never change, but its id may be given to a new study once it is
+        deleted. So they are served from memory only after a sync has re-read the cache's
+        anchor, which drops them with the trials of a study that is gone (``synced``: the
+        caller has just synced); without an anchor they are read again.
+        """
+        if not synced and cache.directions is not None and cache.anchor is not None:
+            # Trials created since the last sync, and the anchor: one statement.
+            self._sync(study_id, cache, ())
+        if cache.directions is None or cache.anchor is None:
             with self._tx.reading() as connection:
                 self._check_study(connection, study_id)
-                known = read_directions(connection, study_id)
-            self._directions[study_id] = known  # directions never change
-        return list(known)
+                cache.directions = read_directions(connection, study_id)
+        return cache.directions
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        cache = self._cache(study_id)
+        with cache.lock, collector_paused():
+            self._sync(study_id, cache, (TrialState.COMPLETE,))
+            directions = self._directions(study_id, cache, synced=True)
+            completed = cache.select((TrialState.COMPLETE,))
+        if len(directions) > 1:
+            raise RuntimeError(
+                "get_best_trial is for single-objective studies; use Study.best_trials"
+            )
+        if not completed:
+            raise ValueError("No trials are completed yet.")
+        pick = max if directions[0] == StudyDirection.MAXIMIZE else min
+        return pick(completed, key=_first_value)
 
     def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
         return self._study_attrs(STUDY_USER_ATTRS, study_id)
@@ -292,6 +327,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             create_trial,
         )
 
+        if template_trial is not None:
+            check_template_names("RDBStorage.create_new_trial", template_trial)
         written: FrozenTrial | None
         if template_trial is None and self._tx.sqlite_file:
             trial_id, number, written = self._tx.write_sqlite(
@@ -301,7 +338,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             trial_id, number, written = self._tx.write(
                 lambda connection: create_trial(self, connection, study_id, template_trial)
             )
+        # The id may have been a deleted trial's, which this process had read.
         self._trial_keys[trial_id] = (study_id, number)
+        self._finished.pop(trial_id, None)
+        self._without_values.discard(trial_id)
         if written is not None:
             self._created.put(trial_id, written)
             if len(self._without_values) >= 10_000:  # trials created and never ended
@@ -517,9 +557,27 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         Of the trials live at the last sync, only those that may since have reached one of
         ``states`` are read again: a read of the waiting trials (``Study.ask`` makes one) need
         not read the running ones, which never wait again.
+
+        The same statement re-reads the cache's anchor (see ``_cache.py``). When the anchor or
+        a live trial comes back changed or not at all, the study was deleted (and maybe
+        created again under its id): the cache starts over with a full read, which checks
+        that the study exists. The check costs one primary-key lookup inside the sync's own
+        statement and no round trip; only the sync that finds the study gone reads again.
         """
+        if not self._sync_unseen(study_id, cache, states):
+            self._forget_study(study_id, cache)
+            self._sync_unseen(study_id, cache, states)
+
+    def _sync_unseen(
+        self, study_id: int, cache: StudyTrials, states: Container[TrialState] | None
+    ) -> bool:
+        """One sync of ``_sync``; False when the cache no longer copies the study."""
         # Live trials this process has since read finished need no second read.
-        known = [self._finished[i] for i in cache.live if i in self._finished]
+        known = [
+            ended
+            for trial_id, trial in cache.live.items()
+            if (ended := self._finished.get(trial_id)) is not None and same_trial_row(trial, ended)
+        ]
         if known:
             cache.absorb(known)
         if states is None:
@@ -531,35 +589,61 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
                 for trial_id, trial in cache.live.items()
                 if any(s in _REACHABLE[trial.state] for s in reachable)
             ]
-        # Later syncs do not check the study: a study deleted by another process keeps
-        # serving what this one read of it. Without the check, and with few live trials, the
-        # sync is one statement, which needs no transaction to see one snapshot.
+        anchor = cache.anchor
+        anchor_id = -1 if anchor is None else anchor._trial_id
+        # Only the first sync checks that the study exists; later ones learn that it is gone
+        # from the anchor and live trials. Then with few live trials the sync is one
+        # statement, which needs no transaction to see one snapshot.
         first = cache.max_trial_id < 0
         if self._tx.sqlite_file and not first and len(live) <= MAX_LIVE_IDS_PER_STATEMENT:
             with self._tx.sqlite_read() as raw:
                 fresh = load_unseen_trials_on_sqlite(
-                    raw, study_id, cache.max_trial_id, live, self._finished
+                    raw, study_id, cache.max_trial_id, live, self._finished, anchor_id
                 )
-            self._absorb(study_id, cache, fresh)
-            return
-        reading = (
-            self._tx.reading()
-            if first or len(live) > MAX_LIVE_IDS_PER_STATEMENT
-            else self._tx.reading_one_statement()
-        )
-        with reading as connection:
-            if first:
-                self._check_study(connection, study_id)
-            fresh = load_unseen_trials(
-                connection, study_id, cache.max_trial_id, live, self._finished
+        else:
+            reading = (
+                self._tx.reading()
+                if first or len(live) > MAX_LIVE_IDS_PER_STATEMENT
+                else self._tx.reading_one_statement()
             )
+            with reading as connection:
+                if first:
+                    self._check_study(connection, study_id)
+                fresh = load_unseen_trials(
+                    connection, study_id, cache.max_trial_id, live, self._finished, anchor_id
+                )
+        by_id = {trial._trial_id: trial for trial in fresh}
+        if anchor is not None:
+            read = by_id.get(anchor_id)
+            if read is None or not same_trial_row(anchor, read):
+                return False
+            if anchor_id <= cache.max_trial_id and anchor_id not in cache.live:
+                # It came for the check only, with its trials row alone.
+                fresh = [trial for trial in fresh if trial._trial_id != anchor_id]
+        for trial_id in live:
+            read = by_id.get(trial_id)
+            if read is None or not same_trial_row(cache.live[trial_id], read):
+                return False
         self._absorb(study_id, cache, fresh)
+        return True
+
+    def _forget_study(self, study_id: int, cache: StudyTrials) -> None:
+        """Drop what this process keeps of a study that was deleted, by any process."""
+        trial_ids = [t._trial_id for t in cache.finished] + list(cache.live)
+        for trial_id in trial_ids:
+            self._finished.pop(trial_id, None)
+            if self._trial_keys.get(trial_id, (None,))[0] == study_id:
+                del self._trial_keys[trial_id]
+        cache.reset()
 
     def _absorb(self, study_id: int, cache: StudyTrials, fresh: list[FrozenTrial]) -> None:
         for trial in fresh:
-            self._trial_keys[trial._trial_id] = (study_id, trial.number)
+            trial_id = trial._trial_id
+            self._trial_keys[trial_id] = (study_id, trial.number)
             if trial.state.is_finished():
-                self._finished.setdefault(trial._trial_id, trial)
+                self._finished[trial_id] = trial  # the row as read now: its id may be reused
+            else:
+                self._finished.pop(trial_id, None)
         cache.absorb(fresh)
 
     def get_n_trials(
@@ -618,6 +702,12 @@ def _upsert(connection: Connection, table: Table, key: dict[str, Any], **values:
         connection.execute(insert(table).values(**key, **values))
 
 
+def _first_value(trial: FrozenTrial) -> float:
+    values = trial.values
+    assert values is not None
+    return values[0]
+
+
 # The states a trial last seen live may be in now.
 _REACHABLE = {
     TrialState.WAITING: frozenset(TrialState),
@@ -626,11 +716,12 @@ _REACHABLE = {
 
 
 def _check_name(argument: str, name: str) -> None:
-    """Raise ValueError for a name that some database could not store exactly.
+    """Raise TypeError or ValueError for a name that some database could not store exactly.
 
     NUL characters and lone surrogates are refused on every database, not only where they
     fail (PostgreSQL, and SQLite's UTF-8), so that a study copies between databases.
     """
+    check_name("RDBStorage", argument, name)
     if len(name) > MAX_INDEXED_STRING_LENGTH:
         raise ValueError(
             f"RDBStorage: {argument} of {len(name)} characters is too long; the database "
