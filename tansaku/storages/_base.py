@@ -12,12 +12,34 @@ from collections.abc import Container, Sequence
 from typing import Any
 
 from tansaku._internal.study_direction import StudyDirection
+from tansaku._internal.validation import invalid_type
 from tansaku.distributions import BaseDistribution
 from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.trial import FrozenTrial, TrialState
 
 DEFAULT_STUDY_NAME_PREFIX = "no-name-"
+
+
+def check_name(where: str, argument: str, name: object) -> None:
+    """Raise TypeError when a study name, param name or attr key is not a str.
+
+    Every backend refuses the same names: a database keeps them as text, so an int would come
+    back as a str there (``7`` and ``"7"`` one param) and as an int in memory.
+    """
+    if not isinstance(name, str):
+        raise invalid_type(where, argument, name, "a str")
+
+
+def check_template_names(where: str, trial: FrozenTrial) -> None:
+    """``check_name`` for the param names and attr keys of a trial to be copied."""
+    for argument, names in (
+        ("a param name", trial.distributions),
+        ("a user attr key", trial.user_attrs),
+        ("a system attr key", trial.system_attrs),
+    ):
+        for name in names:
+            check_name(where, f"template_trial: {argument}", name)
 
 
 class BaseStorage(abc.ABC):

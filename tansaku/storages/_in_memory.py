@@ -13,7 +13,12 @@ from typing import Any
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution, check_distribution_compatibility
 from tansaku.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
-from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from tansaku.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    BaseStorage,
+    check_name,
+    check_template_names,
+)
 from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.trial import FrozenTrial, TrialState
 from tansaku.trial._state import FINISHED_STATES
@@ -82,6 +87,10 @@ class InMemoryStorage(BaseStorage):
     lists and counts are kept as trials finish, so none of them rescans the history.
     """
 
+    # Whether names are checked (off for a journal's replay, whose records were written by
+    # any version of tansaku or Optuna and are taken as they are).
+    _checks_names = True
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._studies: dict[int, _StudyRecord] = {}
@@ -104,6 +113,8 @@ class InMemoryStorage(BaseStorage):
     def create_new_study(
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
+        if self._checks_names and study_name is not None:
+            check_name("InMemoryStorage", "study_name", study_name)
         with self._lock:
             if study_name is None:
                 study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
@@ -126,10 +137,14 @@ class InMemoryStorage(BaseStorage):
             del self._studies[study_id]
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        if self._checks_names:
+            check_name("InMemoryStorage", "key", key)
         with self._lock:
             self._study(study_id).user_attrs[key] = _owned(value)
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        if self._checks_names:
+            check_name("InMemoryStorage", "key", key)
         with self._lock:
             self._study(study_id).system_attrs[key] = _owned(value)
 
@@ -177,6 +192,8 @@ class InMemoryStorage(BaseStorage):
 
     # -- trials ---------------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        if self._checks_names and template_trial is not None:
+            check_template_names("InMemoryStorage.create_new_trial", template_trial)
         with self._lock:
             record = self._study(study_id)
             trial_id = self._next_trial_id
@@ -288,6 +305,8 @@ class InMemoryStorage(BaseStorage):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
+        if self._checks_names:
+            check_name("InMemoryStorage", "param_name", param_name)
         with self._lock:
             entry = self._trial_index.get(trial_id)
             if entry is None or entry[0].trials[entry[1]].state in FINISHED_STATES:
@@ -344,11 +363,15 @@ class InMemoryStorage(BaseStorage):
             trial.intermediate_values[step] = intermediate_value
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        if self._checks_names:
+            check_name("InMemoryStorage", "key", key)
         with self._lock:
             _, trial = self._live_trial(trial_id)
             trial.user_attrs[key] = _owned(value)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        if self._checks_names:
+            check_name("InMemoryStorage", "key", key)
         with self._lock:
             _, trial = self._live_trial(trial_id)
             trial.system_attrs[key] = _owned(value)

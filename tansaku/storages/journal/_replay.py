@@ -208,6 +208,7 @@ class JournalReplay:
 
     def __init__(self, state: InMemoryStorage | None = None) -> None:
         self.state = state if state is not None else InMemoryStorage()
+        self.state._checks_names = False  # records are taken as written (JournalStorage checks)
         self.heartbeats = HeartbeatLedger()
         # Distributions by JSON text: a study has a handful, each record repeats one.
         self._distributions: dict[str, BaseDistribution] = {}

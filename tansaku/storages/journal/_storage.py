@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution, distribution_to_json
-from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from tansaku.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    BaseStorage,
+    check_name,
+    check_template_names,
+)
 from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._gc import collector_paused
 from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
@@ -219,6 +224,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
     ) -> int:
         if study_name is None:
             study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        check_name("JournalStorage", "study_name", study_name)
         return int(
             self._append(
                 OpCode.CREATE_STUDY,
@@ -233,9 +239,11 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._append(OpCode.DELETE_STUDY, study_id=study_id)
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name("JournalStorage", "key", key)
         self._append(OpCode.SET_STUDY_USER_ATTR, study_id=study_id, user_attr={key: value})
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name("JournalStorage", "key", key)
         self._append(OpCode.SET_STUDY_SYSTEM_ATTR, study_id=study_id, system_attr={key: value})
 
     def get_study_id_from_name(self, study_name: str) -> int:
@@ -269,6 +277,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
                 self._append(OpCode.CREATE_TRIAL, study_id=study_id, datetime_start=now_text())
             )
         t = template_trial
+        check_template_names("JournalStorage.create_new_trial", t)
         return int(
             self._append(
                 OpCode.CREATE_TRIAL,
@@ -315,6 +324,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
+        check_name("JournalStorage", "param_name", param_name)
         self._check_updatable(trial_id)
         self._append(
             OpCode.SET_TRIAL_PARAM,
@@ -359,10 +369,12 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         )
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name("JournalStorage", "key", key)
         self._check_updatable(trial_id)
         self._append(OpCode.SET_TRIAL_USER_ATTR, trial_id=trial_id, user_attr={key: value})
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name("JournalStorage", "key", key)
         self._check_updatable(trial_id)
         self._append(OpCode.SET_TRIAL_SYSTEM_ATTR, trial_id=trial_id, system_attr={key: value})
 
