@@ -10,6 +10,7 @@ from tansaku import logging as tansaku_logging
 from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.pruners import _filter_study
 from tansaku.samplers import BaseSampler
+from tansaku.study._deleted import naming_deleted_study
 from tansaku.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
@@ -57,8 +58,24 @@ def tell(
 
     Returns the stored FrozenTrial, shared with the storage (callers copy it for users).
     """
-    storage = study._storage
     trial_id, number = _resolve_trial(study, trial)
+    with naming_deleted_study(study, trial_id):
+        return _tell(
+            study, trial, trial_id, number, values, state, skip_if_finished, failure_reason
+        )
+
+
+def _tell(
+    study: Study,
+    trial: Trial | int,
+    trial_id: int,
+    number: int,
+    values: float | Sequence[float] | None,
+    state: TrialState | None,
+    skip_if_finished: bool,
+    failure_reason: str | None,
+) -> FrozenTrial:
+    storage = study._storage
 
     if state is not None and state not in _FINAL_STATES:
         raise ValueError(
