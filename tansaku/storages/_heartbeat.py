@@ -1,16 +1,27 @@
 """Heartbeats: how a trial whose worker died (SIGKILL, lost machine) ends FAIL, not RUNNING.
 
 A storage that keeps heartbeats records one for each running trial every
-``heartbeat_interval`` seconds, from a thread of the worker (:func:`heartbeat_thread`). Before
-starting a trial, a worker calls :func:`fail_stale_trials`: every RUNNING trial of the study
-whose last heartbeat is older than the storage's grace period is set to FAIL, and the storage's
-``failed_trial_callback`` (e.g. :class:`RetryFailedTrialCallback`) is called for it.
+``heartbeat_interval`` seconds, from a thread of the worker (:func:`heartbeat_thread`).
+``Study.ask`` (so every trial of ``Study.optimize``, the first one included) calls
+:func:`fail_stale_trials`: every RUNNING trial of the study whose last heartbeat is older than
+the storage's grace period is set to FAIL, and the storage's ``failed_trial_callback`` (e.g.
+:class:`RetryFailedTrialCallback`) is called for it.
+
+Nothing else fails a dead worker's trial: it stays RUNNING until some process asks for a trial
+of the study at least ``grace_period`` after the worker's last heartbeat. A process that
+starts then, even one that runs a single trial, does it on its first ask.
+
+Cost: with heartbeats off the check is one attribute test. With them on it is one read that
+follows the running trials with heartbeats (not the study's history), made at most once per
+``heartbeat_interval`` by each Study object: a stale trial is failed at most one interval
+later than it could be, and a burst of asks costs one read.
 """
 
 from __future__ import annotations
 
 import abc
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -71,11 +82,17 @@ def fail_stale_trials(study: Any) -> None:
     """Set every stale RUNNING trial of ``study`` to FAIL and call the failed-trial callback.
 
     Safe to call from many workers at once: a trial is failed by exactly one of them (the
-    others find it finished), and only that one calls the callback.
+    others find it finished), and only that one calls the callback. Calls on one study object
+    less than ``heartbeat_interval`` apart after the first do nothing (see the module's Cost).
     """
     storage = study._storage
     if not is_heartbeat_enabled(storage):
         return
+    now = time.monotonic()
+    checked = getattr(study, "_stale_trials_checked_at", None)
+    if checked is not None and now - checked < storage.get_heartbeat_interval():
+        return
+    study._stale_trials_checked_at = now
     failed = []
     for trial_id in storage._get_stale_trial_ids(study._study_id):
         try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from tansaku import logging as tansaku_logging
 from tansaku.exceptions import TrialPruned, UpdateFinishedTrialError
-from tansaku.storages._heartbeat import fail_stale_trials, heartbeat_thread, is_heartbeat_enabled
+from tansaku.storages._heartbeat import heartbeat_thread, is_heartbeat_enabled
 from tansaku.study._progress import ProgressBar
 from tansaku.study._tell import tell
 from tansaku.trial import FrozenTrial, TrialState
@@ -162,9 +162,7 @@ def run_trial(
     """
     storage = study._storage
     heartbeats = is_heartbeat_enabled(storage)
-    if heartbeats:
-        # Trials whose worker died end FAIL here, and may be retried by the storage's callback.
-        fail_stale_trials(study)
+    # Study.ask first fails the trials whose worker died (with heartbeats on).
     trial = study.ask()
     error: BaseException | None = None
     values = None

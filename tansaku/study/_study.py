@@ -12,7 +12,9 @@ from tansaku.distributions import BaseDistribution
 from tansaku.pruners import BasePruner, _filter_study
 from tansaku.samplers import BaseSampler
 from tansaku.storages import BaseStorage, get_storage
+from tansaku.storages._heartbeat import fail_stale_trials
 from tansaku.study import _tell
+from tansaku.study._deleted import naming_deleted_study
 from tansaku.study._multi_objective import is_feasible, pareto_front_trials
 from tansaku.trial import FrozenTrial, Trial, TrialState, create_trial
 
@@ -253,7 +255,16 @@ class Study:
 
         Args:
             fixed_distributions: Params to suggest right away, by name.
+
+        Raises:
+            DeletedStudyError: (a KeyError) the study was deleted from the storage, e.g. by
+                another process.
         """
+        with naming_deleted_study(self):
+            fail_stale_trials(self)
+            return self._ask(fixed_distributions)
+
+    def _ask(self, fixed_distributions: dict[str, BaseDistribution] | None) -> Trial:
         storage = self._storage
         trial_id = self._pop_waiting_trial_id()
         if trial_id is None:

@@ -5,17 +5,26 @@ A heartbeat is an ordinary journal record, "set trial system attr" with the sing
 format (Optuna replays it as a system attr of the trial). tansaku's replay routes the record
 here instead of into the trial, so it never shows up in ``trial.system_attrs``.
 
-Staleness is judged by when this process *saw* a trial's latest heartbeat, on its monotonic
-clock, not by the time written in the record: workers on several machines share a journal
-but not a clock, and a reader's own clock cannot be skewed against itself. A trial is stale
-when no new heartbeat of it has shown up for ``grace_period`` seconds of this process's
-time. A process that opens the journal (or syncs after a long pause) counts the heartbeats it
-finds as seen just then, so it waits a full grace period before failing a trial: it may fail a
-dead worker's trial late, never a live one early.
+A trial is stale when its latest heartbeat is older than ``grace_period`` by either of two
+clocks:
+
+- the time written in the record, against this process's wall clock. This is what lets a
+  process that has just opened the journal (a short-lived worker, started after a worker was
+  SIGKILLed) fail the dead worker's trial at once. It assumes that the clocks of the machines
+  sharing the journal agree to well within ``grace_period - heartbeat_interval`` (as
+  ``RDBStorage`` on SQLite does): a machine whose clock runs ahead by more could fail a live
+  trial early.
+- when this process *saw* the heartbeat, on its monotonic clock, which no skew can fool: a
+  process that stays up fails a dead worker's trial at most ``grace_period`` after it saw the
+  last heartbeat, whatever the clocks say.
+
+Heartbeats restored from a snapshot carry no written time (the snapshot keeps only which
+trials beat), so they count as seen when this process opened the journal.
 """
 
 from __future__ import annotations
 
+import datetime
 import time
 
 # The system attr key of heartbeat records.
@@ -28,14 +37,14 @@ def is_heartbeat_record(system_attr: dict[str, object]) -> bool:
 
 
 class HeartbeatLedger:
-    """When this process last saw a heartbeat of each running trial (monotonic seconds)."""
+    """When each running trial's latest heartbeat was seen (monotonic) and written (epoch)."""
 
     def __init__(self) -> None:
-        self._seen: dict[int, float] = {}
+        self._seen: dict[int, tuple[float, float | None]] = {}
 
-    def saw(self, trial_id: int) -> None:
-        """A heartbeat of ``trial_id`` showed up just now."""
-        self._seen[trial_id] = time.monotonic()
+    def saw(self, trial_id: int, written: float | None = None) -> None:
+        """A heartbeat of ``trial_id`` written at ``written`` (epoch seconds) showed up now."""
+        self._seen[trial_id] = (time.monotonic(), written)
 
     def forget(self, trial_id: int) -> None:
         """``trial_id`` finished: its heartbeats no longer matter."""
@@ -46,18 +55,36 @@ class HeartbeatLedger:
         return sorted(self._seen)
 
     def restore(self, trial_ids: list[int]) -> None:
-        """Count a snapshot's trials with heartbeats as seen now."""
+        """Count a snapshot's trials with heartbeats as seen now (their times are unknown)."""
         for trial_id in trial_ids:
             self.saw(trial_id)
 
     def stale(self, trial_ids: list[int], grace_period: float) -> list[int]:
-        """Those of ``trial_ids`` whose latest heartbeat was seen over ``grace_period`` ago.
+        """Those of ``trial_ids`` whose latest heartbeat is over ``grace_period`` old.
 
         A trial without any heartbeat is never stale: its worker does not send them.
         """
-        deadline = time.monotonic() - grace_period
-        return [
-            trial_id
-            for trial_id in trial_ids
-            if trial_id in self._seen and self._seen[trial_id] < deadline
-        ]
+        seen_deadline = time.monotonic() - grace_period
+        written_deadline = time.time() - grace_period
+        stale = []
+        for trial_id in trial_ids:
+            beat = self._seen.get(trial_id)
+            if beat is None:
+                continue
+            seen, written = beat
+            if seen < seen_deadline or (written is not None and written < written_deadline):
+                stale.append(trial_id)
+        return stale
+
+
+def written_time(text: object) -> float | None:
+    """The epoch seconds of a heartbeat record's ISO text (None if it is not one)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None  # no zone: not comparable across machines
+    return moment.timestamp()

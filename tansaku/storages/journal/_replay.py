@@ -18,7 +18,12 @@ from typing import Any
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution, json_to_distribution
 from tansaku.storages._in_memory import InMemoryStorage
-from tansaku.storages.journal._heartbeats import HeartbeatLedger, is_heartbeat_record
+from tansaku.storages.journal._heartbeats import (
+    HEARTBEAT_KEY,
+    HeartbeatLedger,
+    is_heartbeat_record,
+    written_time,
+)
 from tansaku.trial import FrozenTrial, TrialState
 
 
@@ -268,7 +273,9 @@ class JournalReplay:
                 if trial_id in self.state._trial_index and (
                     self.live(trial_id).state is TrialState.RUNNING
                 ):
-                    self.heartbeats.saw(trial_id)
+                    self.heartbeats.saw(
+                        trial_id, written_time(record["system_attr"][HEARTBEAT_KEY])
+                    )
                 return None
             for key, value in record["system_attr"].items():
                 state.set_trial_system_attr(trial_id, key, value)

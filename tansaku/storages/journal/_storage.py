@@ -68,9 +68,15 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             :class:`JournalRedisBackend`.
         heartbeat_interval: Seconds between a running trial's heartbeats (one journal record
             each); with it set, a trial whose heartbeats stop for ``grace_period`` is failed
-            by ``fail_stale_trials``, which ``Study.optimize`` calls before each trial.
+            by the next ``Study.ask`` (each trial of ``Study.optimize``, the first included)
+            of its study, in any process. Nothing else fails it: a dead worker's trial stays
+            RUNNING until some process asks for a trial of the study after the grace period;
+            a process started then for a single trial is enough.
         grace_period: Seconds without a new heartbeat after which a trial is stale (default
-            ``2 * heartbeat_interval``), on the clock of the process that checks.
+            ``2 * heartbeat_interval``): by the time written in the heartbeat against the
+            checking process's clock (the machines' clocks must agree to well within
+            ``grace_period - heartbeat_interval``), or by how long the checking process has
+            itself seen no new heartbeat (see ``journal/_heartbeats.py``).
         failed_trial_callback: Called as ``callback(study, trial)`` for each trial failed
             because it went stale, e.g. :class:`RetryFailedTrialCallback`.
 
