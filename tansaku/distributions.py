@@ -14,6 +14,12 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, TypeVar, Union
 
+from tansaku._internal.categorical_choices import (
+    choice_key,
+    is_kept_exactly,
+    tuple_shape,
+    with_tuples,
+)
 from tansaku._internal.validation import invalid
 
 __all__ = [
@@ -114,6 +120,16 @@ def _float_castable(where: str, value: Any) -> float:
     return result
 
 
+def _check_finite(where: str, argument: str, value: Any) -> None:
+    """Reject an infinite or NaN bound or step: no range or grid can be built on it."""
+    try:
+        finite = math.isfinite(value)
+    except TypeError:
+        return  # not a number: the comparisons that follow raise TypeError for it
+    if not finite:
+        raise invalid(where, argument, value, "must be finite")
+
+
 def _on_grid(low: float, value: float, step: float) -> bool:
     """True when ``value`` is ``low + k * step`` for an integer k, up to float rounding: 1e-8
     of the step, or a few ulps of the values when they are large against the step."""
@@ -152,8 +168,8 @@ class FloatDistribution(BaseDistribution):
         step: Spacing of the grid ``low, low + step, ...``; ``None`` for a continuous range.
 
     Raises:
-        ValueError: ``low > high``, ``log`` with ``low <= 0``, ``log`` with ``step``, or
-            ``step <= 0``.
+        ValueError: ``low``, ``high`` or ``step`` is infinite or NaN, ``low > high``, ``log``
+            with ``low <= 0``, ``log`` with ``step``, or ``step <= 0``.
     """
 
     __slots__ = ("low", "high", "log", "step", "_single", "_plain")
@@ -171,6 +187,10 @@ class FloatDistribution(BaseDistribution):
         self._init(type(self).__name__, low, high, log, step)
 
     def _init(self, where: str, low: float, high: float, log: bool, step: float | None) -> None:
+        _check_finite(where, "low", low)
+        _check_finite(where, "high", high)
+        if step is not None:
+            _check_finite(where, "step", step)
         if log and step is not None:
             raise ValueError(f"{where}: step={step!r} is not supported when log=True")
         if low > high:
@@ -230,8 +250,8 @@ class IntDistribution(BaseDistribution):
         step: Spacing of the grid.
 
     Raises:
-        ValueError: ``low > high``, ``log`` with ``low < 1``, ``log`` with ``step != 1``, or
-            ``step <= 0``.
+        ValueError: ``low``, ``high`` or ``step`` is infinite or NaN, ``low > high``, ``log``
+            with ``low < 1``, ``log`` with ``step != 1``, or ``step`` is not an integer >= 1.
     """
 
     __slots__ = ("low", "high", "log", "step")
@@ -244,6 +264,9 @@ class IntDistribution(BaseDistribution):
         self._init(type(self).__name__, low, high, log, step)
 
     def _init(self, where: str, low: int, high: int, log: bool, step: int) -> None:
+        _check_finite(where, "low", low)
+        _check_finite(where, "high", high)
+        _check_finite(where, "step", step)
         if log and step != 1:
             raise ValueError(f"{where}: step={step!r} is not supported when log=True (use 1)")
         if low > high:
@@ -252,6 +275,9 @@ class IntDistribution(BaseDistribution):
             raise invalid(where, "low", low, "must be >= 1 when log=True")
         if step <= 0:
             raise invalid(where, "step", step, "must be > 0")
+        if int(step) != step:
+            # int() would turn 0.5 into 0 (a grid without points) and 1.5 into 1.
+            raise invalid(where, "step", step, "must be an integer")
         high = int(high)
         low = int(low)
         step = int(step)
@@ -291,19 +317,21 @@ class IntDistribution(BaseDistribution):
         return _float_castable(type(self).__name__, param_value_in_external_repr)
 
 
-def _choice_key(choice: Any) -> Any:
-    """Key under which a choice is looked up: NaN equals NaN, and 1 differs from True."""
-    if isinstance(choice, float) and math.isnan(choice):
-        return ("nan",)
-    return (type(choice).__name__ if isinstance(choice, bool) else "", choice)
-
-
 class CategoricalDistribution(BaseDistribution):
-    """One of a fixed tuple of choices (None, bool, int, float or str).
+    """One of a fixed tuple of choices.
 
-    The internal representation is the index of the choice.
+    The internal representation is the index of the choice. Choices that are None, bool, int,
+    float, str or tuples of them are stored and read back exactly by every storage (tuples
+    stay tuples, which JSON alone would turn into lists). Other choices (lists, dicts, ...)
+    are accepted with a UserWarning: persistent storages keep them as JSON, so they come back
+    as JSON reads them (a dict's keys as str), and a choice JSON cannot hold fails to be
+    stored with a TypeError.
+
+    Two choices are the same when JSON keeps them alike: 1 and 1.0 are, 1 and True are not,
+    and a tuple is the same as the list of its items; NaN is the same as NaN.
 
     Raises:
+        TypeError: ``choices`` is not a sequence (a bare string is refused).
         ValueError: ``choices`` is empty.
     """
 
@@ -320,20 +348,21 @@ class CategoricalDistribution(BaseDistribution):
         if len(choices) == 0:
             raise ValueError(f"{where}: choices must contain one or more elements")
         for choice in choices:
-            if choice is not None and not isinstance(choice, bool | int | float | str):
+            if not is_kept_exactly(choice):
                 warnings.warn(
-                    f"{where}: choice {choice!r} of type {type(choice).__name__} is not one of "
-                    "None, bool, int, float or str; it cannot be stored persistently.",
+                    f"{where}: choice {choice!r} of type {type(choice).__name__} is not None, "
+                    "bool, int, float, str or a tuple of them; persistent storages keep it as "
+                    "JSON and give it back as JSON reads it, or fail if JSON cannot hold it.",
                     UserWarning,
                     stacklevel=3,
                 )
+        self._set_choices(tuple(choices))
+
+    def _set_choices(self, choices: tuple[Any, ...]) -> None:
         index: dict[Any, int] = {}
-        try:
-            for i, choice in enumerate(choices):
-                index.setdefault(_choice_key(choice), i)
-        except TypeError:
-            raise TypeError(f"{where}: every choice must be hashable, got {choices!r}") from None
-        object.__setattr__(self, "choices", tuple(choices))
+        for i, choice in enumerate(choices):
+            index.setdefault(choice_key(choice), i)
+        object.__setattr__(self, "choices", choices)
         object.__setattr__(self, "_index", index)
 
     @classmethod
@@ -341,7 +370,12 @@ class CategoricalDistribution(BaseDistribution):
         return ("choices",)
 
     def _key(self) -> tuple[Any, ...]:
-        return ("CategoricalDistribution", tuple(_choice_key(c) for c in self.choices))
+        return ("CategoricalDistribution", tuple(choice_key(c) for c in self.choices))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled with the choices themselves, which JSON may not hold (in-memory studies
+        # accept any choice); rebuilt without warning again.
+        return (_categorical_from_choices, (self.choices,))
 
     def single(self) -> bool:
         return len(self.choices) == 1
@@ -351,16 +385,31 @@ class CategoricalDistribution(BaseDistribution):
         return 0 <= index < len(self.choices) and index == param_value_in_internal_repr
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> CategoricalChoiceType:
-        return self.choices[int(param_value_in_internal_repr)]
+        index = int(param_value_in_internal_repr)
+        if not 0 <= index < len(self.choices):  # a negative index must not wrap around
+            raise ValueError(
+                f"CategoricalDistribution: index {param_value_in_internal_repr!r} is outside "
+                f"the {len(self.choices)} choices {self.choices!r}"
+            )
+        return self.choices[index]
 
     def to_internal_repr(self, param_value_in_external_repr: CategoricalChoiceType) -> float:
-        try:
-            return float(self._index[_choice_key(param_value_in_external_repr)])
-        except (KeyError, TypeError):
+        value = param_value_in_external_repr
+        index = self._index.get(choice_key(value))
+        if index is None:
+            # An object that only equals itself (say a numpy array) is found by identity.
+            index = next((i for i, choice in enumerate(self.choices) if choice is value), None)
+        if index is None:
             raise ValueError(
-                f"CategoricalDistribution: {param_value_in_external_repr!r} is not one of "
-                f"the choices {self.choices!r}"
-            ) from None
+                f"CategoricalDistribution: {value!r} is not one of the choices {self.choices!r}"
+            )
+        return float(index)
+
+
+def _categorical_from_choices(choices: tuple[Any, ...]) -> CategoricalDistribution:
+    distribution = CategoricalDistribution.__new__(CategoricalDistribution)
+    distribution._set_choices(choices)
+    return distribution
 
 
 def _deprecated(name: str, replacement: str) -> None:
@@ -456,8 +505,22 @@ DISTRIBUTION_CLASSES: tuple[type[BaseDistribution], ...] = (
 _CLASSES_BY_NAME = {cls.__name__: cls for cls in DISTRIBUTION_CLASSES}
 
 
+# Key of a categorical distribution's JSON, beside "name" and "attributes", that records where
+# its choices held tuples (``categorical_choices.tuple_shape``). It stays out of "attributes":
+# Optuna passes those to the constructor as keyword arguments, and ignores other keys.
+_TUPLES_KEY = "tansaku_tuples"
+
+
 def distribution_to_json(dist: BaseDistribution) -> str:
-    """Serialize a distribution to the JSON text that storages keep (Optuna's format)."""
+    """Serialize a distribution to the JSON text that storages keep (Optuna's format).
+
+    The text always reads back with :func:`json_to_distribution`: storages write it before
+    anything else of the param, so a choice JSON cannot hold fails here, and nothing is
+    stored.
+
+    Raises:
+        TypeError: a categorical choice cannot be written as JSON.
+    """
     numeric = type(dist) is FloatDistribution or type(dist) is IntDistribution
     if numeric:
         # Equal numeric distributions have equal texts (their bounds are normalized), and a
@@ -466,11 +529,37 @@ def distribution_to_json(dist: BaseDistribution) -> str:
         text = _to_json_cache.get(dist)
         if text is not None:
             return text
+    if isinstance(dist, CategoricalDistribution):
+        return _categorical_to_json(dist)
     text = json.dumps({"name": type(dist).__name__, "attributes": dist._asdict()})
     if numeric:
         if len(_to_json_cache) >= 1024:
             _to_json_cache.clear()
         _to_json_cache[dist] = text
+    return text
+
+
+def _categorical_to_json(dist: CategoricalDistribution) -> str:
+    document: dict[str, Any] = {
+        "name": "CategoricalDistribution",
+        "attributes": {"choices": dist.choices},
+    }
+    shapes = [tuple_shape(choice) for choice in dist.choices]
+    if any(shape is not None for shape in shapes):
+        document[_TUPLES_KEY] = shapes
+    try:
+        text = json.dumps(document)
+    except (TypeError, ValueError) as error:
+        for choice in dist.choices:
+            try:
+                json.dumps(choice)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"distribution_to_json: choice {choice!r} of type {type(choice).__name__} "
+                    f"cannot be stored: storages keep choices as JSON ({error})"
+                ) from None
+        raise
+    json_to_distribution(text)  # what is written must read back (and is now parsed once)
     return text
 
 
@@ -483,28 +572,46 @@ _json_cache: dict[str, BaseDistribution] = {}
 def json_to_distribution(json_str: str) -> BaseDistribution:
     """Read a distribution back from :func:`distribution_to_json`'s text.
 
+    Tuple choices come back as tuples when tansaku wrote them; other choices as JSON reads
+    them (lists, dicts with str keys). Reading never warns: the writer was warned.
+
     Raises:
-        ValueError: the text is not a known distribution.
+        ValueError: the text is not a distribution tansaku can rebuild (an unknown name,
+            missing or wrong attributes, a range that the constructor refuses).
     """
     cached = _json_cache.get(json_str)
     if cached is not None:
         return cached
     try:
-        loaded = json.loads(json_str)
-        cls = _CLASSES_BY_NAME[loaded["name"]]
-        attributes = loaded["attributes"]
-    except (KeyError, TypeError, json.JSONDecodeError):
-        raise ValueError(f"json_to_distribution: {json_str!r} is not a distribution") from None
-    if cls is CategoricalDistribution:
-        dist: BaseDistribution = CategoricalDistribution(choices=attributes["choices"])
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            dist = cls(**attributes)
+        dist = _parse_distribution(json_str)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ValueError(
+            f"json_to_distribution: {json_str!r} is not a distribution tansaku can read "
+            f"({type(error).__name__}: {error})"
+        ) from None
     if len(_json_cache) < 65536:
         # Registry of parsed distributions: they are immutable, so sharing them is safe.
         _json_cache[json_str] = dist
     return dist
+
+
+def _parse_distribution(json_str: str) -> BaseDistribution:
+    loaded = json.loads(json_str)
+    cls = _CLASSES_BY_NAME[loaded["name"]]
+    attributes = loaded["attributes"]
+    if cls is CategoricalDistribution:
+        choices = attributes["choices"]
+        if not isinstance(choices, list) or not choices:
+            raise ValueError(f"choices {choices!r} is not a list of one or more choices")
+        shapes = loaded.get(_TUPLES_KEY)
+        if shapes is not None:
+            if not isinstance(shapes, list) or len(shapes) != len(choices):
+                raise ValueError(f"{_TUPLES_KEY} {shapes!r} does not match the choices")
+            choices = [with_tuples(choice, shape) for choice, shape in zip(choices, shapes)]
+        return _categorical_from_choices(tuple(choices))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return cls(**attributes)
 
 
 def check_distribution_compatibility(

@@ -563,14 +563,172 @@ def test_bad_arguments_raise_value_error_naming_the_argument(
         factory()
 
 
-def test_unhashable_choice_raises_type_error_naming_choices() -> None:
-    with pytest.raises(TypeError, match=r"choice.*\[1, 2\]"):
-        quietly(lambda: CategoricalDistribution([[1, 2], 3]))  # type: ignore[list-item]
+def test_list_and_dict_choices_warn_like_optuna_and_are_found() -> None:
+    with pytest.warns(UserWarning, match="list"):
+        dist = CategoricalDistribution([[1, 2], 3])  # type: ignore[list-item]
+    assert dist.to_internal_repr([1, 2]) == 0.0
+    with pytest.warns(UserWarning, match="dict"):
+        dist = CategoricalDistribution([{"a": [1]}, {"b": 2}])  # type: ignore[list-item]
+    assert dist.to_internal_repr({"b": 2}) == 1.0
+    again = quietly(lambda: CategoricalDistribution([{"a": [1]}, {"b": 2}]))  # type: ignore[list-item]
+    assert dist == again
 
 
-def test_unsupported_choice_type_warns_that_it_cannot_be_stored() -> None:
-    with pytest.warns(UserWarning, match="tuple"):
-        CategoricalDistribution([(1, 2), 3])  # type: ignore[list-item]
+def test_unhashable_object_choice_is_found_by_identity() -> None:
+    unhashable = {3}  # a set: unhashable, and JSON cannot hold it
+    dist = quietly(lambda: CategoricalDistribution(["a", unhashable]))  # type: ignore[list-item]
+    assert dist.to_internal_repr(unhashable) == 1.0
+    with pytest.raises(ValueError, match="not one of the choices"):
+        dist.to_internal_repr({4})
+
+
+def test_tuple_choices_do_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CategoricalDistribution([(32,), (64, 32), ((1, 2), None)])  # type: ignore[list-item]
+
+
+# -- infinite and NaN bounds ----------------------------------------------------------------------
+
+INF = float("inf")
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (lambda: FloatDistribution(0.0, INF), r"^FloatDistribution: high=inf must be finite$"),
+        (lambda: FloatDistribution(-INF, 0.0), r"low=-inf must be finite"),
+        (lambda: FloatDistribution(NAN, 1.0), r"low=nan must be finite"),
+        (lambda: FloatDistribution(0.0, NAN), r"high=nan must be finite"),
+        (lambda: FloatDistribution(1.0, INF, log=True), r"high=inf must be finite"),
+        (lambda: FloatDistribution(0.0, 1.0, step=NAN), r"step=nan must be finite"),
+        (lambda: FloatDistribution(0.0, 1.0, step=INF), r"step=inf must be finite"),
+        (lambda: IntDistribution(0, INF), r"^IntDistribution: high=inf must be finite$"),  # type: ignore[arg-type]
+        (lambda: IntDistribution(NAN, 1), r"low=nan must be finite"),  # type: ignore[arg-type]
+        (lambda: IntDistribution(0, 10, step=NAN), r"step=nan must be finite"),  # type: ignore[arg-type]
+        (lambda: IntDistribution(0, 10, step=0.5), r"step=0.5 must be an integer"),  # type: ignore[arg-type]
+        (lambda: IntDistribution(0, 10, step=1.5), r"step=1.5 must be an integer"),  # type: ignore[arg-type]
+        (lambda: UniformDistribution(0.0, INF), r"high=inf must be finite"),
+        (lambda: LogUniformDistribution(1.0, INF), r"high=inf must be finite"),
+        (lambda: DiscreteUniformDistribution(0.0, 1.0, NAN), r"step=nan must be finite"),
+        (lambda: IntUniformDistribution(0, INF), r"high=inf must be finite"),  # type: ignore[arg-type]
+    ],
+)
+def test_infinite_or_nan_bound_or_step_raises_value_error_naming_it(
+    factory: Callable[[], BaseDistribution], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        quietly(factory)
+
+
+def test_integral_float_step_of_int_distribution_is_accepted() -> None:
+    assert IntDistribution(0, 10, step=2.0).step == 2  # type: ignore[arg-type]
+
+
+def test_stored_distribution_with_an_infinite_bound_is_not_readable() -> None:
+    # Optuna writes FloatDistribution(0, inf); reading it raises the one error storages catch.
+    attributes = '{"low": 0, "high": Infinity, "log": false, "step": null}'
+    text = '{"name": "FloatDistribution", "attributes": ' + attributes + "}"
+    with pytest.raises(ValueError, match="high=inf must be finite"):
+        json_to_distribution(text)
+
+
+# -- tuple choices and JSON -----------------------------------------------------------------------
+
+
+def exactly(a: Any, b: Any) -> bool:
+    """Whether two choices are equal with the same types all the way down (NaN is NaN)."""
+    if isinstance(a, tuple | list):
+        return type(a) is type(b) and len(a) == len(b) and all(exactly(x, y) for x, y in zip(a, b))
+    return same_choice(a, b)
+
+
+tuple_choices = st.recursive(
+    choices_of_every_type,
+    lambda inner: st.one_of(st.lists(inner, max_size=3).map(tuple), st.lists(inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@SETTINGS
+@given(st.lists(tuple_choices, min_size=1, max_size=5))
+def test_json_round_trip_keeps_tuples_and_lists_at_every_depth(choices: list[Any]) -> None:
+    dist = quietly(lambda: CategoricalDistribution(choices))
+    assert isinstance(dist, CategoricalDistribution)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # reading back never warns
+        loaded = json_to_distribution(distribution_to_json(dist))
+    assert isinstance(loaded, CategoricalDistribution)
+    assert len(loaded.choices) == len(dist.choices)
+    assert all(exactly(a, b) for a, b in zip(loaded.choices, dist.choices))
+    assert loaded == dist
+
+
+def test_tuple_marker_lives_outside_the_attributes_optuna_passes_to_the_constructor() -> None:
+    text = distribution_to_json(CategoricalDistribution([(1, 2), (3, 4)]))  # type: ignore[list-item]
+    document = json.loads(text)
+    assert document["attributes"] == {"choices": [[1, 2], [3, 4]]}
+    assert set(document) == {"name", "attributes", "tansaku_tuples"}
+
+
+def test_json_of_choices_without_tuples_has_no_marker() -> None:
+    dist = quietly(lambda: CategoricalDistribution([[1], {"a": 1}, "x"]))  # type: ignore[list-item]
+    text = distribution_to_json(dist)
+    assert set(json.loads(text)) == {"name", "attributes"}
+
+
+def test_dict_choices_come_back_as_json_reads_them() -> None:
+    dist = quietly(lambda: CategoricalDistribution([{"a": (1, 2)}, {1: "b"}]))  # type: ignore[list-item]
+    loaded = json_to_distribution(distribution_to_json(dist))
+    assert isinstance(loaded, CategoricalDistribution)
+    assert loaded.choices == ({"a": [1, 2]}, {"1": "b"})
+
+
+@pytest.mark.parametrize("choice", [object(), {1, 2}, {(1, 2): "tuple key"}, b"bytes"])
+def test_choice_json_cannot_hold_raises_type_error_naming_it(choice: Any) -> None:
+    dist = quietly(lambda: CategoricalDistribution(["a", choice]))
+    with pytest.raises(TypeError, match=r"distribution_to_json: choice .* cannot be stored"):
+        distribution_to_json(dist)
+
+
+def test_categorical_distribution_of_any_choices_pickles() -> None:
+    marker = object()
+    dist = quietly(lambda: CategoricalDistribution([(1, 2), [3], marker]))  # type: ignore[list-item]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = pickle.loads(pickle.dumps(dist))
+    assert loaded.choices[:2] == ((1, 2), [3])
+    assert type(loaded.choices[2]) is object
+
+
+def _categorical_json(choices: Any, **beside: Any) -> str:
+    return json.dumps(
+        {"name": "CategoricalDistribution", "attributes": {"choices": choices}, **beside}
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _categorical_json([]),
+        _categorical_json("ab"),
+        _categorical_json([[1]], tansaku_tuples=[1]),
+        _categorical_json([1], tansaku_tuples=[["tuple", None]]),
+        _categorical_json([[1]], tansaku_tuples=[]),
+        '{"name": "FloatDistribution", "attributes": {"low": 0, "high": 1, "color": "red"}}',
+        '{"name": "IntDistribution", "attributes": {"low": 0, "high": 10, "step": 0.5}}',
+    ],
+)
+def test_malformed_stored_distribution_raises_value_error(text: str) -> None:
+    with pytest.raises(ValueError, match="json_to_distribution"):
+        json_to_distribution(text)
+
+
+@pytest.mark.parametrize("index", [-1, 2, 7])
+def test_categorical_index_outside_the_choices_raises_value_error(index: int) -> None:
+    with pytest.raises(ValueError, match="outside"):
+        CategoricalDistribution(["a", "b"]).to_external_repr(index)
 
 
 # -- compatibility --------------------------------------------------------------------------------
@@ -589,6 +747,10 @@ def test_unsupported_choice_type_warns_that_it_cannot_be_stored() -> None:
         (CategoricalDistribution(["a", "b"]), CategoricalDistribution(["a", "b", "c"])),
         (CategoricalDistribution(["a", "b"]), CategoricalDistribution(["b", "a"])),
         (CategoricalDistribution([1, 2]), CategoricalDistribution([True, 2])),
+        (
+            CategoricalDistribution([(1, 2)]),  # type: ignore[list-item]
+            CategoricalDistribution([(True, 2)]),  # type: ignore[list-item]
+        ),
     ],
 )
 def test_incompatible_change_raises_value_error(
@@ -614,3 +776,10 @@ def test_numeric_range_change_and_same_choices_are_compatible(
     old: BaseDistribution, new: BaseDistribution
 ) -> None:
     check_distribution_compatibility(old, new)
+
+
+def test_tuple_choices_are_compatible_with_lists_of_the_same_items() -> None:
+    # JSON keeps a tuple as a list: a study Optuna wrote with tuple choices holds lists.
+    written_by_optuna = quietly(lambda: CategoricalDistribution([[1, 2], [3]]))  # type: ignore[list-item]
+    suggested = CategoricalDistribution([(1, 2), (3,)])  # type: ignore[list-item]
+    check_distribution_compatibility(written_by_optuna, suggested)

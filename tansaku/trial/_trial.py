@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tansaku._internal.categorical_choices import choice_key
 from tansaku.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -117,14 +118,27 @@ class Trial(BaseTrial):
         return self._suggest(name, distribution)  # type: ignore[no-any-return]
 
     def suggest_categorical(self, name: str, choices: Sequence[ChoiceT]) -> ChoiceT:
-        """Suggest one of ``choices`` (None, bool, int, float or str).
+        """Suggest one of ``choices``.
+
+        None, bool, int, float, str and tuples of them are stored and read back exactly by
+        every storage (a tuple stays a tuple); other choices warn (see
+        :class:`~tansaku.distributions.CategoricalDistribution`).
 
         Raises:
             ValueError: ``choices`` is empty or differs from the choices this name had before.
+            TypeError: ``choices`` is not a sequence, or, on a persistent storage, a choice
+                cannot be written as JSON (nothing of the param is stored then).
         """
         cache = self._distribution_cache
         try:
-            key: tuple[Any, ...] = ("c", name, tuple(choices))
+            # With the choices' types: 1 == True and (1,) == (True,), but they are not the
+            # same choices.
+            types = tuple(map(type, choices))
+            key: tuple[Any, ...] = (
+                ("c", name, tuple(choices), types)
+                if tuple not in types
+                else ("c", name, choice_key(choices))
+            )
             distribution = cache.get(key)
         except TypeError:
             key, distribution = (), None
