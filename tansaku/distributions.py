@@ -386,10 +386,11 @@ class CategoricalDistribution(BaseDistribution):
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> CategoricalChoiceType:
         index = int(param_value_in_internal_repr)
-        if not 0 <= index < len(self.choices):  # a negative index must not wrap around
+        # A negative index must not wrap around, nor a fraction round to a choice.
+        if not 0 <= index < len(self.choices) or index != param_value_in_internal_repr:
             raise ValueError(
-                f"CategoricalDistribution: index {param_value_in_internal_repr!r} is outside "
-                f"the {len(self.choices)} choices {self.choices!r}"
+                f"CategoricalDistribution: index {param_value_in_internal_repr!r} is not one "
+                f"of the indices of the {len(self.choices)} choices {self.choices!r}"
             )
         return self.choices[index]
 

@@ -725,9 +725,9 @@ def test_malformed_stored_distribution_raises_value_error(text: str) -> None:
         json_to_distribution(text)
 
 
-@pytest.mark.parametrize("index", [-1, 2, 7])
-def test_categorical_index_outside_the_choices_raises_value_error(index: int) -> None:
-    with pytest.raises(ValueError, match="outside"):
+@pytest.mark.parametrize("index", [-1, 2, 7, 0.5])
+def test_categorical_index_outside_the_choices_raises_value_error(index: float) -> None:
+    with pytest.raises(ValueError, match="not one of the indices"):
         CategoricalDistribution(["a", "b"]).to_external_repr(index)
 
 

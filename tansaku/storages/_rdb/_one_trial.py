@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
-from tansaku.distributions import BaseDistribution, json_to_distribution
+from tansaku.distributions import BaseDistribution
 from tansaku.storages._rdb._codec import (
     INTERMEDIATE,
     PARAMS,
@@ -44,6 +44,13 @@ from tansaku.storages._rdb._codec import (
     decode_value,
 )
 from tansaku.storages._rdb._models import TrialIntermediateValueType, TrialValueType
+from tansaku.storages._stored_values import (
+    UnreadableParamError,
+    external_value,
+    read_distribution,
+    warn_attr_left_out,
+    warn_param_left_out,
+)
 from tansaku.trial import FrozenTrial, TrialState
 
 # The parts, in the order the rows come back.
@@ -273,9 +280,7 @@ def _build(
     trials: list[FrozenTrial] = []
     trial: FrozenTrial | None = None
     values: list[float] = []
-    # A study has a handful of distinct distributions: parse each text once (they are
-    # immutable, so trials may share them).
-    distributions: dict[str, BaseDistribution] = {}
+    distributions: dict[str, BaseDistribution] = {}  # parsed once per text
     for trial_id, part, position, name, stored, text, start, complete in rows:
         if part == _TRIAL:
             if trial is not None and values:
@@ -303,10 +308,12 @@ def _build(
         elif trial is None:
             continue  # a row of a trial taken from ``finished``
         elif part == _PARAM:
-            distribution = distributions.get(text)
-            if distribution is None:
-                distribution = distributions[text] = json_to_distribution(text)
-            trial.params[name] = distribution.to_external_repr(stored)
+            try:
+                distribution = distributions.get(text) or read_distribution(text, distributions)
+                trial.params[name] = external_value(distribution, stored)
+            except UnreadableParamError as error:
+                warn_param_left_out(trial.number, name, error)
+                continue
             trial.distributions[name] = distribution
         elif part == _VALUE:
             values.append(decode_value(stored, TrialValueType[name]))
@@ -314,10 +321,12 @@ def _build(
             trial.intermediate_values[position] = decode_intermediate(
                 stored, TrialIntermediateValueType[name]
             )
-        elif part == _USER_ATTR:
-            trial.user_attrs[name] = json.loads(text)
         else:
-            trial.system_attrs[name] = json.loads(text)
+            attrs = trial.user_attrs if part == _USER_ATTR else trial.system_attrs
+            try:
+                attrs[name] = json.loads(text)
+            except (ValueError, TypeError) as error:
+                warn_attr_left_out(trial.number, name, part == _USER_ATTR, error)
     if trial is not None and values:
         trial._values = values
     return trials

@@ -58,6 +58,7 @@ from tansaku.storages._rdb._study_rows import (
     read_study_attrs,
 )
 from tansaku.storages._rdb._transactions import Transactions
+from tansaku.storages._stored_values import check_param_to_store
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -361,6 +362,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         distribution: BaseDistribution,
     ) -> None:
         _check_name("param_name", param_name)
+        check_param_to_store(distribution, param_value_internal)
         distribution_json = distribution_to_json(distribution)
         if trial_id not in self._trial_keys:
             self.get_trial_number_from_id(trial_id)  # learns the trial's study, or KeyError
@@ -411,7 +413,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             ).first()
             if row is None:
                 return
-            known = json_to_distribution(row[0])
+            try:
+                known = json_to_distribution(row[0])
+            except ValueError:
+                return  # an unreadable row constrains nothing: readers leave it out
             cache.distributions.setdefault(name, known)
         if known is not distribution:
             check_distribution_compatibility(known, distribution)

@@ -16,8 +16,14 @@ from collections.abc import Callable
 from typing import Any
 
 from tansaku._internal.study_direction import StudyDirection
-from tansaku.distributions import BaseDistribution, json_to_distribution
+from tansaku.distributions import BaseDistribution
 from tansaku.storages._in_memory import InMemoryStorage
+from tansaku.storages._stored_values import (
+    UnreadableParamError,
+    external_value,
+    read_distribution,
+    warn_param_left_out,
+)
 from tansaku.storages.journal._heartbeats import (
     HEARTBEAT_KEY,
     HeartbeatLedger,
@@ -240,12 +246,7 @@ class JournalReplay:
             return self._create_trial(record)
         trial_id = record["trial_id"]
         if op == OpCode.SET_TRIAL_PARAM:
-            return state.set_trial_param(
-                trial_id,
-                record["param_name"],
-                record["param_value_internal"],
-                self._distribution(record["distribution"]),
-            )
+            return self._set_trial_param(record)
         if op == OpCode.SET_TRIAL_STATE_VALUES:
             changed = state.set_trial_state_values(
                 trial_id, TrialState(record["state"]), record.get("values")
@@ -282,11 +283,21 @@ class JournalReplay:
             return None
         raise ValueError(f"unknown journal op_code {op!r}")
 
-    def _distribution(self, text: str) -> BaseDistribution:
-        distribution = self._distributions.get(text)
-        if distribution is None:
-            distribution = self._distributions[text] = json_to_distribution(text)
-        return distribution
+    def _set_trial_param(self, record: dict[str, Any]) -> None:
+        trial_id, name = record["trial_id"], record["param_name"]
+        internal = record["param_value_internal"]
+        try:
+            distribution = read_distribution(record["distribution"], self._distributions)
+            external_value(distribution, internal)
+        except UnreadableParamError as error:
+            # tansaku checks both before it writes them: another program wrote this record.
+            # The param is left out; the rest of the trial and of the journal is replayed.
+            if trial_id in self.state._trial_index:
+                trial = self.live(trial_id)
+                if not trial.state.is_finished():
+                    warn_param_left_out(trial.number, name, error)
+            return
+        self.state.set_trial_param(trial_id, name, internal, distribution)
 
     def live(self, trial_id: int) -> FrozenTrial:
         """The stored trial itself, not a copy."""
@@ -300,9 +311,7 @@ class JournalReplay:
             trial_id = self.state.create_new_trial(study_id)
             self.live(trial_id).datetime_start = parse_time(record.get("datetime_start"))
             return trial_id
-        distributions = {
-            name: self._distribution(text) for name, text in record["distributions"].items()
-        }
+        params, distributions = self._template_params(record)
         values = record.get("values")
         if values is None and record.get("value") is not None:
             values = [record["value"]]
@@ -313,10 +322,7 @@ class JournalReplay:
             values=values,
             datetime_start=parse_time(record.get("datetime_start")),
             datetime_complete=parse_time(record.get("datetime_complete")),
-            params={
-                name: distributions[name].to_external_repr(internal)
-                for name, internal in record["params"].items()
-            },
+            params=params,
             distributions=distributions,
             user_attrs=record["user_attrs"],
             system_attrs=record["system_attrs"],
@@ -324,3 +330,22 @@ class JournalReplay:
             trial_id=-1,
         )
         return self.state._adopt_trial(study_id, trial)
+
+    def _template_params(
+        self, record: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, BaseDistribution]]:
+        """The params and distributions of a CREATE_TRIAL record that copies a trial."""
+        params: dict[str, Any] = {}
+        distributions: dict[str, BaseDistribution] = {}
+        for name, internal in record["params"].items():
+            try:
+                distribution = read_distribution(
+                    record["distributions"][name], self._distributions
+                )
+                params[name] = external_value(distribution, internal)
+            except (UnreadableParamError, KeyError) as error:
+                number = self.state.get_n_trials(record["study_id"])  # the number it will get
+                warn_param_left_out(number, name, error)
+                continue
+            distributions[name] = distribution
+        return params, distributions

@@ -21,8 +21,14 @@ import json
 from typing import Any
 
 from tansaku._internal.study_direction import StudyDirection
-from tansaku.distributions import BaseDistribution, distribution_to_json, json_to_distribution
+from tansaku.distributions import BaseDistribution, distribution_to_json
 from tansaku.storages._in_memory import InMemoryStorage
+from tansaku.storages._stored_values import (
+    UnreadableParamError,
+    external_value,
+    read_distribution,
+    warn_param_left_out,
+)
 from tansaku.trial import FrozenTrial, TrialState
 
 # Format 2 lists each study's distributions once; a param names its distribution by index.
@@ -106,9 +112,7 @@ def load_state(snapshot: bytes) -> tuple[InMemoryStorage, int, list[int]]:
     if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
         raise ValueError(f"not a tansaku journal snapshot of format {SNAPSHOT_FORMAT}")
     state = InMemoryStorage()
-    # A study has a handful of distinct distributions; parse each text once (they are
-    # immutable, so trials may share them).
-    known: dict[str, BaseDistribution] = {}
+    known: dict[str, BaseDistribution] = {}  # parsed once per text
     for study in document["studies"]:
         distributions = [_parse_distribution(text, known) for text in study["distributions"]]
         state._next_study_id = study["id"]
@@ -168,22 +172,30 @@ def _trial_to_json(
     }
 
 
-def _parse_distribution(text: str, known: dict[str, BaseDistribution]) -> BaseDistribution:
-    distribution = known.get(text)
-    if distribution is None:
-        distribution = known[text] = json_to_distribution(text)
-    return distribution
+def _parse_distribution(
+    text: str, known: dict[str, BaseDistribution]
+) -> BaseDistribution | UnreadableParamError:
+    try:
+        return read_distribution(text, known)
+    except UnreadableParamError as error:
+        return error  # reported for each trial that holds it
 
 
 def _trial_from_json(
-    data: dict[str, Any], number: int, distributions: list[BaseDistribution]
+    data: dict[str, Any], number: int, distributions: list[BaseDistribution | UnreadableParamError]
 ) -> FrozenTrial:
     params = {}
     trial_distributions = {}
     for name, (internal, index) in data["params"].items():
         distribution = distributions[index]
+        try:
+            if isinstance(distribution, UnreadableParamError):
+                raise distribution
+            params[name] = external_value(distribution, internal)
+        except UnreadableParamError as error:
+            warn_param_left_out(number, name, error)
+            continue
         trial_distributions[name] = distribution
-        params[name] = distribution.to_external_repr(internal)
     return FrozenTrial(
         number=number,
         state=TrialState(data["state"]),

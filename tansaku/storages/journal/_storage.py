@@ -35,6 +35,7 @@ from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._gc import collector_paused
 from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
 from tansaku.storages._in_memory import InMemoryStorage
+from tansaku.storages._stored_values import check_param_to_store
 from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._heartbeats import HEARTBEAT_KEY
 from tansaku.storages.journal._replay import (
@@ -331,6 +332,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         distribution: BaseDistribution,
     ) -> None:
         check_name("JournalStorage", "param_name", param_name)
+        check_param_to_store(distribution, param_value_internal)
         self._check_updatable(trial_id)
         self._append(
             OpCode.SET_TRIAL_PARAM,
