@@ -8,6 +8,7 @@ __all__ = [
     "ExperimentalWarning",
     "OptunaError",
     "StorageInternalError",
+    "StorageLockTimeoutError",
     "TansakuError",
     "TrialPruned",
     "UpdateFinishedTrialError",
@@ -40,6 +41,28 @@ class CLIUsageError(TansakuError):
 
 class StorageInternalError(TansakuError):
     """The storage failed for a reason inside itself (a database or file error)."""
+
+
+class StorageLockTimeoutError(StorageInternalError):
+    """A write waited its whole bound for a lock file that another process holds.
+
+    Attributes:
+        lock_path: The lock file.
+        holder_pids: The processes that held the lock when the wait ended, where the system
+            tells (Linux's ``/proc/locks``); empty otherwise.
+        timeout: The bound, in seconds.
+    """
+
+    def __init__(
+        self, message: str, lock_path: str, holder_pids: tuple[int, ...], timeout: float
+    ) -> None:
+        super().__init__(message)
+        self.lock_path = lock_path
+        self.holder_pids = holder_pids
+        self.timeout = timeout
+
+    def __reduce__(self) -> tuple[object, ...]:  # the error pickles, e.g. out of a worker
+        return (type(self), (str(self), self.lock_path, self.holder_pids, self.timeout))
 
 
 class DuplicatedStudyError(TansakuError):

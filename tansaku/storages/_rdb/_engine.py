@@ -13,12 +13,22 @@ SQLite (the embedded default) gets, on every connection:
   is read, so a transaction never has to upgrade a read snapshot into a write lock, which is
   what makes SQLite fail at once with "database is locked" whatever the busy timeout.
 - writers queue on an ``flock`` of the file ``<database>-writer-lock`` before ``BEGIN
-  IMMEDIATE``. SQLite's own busy handler polls: a writer that finds the database locked
-  sleeps 1, 2, 5, 10... ms before looking again, however soon the lock is released, and eight
-  workers sharing a study spent most of their time so. A process blocked in ``flock`` is
-  woken by the kernel the moment the holder releases it. The lock is taken for one write
-  transaction and released at its commit or rollback (or by the kernel when the process
-  dies); the busy timeout stays as the fallback where ``flock`` is not available.
+  IMMEDIATE``. SQLite's own busy handler sleeps 1, 2, 5, 10... up to 100 ms before looking
+  again, however soon the lock is released, and eight workers sharing a study spent most of
+  their time so; the writer lock is asked for again after pauses of 0.1 ms to 2 ms (see
+  ``storages/_file_lock.py``). A writer waits for it at most the connection's ``timeout``
+  (SQLite's busy timeout, 60 s unless ``connect_args`` say otherwise), then raises
+  StorageLockTimeoutError naming the lock file and its holder. The busy timeout stays the
+  wait where ``flock`` is not available.
+
+The writer lock is taken by ``begin_write``, the one way a write transaction starts (from the
+engine's ``begin`` event, or from ``sqlite_write`` on the driver), and released by
+``end_write``, run by the pool's ``reset`` event each time a connection goes back to the pool,
+after its commit or on any way out (an exception, KeyboardInterrupt at any point): it rolls back
+what is still open, then releases. The lock is marked as possibly held before it is asked for,
+so an interrupt between taking it and recording it cannot hide it from the release. An error
+inside ``reset`` makes SQLAlchemy close the connection, and closing its descriptor drops the
+lock, as the kernel does when a process dies.
 
 PostgreSQL connections set ``synchronous_commit`` to ``off`` (``on`` with
 ``durable_commits=True``) for the same promise: a killed worker loses nothing it committed, a
@@ -41,6 +51,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from tansaku._internal.redact import call_redacted, redact_exception, redact_url, url_secrets
+from tansaku.storages._file_lock import lock_exclusive
 
 # Seconds a writer waits for SQLite's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 60.0
@@ -108,6 +119,7 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
             in_memory=in_memory,
             durable_commits=durable_commits,
             writer_lock=None if in_memory else f"{parsed.database}-writer-lock",
+            lock_timeout=float(kwargs["connect_args"]["timeout"]),
         )
     elif backend == "postgresql":
         _configure_postgresql(engine, durable_commits)
@@ -156,7 +168,11 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _configure_sqlite(
-    engine: Engine, in_memory: bool, durable_commits: bool, writer_lock: str | None
+    engine: Engine,
+    in_memory: bool,
+    durable_commits: bool,
+    writer_lock: str | None,
+    lock_timeout: float,
 ) -> None:
     synchronous = "FULL" if durable_commits else "NORMAL"
 
@@ -170,106 +186,128 @@ def _configure_sqlite(
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
         if writer_lock is not None:
-            # One descriptor per connection: flock excludes open files, so two connections
-            # (threads) of one process queue on it like two processes do.
-            with contextlib.suppress(OSError):
-                record.info[_LOCK_FD] = os.open(writer_lock, os.O_RDWR | os.O_CREAT, 0o644)
+            with contextlib.suppress(OSError):  # without it, the busy timeout is the wait
+                record.info[_WRITER_LOCK] = WriterLock(writer_lock, lock_timeout)
 
     @event.listens_for(engine, "close")
     def _on_close(dbapi_connection: sqlite3.Connection, record: Any) -> None:
-        fd = record.info.pop(_LOCK_FD, None)
-        if fd is not None:
-            os.close(fd)
+        # SQLAlchemy closes a connection it gives up on (an error, an interrupt) as it is. A
+        # connection closed in a transaction while a cursor of it lives on (in a traceback
+        # kept by the caller, in a reference cycle) keeps SQLite's write lock until that
+        # cursor is freed, so the transaction is rolled back first.
+        try:
+            with contextlib.suppress(sqlite3.Error):
+                if dbapi_connection.in_transaction:
+                    dbapi_connection.execute("ROLLBACK")
+        finally:
+            lock = record.info.get(_WRITER_LOCK)
+            if lock is not None:
+                lock.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get(WRITE_OPTION):
-            info = connection.connection.info
-            fd = info.get(_LOCK_FD)
-            if fd is not None and _flock(fd):
-                info[_LOCK_HELD] = True
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            pooled = connection.connection
+            dbapi_connection = pooled.driver_connection
+            assert isinstance(dbapi_connection, sqlite3.Connection)
+            begin_write(dbapi_connection, pooled.info)
         else:
             connection.exec_driver_sql("BEGIN")
 
-    # These events run before SQLAlchemy ends the transaction; the lock must be released only
-    # once it has ended, so they end it themselves (the driver's commit or rollback that
-    # follows finds no transaction open and does nothing).
-    @event.listens_for(engine, "commit")
-    def _on_commit(connection: Connection) -> None:
-        _end_then_release(connection, "COMMIT")
-
-    @event.listens_for(engine, "rollback")
-    def _on_rollback(connection: Connection) -> None:
-        _end_then_release(connection, "ROLLBACK")
-
-
-def _end_then_release(connection: Connection, statement: str) -> None:
-    info = connection.connection.info
-    if not info.get(_LOCK_HELD):
-        return
-    try:
-        dbapi_connection = connection.connection.driver_connection
-        if dbapi_connection is not None and dbapi_connection.in_transaction:
-            dbapi_connection.execute(statement)
-    finally:
-        if statement == "ROLLBACK" or not _in_transaction(connection):
-            info.pop(_LOCK_HELD)
-            fcntl.flock(info[_LOCK_FD], fcntl.LOCK_UN)
-
-
-def _in_transaction(connection: Connection) -> bool:
-    dbapi_connection = connection.connection.driver_connection
-    return bool(dbapi_connection is not None and dbapi_connection.in_transaction)
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection: sqlite3.Connection, record: Any, state: Any) -> None:
+        end_write(dbapi_connection, record.info)
 
 
 # Key in a pooled connection's info: when it was last returned to the pool.
 _LAST_USED = "tansaku_last_used"
-# Keys in a pooled connection's info: the writer lock's descriptor, and whether it is held.
-_LOCK_FD = "tansaku_writer_lock_fd"
-_LOCK_HELD = "tansaku_writer_lock_held"
+# Key in a pooled SQLite connection's info: its WriterLock.
+_WRITER_LOCK = "tansaku_writer_lock"
 
 
-def _flock(fd: int) -> bool:
-    """Take the exclusive lock on ``fd``, waiting for it; False where flock does not work."""
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            return True
-        except InterruptedError:
-            continue
-        except OSError:
-            return False
+class WriterLock:
+    """One pooled connection's hold on the writer lock: its own open file of the lock file.
+
+    ``flock`` excludes open files, so two connections (threads) of one process queue on it like
+    two processes do. ``may_hold`` is set before the lock is asked for and cleared once it is
+    released: while it is False the connection surely does not hold the lock.
+    """
+
+    __slots__ = ("fd", "may_hold", "path", "timeout")
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.may_hold = False
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def acquire(self) -> None:
+        """Wait for the lock (at most ``timeout`` s: then StorageLockTimeoutError)."""
+        self.may_hold = True
+        # Without flock on this file system (OSError), SQLite's busy timeout is the wait.
+        with contextlib.suppress(OSError):
+            lock_exclusive(
+                self.fd,
+                self.path,
+                self.timeout,
+                "RDBStorage(engine_kwargs={'connect_args': {'timeout': seconds}}) waits longer",
+            )
+
+    def release(self) -> None:
+        if self.may_hold and self.fd >= 0:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            self.may_hold = False
+
+    def close(self) -> None:
+        """Close the file, which drops the lock if held (the connection is being closed)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+            self.may_hold = False
+
+
+def begin_write(connection: sqlite3.Connection, info: dict[Any, Any]) -> None:
+    """Start a write transaction on a pooled connection: the writer lock, then BEGIN IMMEDIATE.
+
+    Whatever happens from here on, ``end_write`` runs when the connection goes back to the
+    pool (or the connection is closed), and releases the lock.
+    """
+    lock = info.get(_WRITER_LOCK)
+    if lock is not None:
+        lock.acquire()
+    connection.execute("BEGIN IMMEDIATE")
+
+
+def end_write(connection: sqlite3.Connection, info: dict[Any, Any]) -> None:
+    """Roll back what a write left open and release the writer lock (the pool's ``reset``)."""
+    lock = info.get(_WRITER_LOCK)
+    if lock is None or not lock.may_hold:
+        return  # nothing written on this connection since its last return to the pool
+    try:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+    finally:
+        lock.release()
 
 
 @contextlib.contextmanager
 def sqlite_write(engine: Engine) -> Iterator[sqlite3.Connection]:
     """A write transaction on a pooled SQLite connection, run on the driver itself.
 
-    The same transaction as the engine's writes (the writer lock, then ``BEGIN IMMEDIATE``),
-    without SQLAlchemy's per-statement work, which costs several times what SQLite takes to
-    run a one-row write. For the hottest writes only, whose SQL is written for SQLite.
+    The same transaction as the engine's writes (``begin_write``; the lock released on the
+    connection's return to the pool), without SQLAlchemy's per-statement work, which costs
+    several times what SQLite takes to run a one-row write. For the hottest writes only, whose
+    SQL is written for SQLite.
     """
     pooled = engine.raw_connection()
     try:
         connection = pooled.driver_connection
         assert isinstance(connection, sqlite3.Connection)
-        fd = pooled.info.get(_LOCK_FD)
-        locked = fd is not None and _flock(fd)
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        finally:
-            if fd is not None and locked:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+        begin_write(connection, pooled.info)
+        yield connection
+        connection.execute("COMMIT")
     finally:
-        pooled.close()
+        pooled.close()  # end_write: a rollback of what is left open, then the release
 
 
 def _configure_postgresql(engine: Engine, durable_commits: bool) -> None:

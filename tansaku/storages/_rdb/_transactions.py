@@ -10,8 +10,9 @@
   commits. A write of one statement needs no transaction of its own on a server database
   (BEGIN and COMMIT would be two more round trips). A write that meets a lock (SQLite busy
   past its timeout, a PostgreSQL deadlock or serialization failure) is retried after a short,
-  growing pause.
-- On a SQLite file the hottest one-row writes run on the driver itself (``sqlite_write``).
+  growing pause, by one loop for both ways of writing.
+- On a SQLite file the hottest one-row writes run on the driver itself (``sqlite_write``), in
+  the same transaction as the engine's (``begin_write``, ``end_write`` in ``_engine.py``).
 """
 
 from __future__ import annotations
@@ -87,37 +88,53 @@ class Transactions:
         at once) is retried too: the retry finds the row and updates it. A
         ``single_statement`` work runs as a transaction of its own on server databases.
         """
-        for attempt in range(_MAX_WRITE_ATTEMPTS):
-            try:
-                if single_statement and self._single_statement_engine is not None:
-                    with self._single_statement_engine.connect() as connection:
-                        return work(connection)
+        if single_statement and self._single_statement_engine is not None:
+            engine = self._single_statement_engine
+
+            def attempt() -> _T:
+                with engine.connect() as connection:
+                    return work(connection)
+
+        else:
+
+            def attempt() -> _T:
                 with self._write_engine.begin() as connection:
                     return work(connection)
-            except OperationalError as error:
-                if attempt + 1 == _MAX_WRITE_ATTEMPTS or not _is_lock_error(error):
-                    raise
-            except IntegrityError:
-                if attempt + 1 == _MAX_WRITE_ATTEMPTS or not retry_on_conflict:
-                    raise
-            time.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")
+
+        return _retrying(attempt, retry_on_conflict)
 
     def write_sqlite(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``work`` in one write transaction on SQLite's driver, retrying it when locked."""
-        for attempt in range(_MAX_WRITE_ATTEMPTS):
-            try:
-                with sqlite_write(self.engine) as connection:
-                    return work(connection)
-            except sqlite3.OperationalError as error:
-                if attempt + 1 == _MAX_WRITE_ATTEMPTS or "locked" not in str(error):
-                    raise
-            time.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")
+
+        def attempt() -> _T:
+            with sqlite_write(self.engine) as connection:
+                return work(connection)
+
+        return _retrying(attempt, retry_on_conflict=False)
 
 
-def _is_lock_error(error: OperationalError) -> bool:
-    text = str(error.orig).lower()
+def _retrying(attempt: Callable[[], _T], retry_on_conflict: bool) -> _T:
+    """``attempt()``, tried again after a short, growing pause while it meets a lock.
+
+    A StorageLockTimeoutError (the writer lock's bound passed) is not retried: it already
+    waited as long as it was told to.
+    """
+    for number in range(1, _MAX_WRITE_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except IntegrityError:
+            if number == _MAX_WRITE_ATTEMPTS or not retry_on_conflict:
+                raise
+        except (OperationalError, sqlite3.OperationalError) as error:
+            if number == _MAX_WRITE_ATTEMPTS or not _is_lock_error(error):
+                raise
+        time.sleep(0.01 * 2 ** (number - 1))
+    raise AssertionError("unreachable")
+
+
+def _is_lock_error(error: Exception) -> bool:
+    # SQLAlchemy wraps the driver's error in ``orig``; SQLite's driver path raises it bare.
+    text = str(getattr(error, "orig", error)).lower()
     return any(
         marker in text
         for marker in ("database is locked", "deadlock", "could not serialize", "lock wait")
