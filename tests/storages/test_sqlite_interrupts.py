@@ -108,7 +108,7 @@ def test_interrupts_at_random_moments_leave_no_lock_and_surface_as_keyboard_inte
     delays = random.Random(20240607)
     seen: list[str] = []
     try:
-        for attempt in range(25):
+        for attempt in range(50):
             assert _read_line(child) == "running"
             # Let it run into its trials (the first time, past its first connection).
             time.sleep((0.2 if attempt == 0 else 0.0) + delays.uniform(0.0, 0.02))
@@ -133,16 +133,27 @@ def test_interrupts_at_random_moments_leave_no_lock_and_surface_as_keyboard_inte
             child.kill()
             child.wait()
     assert set(seen) == {"caught KeyboardInterrupt"}, seen
-    assert other.get_study_user_attrs(study_id)["written_after"] == 24
+    assert other.get_study_user_attrs(study_id)["written_after"] == 49
 
 
 # -- an interrupt at each line of the locking code, deterministically --------------------------
 
 
 def _line_starts(code: types.CodeType) -> list[int]:
-    """The lines of ``code``'s body where execution can stop (where a signal can land)."""
+    """The lines of ``code``'s body where a signal can land.
+
+    A line of only ``NOP`` (a ``try:``) is left out: nothing runs there, so no signal lands
+    there, and the handlers of the block it opens do not cover it.
+    """
+    operations: dict[int, set[str]] = {}
+    line = 0
+    for instruction in dis.get_instructions(code):
+        line = instruction.starts_line or line
+        operations.setdefault(line, set()).add(instruction.opname)
     return sorted(
-        {line for _, line in dis.findlinestarts(code) if line and line > code.co_firstlineno}
+        line
+        for line, names in operations.items()
+        if line > code.co_firstlineno and names != {"NOP"}
     )
 
 
@@ -282,8 +293,8 @@ def test_interrupt_inside_a_sqlalchemy_statement_surfaces_as_itself(tmp_path: Pa
 
     # SQLAlchemy treats an interrupt inside a statement as a lost connection and drops it.
     @event.listens_for(storage.engine, "before_cursor_execute")
-    def _interrupt_once(*args: Any) -> None:
-        if not raised:
+    def _interrupt_once(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not raised and not statement.startswith("BEGIN"):
             raised.append(True)
             raise KeyboardInterrupt
 

@@ -89,7 +89,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
 
     Args:
         url: The SQLAlchemy database URL.
-        engine_kwargs: Passed to ``sqlalchemy.create_engine``.
+        engine_kwargs: Passed to ``sqlalchemy.create_engine``. On SQLite,
+            ``{"connect_args": {"timeout": seconds}}`` (default 60) bounds how long a write
+            waits for another process's write, both on SQLite's lock and on the
+            ``<database>-writer-lock`` file writers queue on; past it the write raises
+            :class:`~tansaku.exceptions.StorageLockTimeoutError` naming the lock file and the
+            holder's pid. A write interrupted at any point (KeyboardInterrupt) releases both
+            locks, and the storage stays usable.
         skip_compatibility_check: Open a database of another schema version without raising
             (to call :meth:`upgrade`).
         heartbeat_interval: Seconds between a running trial's heartbeats; with it set, a trial

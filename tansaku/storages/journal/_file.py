@@ -45,9 +45,13 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
+from tansaku.storages._file_lock import lock_exclusive
 from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 
+# Seconds a writer waits for the journal's lock (held by others only while they append) before
+# StorageLockTimeoutError names the holder.
+LOCK_TIMEOUT_S = 60.0
 # Bytes before a snapshot's offset whose digest ties the snapshot to its journal.
 _DIGEST_SPAN = 4096
 # Bytes from the start of a file read to tell whether it is a journal.
@@ -252,8 +256,9 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         payload = b"".join(json.dumps(log, separators=(",", ":")).encode() + b"\n" for log in logs)
         with self._lock:
             fd = self._writable_descriptor()
-            _flock(fd)
             try:
+                # Inside the try: an interrupt just after the lock is taken still releases it.
+                lock_exclusive(fd, self._path, LOCK_TIMEOUT_S, "is a writer stopped?")
                 size = os.fstat(fd).st_size
                 # Everything up to the read offset ends with a newline; only bytes appended
                 # since can end in a record torn by a killed writer.
@@ -303,12 +308,3 @@ def _is_record(line: bytes) -> bool:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return False
     return isinstance(record, dict) and "op_code" in record
-
-
-def _flock(fd: int) -> None:
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            return
-        except InterruptedError:
-            continue
