@@ -1,7 +1,7 @@
 """Storages: where studies and trials are kept.
 
-The database and journal backends load SQLAlchemy and friends, so they are imported on first
-use: ``import tansaku`` stays fast for in-memory studies.
+The database and journal backends load SQLAlchemy and friends, and the gRPC proxy loads
+grpcio, so they are imported on first use: ``import tansaku`` stays fast for in-memory studies.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tansaku.storages._resolve import get_storage
 if TYPE_CHECKING:
     from tansaku.storages import journal
     from tansaku.storages._callbacks import RetryFailedTrialCallback
+    from tansaku.storages._grpc import GrpcStorageProxy, run_grpc_proxy_server
     from tansaku.storages._rdb import RDBStorage
     from tansaku.storages.journal import JournalStorage
 
@@ -27,6 +28,8 @@ _LAZY = {
     "JournalStorage": ("tansaku.storages.journal", "JournalStorage"),
     "RetryFailedTrialCallback": ("tansaku.storages._callbacks", "RetryFailedTrialCallback"),
     "journal": ("tansaku.storages.journal", None),
+    "GrpcStorageProxy": ("tansaku.storages._grpc", "GrpcStorageProxy"),
+    "run_grpc_proxy_server": ("tansaku.storages._grpc", "run_grpc_proxy_server"),
 }
 
 
@@ -44,6 +47,7 @@ __all__ = [
     "BaseHeartbeat",
     "BaseStorage",
     "FrozenStudy",
+    "GrpcStorageProxy",
     "InMemoryStorage",
     "JournalStorage",
     "RDBStorage",
@@ -51,4 +55,5 @@ __all__ = [
     "fail_stale_trials",
     "get_storage",
     "journal",
+    "run_grpc_proxy_server",
 ]

@@ -7,16 +7,47 @@ every backend by importing ``contract_storage``, the fixture its tests ask for a
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tansaku.storages import BaseStorage, InMemoryStorage, JournalStorage, RDBStorage
+from tansaku.exceptions import ExperimentalWarning
+from tansaku.storages import (
+    BaseStorage,
+    GrpcStorageProxy,
+    InMemoryStorage,
+    JournalStorage,
+    RDBStorage,
+)
+from tansaku.storages._grpc._server import make_server
 from tansaku.storages.journal import JournalFileBackend, JournalRedisBackend
 from tansaku.study import StudyDirection
 from tansaku.trial import FrozenTrial, TrialState, create_trial
 from tests.storages import servers
+
+
+def grpc_proxy(storage: BaseStorage) -> GrpcStorageProxy:
+    """A client of a proxy server serving ``storage`` from threads of this process.
+
+    The server listens on a free loopback port and stops when the client is collected.
+    """
+    server, port = make_server(storage, "127.0.0.1", 0)
+    server.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        client = GrpcStorageProxy(host="127.0.0.1", port=port, retry_timeout=10.0)
+    weakref.finalize(client, _stop_proxy, client._channel, server)
+    return client
+
+
+def _stop_proxy(channel: Any, server: Any) -> None:
+    channel.close()  # first, so that the server's going away is no news to the client
+    server.stop(None)
+
 
 # Every backend runs the whole suite. A factory receives a fresh empty directory (for backends
 # that keep files) and returns an empty storage.
@@ -32,6 +63,7 @@ STORAGE_FACTORIES: dict[str, StorageFactory] = {
     "journal_redis": lambda directory: JournalStorage(
         JournalRedisBackend(**servers.new_redis_backend_args())
     ),
+    "grpc_sqlite": lambda directory: grpc_proxy(RDBStorage(f"sqlite:///{directory / 'via.db'}")),
 }
 
 MIN = StudyDirection.MINIMIZE
