@@ -12,8 +12,12 @@ import os
 import sys
 from typing import Any
 
+from benchmarks._impls import MissingFeature
+
 POSTGRES_ENV = "TANSAKU_BENCH_POSTGRES_URL"
 N_PARAMS = 10
+# A kind ``grpc_<backend>`` is <backend> behind a gRPC storage proxy (``_storage_proxy.py``).
+PROXY_PREFIX = "grpc_"
 
 # Registry of the PostgreSQL server of this suite run ("postgresql": the server, or None when
 # none can run here), started on first use.
@@ -42,8 +46,34 @@ def postgresql_url() -> str | None:
     return None if server is None else server.create_database("bench")
 
 
+def backing_kind(kind: str) -> str:
+    """The database behind a proxied kind (``grpc_postgresql`` -> ``postgresql``)."""
+    return kind[len(PROXY_PREFIX) :] if kind.startswith(PROXY_PREFIX) else kind
+
+
+def storages_attr(impl: Any, name: str) -> Any:
+    """``<impl>.storages.<name>``, or MissingFeature."""
+    value = getattr(getattr(impl.module, "storages", None), name, None)
+    if value is None:
+        raise MissingFeature(f"{impl.name}.storages.{name}")
+    return value
+
+
+def open_storage(impl: Any, kind: str, where: str) -> Any:
+    """What ``create_study(storage=...)`` takes for ``kind`` at ``where`` (a proxy's port
+    for the proxied kinds)."""
+    if not kind.startswith(PROXY_PREFIX):
+        return impl.storage(kind, where)
+    client_class = storages_attr(impl, "GrpcStorageProxy")
+    try:
+        return client_class(host="127.0.0.1", port=int(where))
+    except ImportError as exc:  # grpcio missing in this environment
+        raise MissingFeature(f"{impl.name}.storages.GrpcStorageProxy: {exc}") from exc
+
+
 def location(kind: str, directory: str) -> str | None:
     """Where a new study of storage ``kind`` goes (None: no PostgreSQL server here)."""
+    kind = backing_kind(kind)
     if kind == "sqlite":
         return os.path.join(directory, "study.db")
     if kind == "journal":

@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from benchmarks import _runner
-from benchmarks.suites._storage_backends import census
+from benchmarks.suites._storage_backends import census, open_storage
 
 MAX_ERRORS_PER_WORKER = 20
 
@@ -73,7 +73,7 @@ def threads_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
 def shared_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     """One process of a shared study: the coordinator, or one of the workers."""
     name = task["study_name"]
-    storage = impl.storage(task["storage"], task["location"])
+    storage = open_storage(impl, task["storage"], task["location"])
     if task["role"] == "coordinator":
         impl.create_study(study_name=name, storage=storage, sampler=impl.sampler("random", 0))
         with open(task["ready_path"], "w") as f:
@@ -97,12 +97,26 @@ def measure_workers(
     cell: dict[str, Any], impl: str, location: str, timeout_s: float
 ) -> dict[str, Any]:
     """A coordinator creates the study, W workers share it, the coordinator counts."""
-    task = {**cell, "study_name": f"bench-{uuid.uuid4().hex[:12]}", "location": location}
     if cell["storage"] == "inmemory":
+        task = {**cell, "study_name": f"bench-{uuid.uuid4().hex[:12]}", "location": location}
         outcome = _runner.run_worker("storage", impl, {**task, "role": "threads"}, timeout_s)
         if outcome["status"] == "ok":
             outcome["data"] = _score(cell, outcome["data"]["workers"], outcome["data"])
         return outcome
+    shared = run_shared(cell, impl, location, timeout_s)
+    if shared["status"] != "ok":
+        return shared
+    data = _score(cell, shared["workers"], shared["census"])
+    return {"status": "ok", "data": data, "seconds": data["wall_s"]}
+
+
+def run_shared(cell: dict[str, Any], impl: str, location: str, timeout_s: float) -> dict[str, Any]:
+    """Run the workers of a shared study; what each reported and the study's census.
+
+    Returns:
+        ``{"status": "ok", "workers": [...], "census": {...}}``, or the first failed outcome.
+    """
+    task = {**cell, "study_name": f"bench-{uuid.uuid4().hex[:12]}", "location": location}
     coordinator = _runner.Worker("storage", impl, {**task, "role": "coordinator"})
     if not coordinator.wait_ready(timeout_s):
         return coordinator.finish(timeout_s)
@@ -126,8 +140,7 @@ def measure_workers(
     failed = next((o for o in [*outcomes, counted] if o["status"] != "ok"), None)
     if failed is not None:
         return failed
-    data = _score(cell, [o["data"] for o in outcomes], counted["data"])
-    return {"status": "ok", "data": data, "seconds": data["wall_s"]}
+    return {"status": "ok", "workers": [o["data"] for o in outcomes], "census": counted["data"]}
 
 
 def _score(cell: dict[str, Any], workers: list[dict[str, Any]], study_census: dict) -> dict:

@@ -1,6 +1,6 @@
 """Storage: what a trial costs, how many workers share a study, how fast a big study reads.
 
-Three parts, each side by side with the other implementations in one run:
+Four parts, each side by side with the other implementations in one run:
 
 - ``cost``: one process runs ``n_trials`` trials of RandomSampler with 10 float params on a new
   study; milliseconds per trial (the storage round trips and commits dominate).
@@ -12,17 +12,24 @@ Three parts, each side by side with the other implementations in one run:
   (SQL) or records (journal) directly in Optuna's layout, which every implementation reads.
   "journal file" is read with the snapshot tansaku keeps beside the journal (written by the
   first reader, as workers do); "journal file, no snapshot" deletes it before each read.
+- ``proxy``: W worker processes run trials of an objective that does nothing, on one study in
+  PostgreSQL, through a gRPC storage proxy process (``run_grpc_proxy_server``) and directly;
+  trials completed per second.
+
+``TANSAKU_BENCH_STORAGE_PARTS`` (e.g. ``proxy`` or ``cost,workers``) limits a run to some parts.
 
 PostgreSQL runs on a server started from local binaries (``tests/storages/servers.py``, data
 synced to disk as configured by default), or on ``TANSAKU_BENCH_POSTGRES_URL`` when set.
 
 This module is the suite (presets, cells, the ``cost`` part, tables); the ``workers`` part is in
-``_storage_workers.py``, the ``read`` part in ``_storage_read.py``, and what they share (where
-a backend keeps a study, the census of a study) in ``_storage_backends.py``.
+``_storage_workers.py``, the ``read`` part in ``_storage_read.py``, the ``proxy`` part in
+``_storage_proxy.py``, and what they share (where a backend keeps a study, the census of a
+study) in ``_storage_backends.py``.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -31,6 +38,7 @@ from typing import Any
 
 from benchmarks import _results, _runner, _stats, _tables
 from benchmarks.suites._storage_backends import N_PARAMS, census, location
+from benchmarks.suites._storage_proxy import measure_proxy, proxy_server_task
 from benchmarks.suites._storage_read import measure_read, read_task
 from benchmarks.suites._storage_workers import measure_workers, shared_task, threads_task
 
@@ -42,12 +50,16 @@ LABELS = {
     "journal": "journal file",
     "journal_cold": "journal file, no snapshot",
     "postgresql": "PostgreSQL",
+    "grpc_sqlite": "SQLite via gRPC proxy",
+    "grpc_postgresql": "PostgreSQL via gRPC proxy",
 }
+PARTS_ENV = "TANSAKU_BENCH_STORAGE_PARTS"
 # What each part reports, and whether a larger figure is better.
 METRICS = {
     "cost": ("ms_per_trial", "ms per trial", False),
     "workers": ("wall_over_ideal", "wall / ideal", False),
     "read": ("read_s", "seconds", False),
+    "proxy": ("trials_per_s", "trials / s", True),
 }
 
 
@@ -61,6 +73,9 @@ class Preset:
     worker_storages: tuple[str, ...]
     read_trials: int
     read_storages: tuple[str, ...]
+    proxy_workers: int
+    proxy_trials: int
+    proxy_storages: tuple[str, ...]
     repeats: int
     timeout_s: float
 
@@ -68,11 +83,14 @@ class Preset:
 _COST = ("sqlite", "journal", "postgresql")
 _SHARED = ("inmemory", "sqlite", "journal", "postgresql")
 _READ = ("sqlite", "journal", "journal_cold", "postgresql")
+_PROXY = ("postgresql", "grpc_postgresql")
 PRESETS = {
-    "full": Preset(1000, _COST, 8, 400, 0.05, _SHARED, 100_000, _READ, 3, 3600),
-    "quick": Preset(100, _COST, 8, 400, 0.05, _SHARED, 100_000, _READ, 3, 1200),
+    "full": Preset(1000, _COST, 8, 400, 0.05, _SHARED, 100_000, _READ, 8, 2000, _PROXY, 3, 3600),
+    "quick": Preset(100, _COST, 8, 400, 0.05, _SHARED, 100_000, _READ, 8, 400, _PROXY, 3, 1200),
     # Smoke proves the harness: each part once, PostgreSQL only where it costs one cell.
-    "smoke": Preset(5, _COST, 2, 16, 0.005, ("sqlite",), 200, ("journal",), 1, 120),
+    "smoke": Preset(
+        5, _COST, 2, 16, 0.005, ("sqlite",), 200, ("journal",), 2, 16, ("grpc_sqlite",), 1, 120
+    ),
 }
 
 
@@ -99,12 +117,23 @@ def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any
         {"part": "read", "storage": kind, "n_trials": preset.read_trials}
         for kind in preset.read_storages
     ]
-    return cells
+    cells += [
+        {
+            "part": "proxy",
+            "storage": kind,
+            "workers": preset.proxy_workers,
+            "n_trials": preset.proxy_trials,
+            "sleep_s": 0.0,
+        }
+        for kind in preset.proxy_storages
+    ]
+    only = [part for part in os.environ.get(PARTS_ENV, "").split(",") if part]
+    return [cell for cell in cells if not only or cell["part"] in only]
 
 
 def describe(cell: dict[str, Any]) -> str:
     label = LABELS[cell["storage"]]
-    if cell["part"] == "workers":
+    if cell["part"] in ("workers", "proxy"):
         return f"{cell['part']} {label} x{cell['workers']}"
     return f"{cell['part']} {label}"
 
@@ -144,6 +173,8 @@ def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
         return read_task(impl, task)
     if role == "threads":
         return threads_task(impl, task)
+    if role == "proxy_server":
+        return proxy_server_task(impl, task)
     return shared_task(impl, task)  # the coordinator or a worker of a shared study
 
 
@@ -162,6 +193,8 @@ def measure(cell: dict[str, Any], impl: str, repeat: int, preset: Preset) -> dic
         if cell["part"] == "cost":
             task = {**cell, "role": "cost", "location": where, "seed": repeat}
             return _runner.run_worker("storage", impl, task, preset.timeout_s)
+        if cell["part"] == "proxy":
+            return measure_proxy(cell, impl, where, preset.timeout_s)
         return measure_workers(cell, impl, where, preset.timeout_s)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
@@ -176,7 +209,7 @@ def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:
     cells = {_results.cell_key(r["cell"]): r["cell"] for r in doc["runs"]}
     rows = []
     for key, cell in cells.items():
-        metric = METRICS[cell["part"]][0]
+        metric, _, larger_is_better = METRICS[cell["part"]]
         per_impl = {impl: groups.get((key, impl), []) for impl in impls}
         ok = {impl: [r for r in runs if r["status"] == "ok"] for impl, runs in per_impl.items()}
         raw = {
@@ -184,8 +217,12 @@ def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:
             for impl, runs in ok.items()
             if runs
         }
-        # Speed-ups: the ratio of rates (1 / the measured cost), > 1 when tansaku is faster.
-        rates = {impl: {k: 1.0 / v for k, v in got.items() if v > 0} for impl, got in raw.items()}
+        # Speed-ups: the ratio of rates (1 / the measured cost, or the measured throughput),
+        # > 1 when tansaku is faster.
+        rates = {
+            impl: {k: v if larger_is_better else 1.0 / v for k, v in got.items() if v > 0}
+            for impl, got in raw.items()
+        }
         integrity = {
             impl: {field: sum(r["data"][field] for r in runs) for field in ("lost", "duplicated")}
             | {"errors": sum(r["data"].get("errors", 0) for r in runs)}
@@ -216,6 +253,10 @@ _PART_TEXT = {
     " sleeps {s} ms; wall time over the ideal {n} × {s} ms / {w} (1.0 is perfect).",
     "read": "**Reading a large study**: `load_study` + `study.trials` of a finished study of {n}"
     " trials ({p} params each), in a fresh process; seconds.",
+    "proxy": "**Through a gRPC storage proxy**: {w} worker processes run {n} trials of one float"
+    " param and an objective that does nothing, through a proxy process"
+    " (`run_grpc_proxy_server`) or straight to the database; trials completed per second"
+    " (larger is better).",
 }
 
 
