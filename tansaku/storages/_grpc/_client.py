@@ -64,6 +64,10 @@ class GrpcStorageProxy(BaseStorage):
     The protocol is tansaku's own (JSON over gRPC): this client talks to tansaku's proxy, not
     to Optuna's. Heartbeats of the storage behind the proxy are not used through it.
 
+    Delete studies through the proxy: clients drop what they keep of a study deleted through
+    it, but not of one deleted behind its back (in the database, or through another proxy),
+    and a database that reuses ids (SQLite) may then give them to a new study's trials.
+
     Args:
         host: The host name or address of the proxy.
         port: The port of the proxy.

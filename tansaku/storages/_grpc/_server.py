@@ -116,6 +116,7 @@ class StorageProxyService:
         self._storage = storage
         self._instance = uuid.uuid4().hex[:16]
         self._deleted_studies = 0
+        self._deletions_lock = threading.Lock()
         self._memo = _Memo()
         # Claims and their marks happen under it, so that no claim of this proxy is ever seen
         # half done (claimed, not yet marked) by a retried claim.
@@ -182,7 +183,8 @@ class StorageProxyService:
             if not context.retry:
                 raise
         finally:
-            self._deleted_studies += 1  # one writer at a time is not needed: any change counts
+            with self._deletions_lock:
+                self._deleted_studies += 1
 
     def _set_study_user_attr(self, args: dict[str, Any], context: _Request) -> None:
         self._storage.set_study_user_attr(args["study_id"], args["key"], args["value"])
