@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 
-.PHONY: demo test lint typecheck pytest bench bench-env compat test-search clean
+.PHONY: demo test test-faults test-search lint typecheck pytest bench bench-env compat clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: lint typecheck pytest compat
 # run. Not a gate (make test runs them derandomized); each failure it finds becomes a test there.
 test-search: $(VENV)/.installed $(BENCH_VENV)/.installed
 	TANSAKU_HYPOTHESIS=search $(PY) -m pytest -n 2 -m hypothesis tests --ignore=tests/compat
+
+# The fault-injection suite with every seed (`make test` runs the first seed of each test).
+test-faults: $(VENV)/.installed
+	TANSAKU_FAULT_SEEDS=all $(PY) -m pytest -n 2 -m faults tests/faults
 
 bench-env: $(BENCH_VENV)/.installed
 
