@@ -12,12 +12,16 @@ Run as ``python tests/faults/_workers.py COMMAND ARGS...`` with the repository o
   raised before a C call would skip it, which no signal can do). k is drawn with
   ``random.Random(SEED)`` from the events of a first, undisturbed trial: over two trials for
   a SIGKILL; a SIGINT victim takes ``N_INTERRUPTS`` interrupts, each within one trial, and
-  goes on after each, as an interactive session does. After them it stays alive, waits for a
-  line on stdin and runs one more trial on the same storage object. REPORT gets one JSON line
-  per thing the test needs: each trial this process saw finished, where each signal went, and
-  that the interrupts are over.
+  goes on after each, as an interactive session does. After each, before going on, it has
+  another process (``prober``) finish a trial, and exits with a message if that takes over
+  ``HANG_BOUND_S``: whatever the interrupt left held (a lock, a transaction) shows there
+  before this process's own next write could release it. After the interrupts it stays
+  alive, waits for a line on stdin and runs one more trial on the same storage object.
+  REPORT gets one JSON line per thing the test needs: each trial this process saw finished,
+  where each signal went, and that the interrupts are over.
 - ``die_after_ask KIND WHERE``: ask for a trial, print its number, and SIGKILL itself before
   the trial's first heartbeat.
+- ``prober KIND WHERE``: finish a trial for each line read on stdin (heartbeats on).
 - ``finish_one KIND WHERE``: run one trial to completion (heartbeats on), print its number.
 - ``recover KIND WHERE``: fail stale trials and run their retries until no trial is RUNNING
   or WAITING (heartbeats on).
@@ -32,7 +36,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -56,7 +62,7 @@ MAX_RETRY = 3
 # Seconds a process may take to finish a trial or recover the study: a hang bound.
 HANG_BOUND_S = 60.0
 # KeyboardInterrupts a SIGINT victim takes, one in each of its trials after the first.
-N_INTERRUPTS = 20
+N_INTERRUPTS = 40
 STORAGES_DIR = str(Path(tansaku.__file__).resolve().parent / "storages") + os.sep
 
 
@@ -107,6 +113,7 @@ class _FaultAtEvent:
     def __init__(self, k: int | None, signum: int, report: _Report | None) -> None:
         self.k, self.signum, self.report = k, signum, report
         self.count = 0
+        self.where = "(no fault yet)"
 
     def __call__(self, frame: Any, event: str, arg: Any) -> None:
         if event not in ("call", "c_return") or not frame.f_code.co_filename.startswith(
@@ -120,8 +127,48 @@ class _FaultAtEvent:
         callee = getattr(arg, "__qualname__", repr(arg)) if event == "c_return" else ""
         where = f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno} {frame.f_code.co_name}"
         assert self.report is not None
-        self.report.write(fault=f"event {self.k}: {event} {callee} in {where}".strip())
+        self.where = f"event {self.k}: {event} {callee} in {where}".strip()
+        self.report.write(fault=self.where)
         os.kill(os.getpid(), self.signum)
+
+
+class _Prober:
+    """Another process that finishes a trial whenever asked (``prober`` below)."""
+
+    def __init__(self, kind: str, where: str) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, __file__, "prober", kind, where],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    def finish_a_trial(self, after: str) -> None:
+        """Have the other process finish a trial; exit with a message if it cannot in time."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(b"\n")
+        self._process.stdin.flush()
+        ready, _, _ = select.select([self._process.stdout], [], [], HANG_BOUND_S)
+        if not ready:
+            self._process.kill()
+            raise SystemExit(
+                f"another process did not finish a trial within {HANG_BOUND_S:.0f}s after the "
+                f"interrupt at {after}"
+            )
+        if not self._process.stdout.readline():
+            raise SystemExit(f"another process failed to finish a trial after {after}")
+
+    def stop(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        self._process.wait(timeout=HANG_BOUND_S)
+
+
+def prober(kind: str, where: str) -> None:
+    """Finish one trial for each line read from stdin, and say so on stdout."""
+    study = tansaku.load_study(study_name=STUDY_NAME, storage=open_storage(kind, where, True))
+    for _ in sys.stdin:
+        study.optimize(objective, n_trials=1)
+        print("finished", flush=True)
 
 
 def _run_trials(study: tansaku.Study, mode: str, report: _Report, n_trials: int | None) -> None:
@@ -166,13 +213,17 @@ def victim(kind: str, where: str, signame: str, mode: str, seed: str, report_pat
         sys.setprofile(_FaultAtEvent(rng.randint(1, 2 * counter.count), signum, report))
         _run_trials(study, mode, report, None)
     # A session that survives its interrupts may be interrupted many times: each fault lands
-    # in the next trial, and the process goes on after each.
+    # in the next trial; after each, another process finishes a trial and this one goes on.
+    prober = _Prober(kind, where)
     for _ in range(N_INTERRUPTS):
+        fault = _FaultAtEvent(rng.randint(1, counter.count), signum, report)
         try:
-            sys.setprofile(_FaultAtEvent(rng.randint(1, counter.count), signum, report))
+            sys.setprofile(fault)
             _run_trials(study, mode, report, None)
         except KeyboardInterrupt:
             sys.setprofile(None)
+        prober.finish_a_trial(after=fault.where)
+    prober.stop()
     report.write(interrupted=True)
     # Alive after the interrupts, as a notebook is: go on when the test says so.
     sys.stdin.readline()
@@ -205,11 +256,15 @@ def recover(kind: str, where: str) -> None:
         if waiting:
             study.optimize(objective, n_trials=waiting)
             continue
-        running = storage.get_n_trials(study._study_id, (TrialState.RUNNING,))
+        running = storage.get_all_trials(study._study_id, states=(TrialState.RUNNING,))
         if not running:
             return
         if time.monotonic() > deadline:
-            raise SystemExit(f"{running} trials still RUNNING after {HANG_BOUND_S}s")
+            numbers = [t.number for t in running]
+            raise SystemExit(
+                f"trials {numbers} still RUNNING {HANG_BOUND_S:.0f}s after their workers "
+                "stopped: fail_stale_trials never failed them"
+            )
         time.sleep(0.2)
 
 
@@ -238,4 +293,5 @@ if __name__ == "__main__":
         "finish_one": finish_one,
         "recover": recover,
         "reader": reader,
+        "prober": prober,
     }[command](*arguments)
