@@ -139,25 +139,52 @@ def suggest_with(trial: BaseTrial) -> Suggest:
     return suggest
 
 
-def declared_distributions(space: Space, finite: bool) -> dict[str, list[BaseDistribution]]:
-    """Every distribution each name of ``space`` may take, found by running both branches of
-    the script with every value of the params that steer it."""
-    found: dict[str, list[BaseDistribution]] = {}
+def _steered(pick: int, run: dict[str, BaseDistribution]) -> Suggest:
+    """A suggest that records each distribution in ``run`` and answers by ``pick``: the first,
+    second, ... choice, and the low (0) or high end of ranges."""
 
-    def record_and_pick(pick: int) -> Suggest:
-        def suggest(name: str, distribution: BaseDistribution) -> Any:
+    def suggest(name: str, distribution: BaseDistribution) -> Any:
+        run[name] = distribution
+        if isinstance(distribution, CategoricalDistribution):
+            return distribution.choices[pick % len(distribution.choices)]
+        assert isinstance(distribution, FloatDistribution | IntDistribution)
+        return distribution.high if pick else distribution.low
+
+    return suggest
+
+
+def _runs(space: Space, finite: bool) -> list[dict[str, BaseDistribution]]:
+    """The distributions of each run of the script, by every way of steering its branches."""
+    runs = []
+    for pick in range(3):
+        run: dict[str, BaseDistribution] = {}
+        space.script(_steered(pick, run), finite)
+        runs.append(run)
+    return runs
+
+
+def declared_distributions(space: Space, finite: bool) -> dict[str, list[BaseDistribution]]:
+    """Every distribution each name of ``space`` may take."""
+    found: dict[str, list[BaseDistribution]] = {}
+    for run in _runs(space, finite):
+        for name, distribution in run.items():
             if distribution not in found.setdefault(name, []):
                 found[name].append(distribution)
-            if isinstance(distribution, CategoricalDistribution):
-                return distribution.choices[pick % len(distribution.choices)]
-            assert isinstance(distribution, FloatDistribution | IntDistribution)
-            return distribution.high if pick else distribution.low
-
-        return suggest
-
-    for pick in range(3):
-        space.script(record_and_pick(pick), finite)
     return found
+
+
+def first_suggested(space: Space, finite: bool) -> dict[str, BaseDistribution]:
+    """The params every trial of ``space`` suggests first, in the same order and with the same
+    distributions (the whole space when it has no branches)."""
+    first, *others = _runs(space, finite)
+    prefix: dict[str, BaseDistribution] = {}
+    for position, (name, distribution) in enumerate(first.items()):
+        if any(
+            list(run.items())[position : position + 1] != [(name, distribution)] for run in others
+        ):
+            break
+        prefix[name] = distribution
+    return prefix
 
 
 # -- the objective ------------------------------------------------------------------------------
