@@ -213,6 +213,10 @@ class BruteForceSampler(BaseSampler):
         Raises:
             ValueError: ``param_distribution`` is a float distribution without ``step``.
         """
+        if param_distribution.single():
+            # A param of one value takes no branch; trials set it without asking, so it is not
+            # in the tree (see _walk).
+            return param_distribution.to_external_repr(_single_internal(param_distribution))
         candidates = self._candidates_of(param_name, param_distribution)
         with self._lock:
             running = self._update(study._unfiltered_study(), trial.number)
@@ -288,6 +292,10 @@ class BruteForceSampler(BaseSampler):
     def _walk(self, trial: FrozenTrial, rebuild: bool) -> list[_Node] | None:
         path = []
         for name, distribution in trial.distributions.items():
+            if distribution.single():
+                # Trial.suggest sets a param of one value without asking the sampler, so the
+                # tree never gets a node for it while the trial runs: leave it out here too.
+                continue
             candidates = self._candidates_or_none(distribution)
             if candidates is None:
                 return None
@@ -368,6 +376,14 @@ class BruteForceSampler(BaseSampler):
             UserWarning,
             stacklevel=2,
         )
+
+
+def _single_internal(distribution: BaseDistribution) -> float:
+    """The internal value of a distribution of one value (its first choice, or its low end)."""
+    if isinstance(distribution, CategoricalDistribution):
+        return 0.0
+    assert isinstance(distribution, FloatDistribution | IntDistribution)
+    return float(distribution.low)
 
 
 def _enumerate(distribution: BaseDistribution) -> tuple[float, ...] | None:

@@ -42,6 +42,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -167,5 +168,16 @@ def run_study(
         directions=["minimize"] * n_objectives,
     )
     run = objective(space, sampler.entry.finite_space_only, n_objectives, faults)
-    study.optimize(run, n_trials=n_trials, catch=(InjectedFailure,))
+    optimize_without_warnings(study, run, n_trials)
     return study
+
+
+def optimize_without_warnings(
+    study: tansaku.Study, run: Callable[[Any], Any], n_trials: int
+) -> None:
+    """``study.optimize`` catching only the objective's own failures, and failing on any
+    warning: the contract's spaces are well formed, so a sampler has nothing to warn about."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(run, n_trials=n_trials, catch=(InjectedFailure,))
+    assert not caught, [f"{w.category.__name__}: {w.message}" for w in caught]

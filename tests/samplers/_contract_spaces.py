@@ -46,20 +46,24 @@ def _every_kind(suggest: Suggest, finite: bool) -> None:
     suggest("int_log", IntDistribution(1, 64, log=True))
     suggest("int_step", IntDistribution(0, 12, step=3))
     suggest("categorical", CategoricalDistribution(CHOICES))
+    # Ranges of one value: the trial sets them without asking the sampler.
+    suggest("float_single", FloatDistribution(0.5, 0.5))
+    suggest("int_single", IntDistribution(3, 3))
+    suggest("categorical_single", CategoricalDistribution(("only",)))
 
 
 def _conditional(suggest: Suggest, finite: bool) -> None:
-    """Branches with their own params, a name whose range moves with the branch (``width``,
-    ``shift``) and a variable number of params (``units_i``)."""
+    """Branches with their own params, names whose range and step move with the branch
+    (``width``, ``shift``) and a variable number of params (``units_i``)."""
     branch = suggest("branch", CategoricalDistribution(("a", "b")))
     if branch == "a":
         suggest("a_only", _float(finite, 0.0, 1.0))
         suggest("width", IntDistribution(1, 8))
         suggest("shift", _float(finite, 0.0, 1.0))
     else:
-        suggest("width", IntDistribution(4, 16))
+        suggest("width", IntDistribution(4, 16, step=2))
         suggest("b_only", CategoricalDistribution(("x", 2, None)))
-        suggest("shift", _float(finite, 0.5, 1.5))
+        suggest("shift", FloatDistribution(0.5, 1.5, step=0.25))
     for i in range(suggest("n_layers", IntDistribution(1, 3))):
         suggest(f"units_{i}", IntDistribution(1, 8, log=True))
 
@@ -92,6 +96,9 @@ SPACES: dict[str, Space] = {
             "int_log": [1, 7],
             "int_step": [3, 12],
             "categorical": list(CHOICES),
+            "float_single": [0.5],
+            "int_single": [3],
+            "categorical_single": ["only"],
         },
         fixed={"int": 2},
     ),

@@ -70,6 +70,26 @@ def test_finite_distributions_of_every_kind_are_enumerated() -> None:
     assert set(got) == expected
 
 
+def test_params_of_one_value_take_no_branch_and_every_combination_runs_once() -> None:
+    # The trial sets a param of one value without asking the sampler; its place in the
+    # suggest order must not read as a change of the objective.
+    def objective(trial: Trial) -> float:
+        x = trial.suggest_int("x", 0, 1)
+        trial.suggest_float("constant", 0.5, 0.5)
+        trial.suggest_int("fixed_int", 3, 3)
+        trial.suggest_categorical("only", ["one"])
+        y = trial.suggest_float("y", 0, 1, step=0.5)
+        return x + y
+
+    study = tansaku.create_study(sampler=BruteForceSampler(seed=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        study.optimize(objective, n_trials=20)
+    got = [(t.params["x"], t.params["y"]) for t in study.trials]
+    assert sorted(got) == list(itertools.product([0, 1], [0.0, 0.5, 1.0]))
+    assert all(t.params["constant"] == 0.5 and t.params["only"] == "one" for t in study.trials)
+
+
 def test_stepped_float_values_are_the_decimal_grid_points() -> None:
     study = tansaku.create_study(sampler=BruteForceSampler(seed=0))
     study.optimize(lambda t: t.suggest_float("x", 0, 0.3, step=0.1))

@@ -17,12 +17,12 @@ from tests.samplers._contract_samplers import (
     SAMPLERS,
     ContractSampler,
     contract_sampler,  # noqa: F401  (the "sampler_entry" fixture, found by its name)
+    optimize_without_warnings,
     run_study,
     skip_unless_conditional,
 )
 from tests.samplers._contract_spaces import (
     SPACES,
-    InjectedFailure,
     assert_study_fits_space,
     objective,
 )
@@ -129,10 +129,10 @@ def test_reseed_rng_changes_the_next_params_and_sampling_goes_on(
     studies = []
     for reseed in (False, True):
         study = tansaku.create_study(sampler=sampler_entry.build(5, space))
-        study.optimize(run, n_trials=8, catch=(InjectedFailure,))
+        optimize_without_warnings(study, run, 8)
         if reseed:
             study.sampler.reseed_rng()
-        study.optimize(run, n_trials=16, catch=(InjectedFailure,))
+        optimize_without_warnings(study, run, 16)
         assert_study_fits_space(study, space, finite, True, 24)
         studies.append(study)
     kept, reseeded = ([t.params for t in s.trials] for s in studies)

@@ -12,12 +12,12 @@ from tansaku.trial import TrialState
 from tests.samplers._contract_samplers import (
     ContractSampler,
     contract_sampler,  # noqa: F401  (the "sampler_entry" fixture, found by its name)
+    optimize_without_warnings,
     run_study,
     skip_unless_conditional,
 )
 from tests.samplers._contract_spaces import (
     SPACES,
-    InjectedFailure,
     assert_inside,
     assert_trial_fits_space,
     declared_distributions,
@@ -48,7 +48,7 @@ def test_enqueued_values_are_used_as_given(
     study = run_study(sampler_entry, space_name, faults=True, n_trials=N_HISTORY)
     for label, params in enqueued.items():
         study.enqueue_trial(params, user_attrs={"enqueued": label})
-    study.optimize(objective(space, finite), n_trials=2, catch=(InjectedFailure,))
+    optimize_without_warnings(study, objective(space, finite), 2)
 
     trials = study.get_trials(deepcopy=False)
     assert len(trials) == N_HISTORY + 2
@@ -82,7 +82,7 @@ def test_ask_with_fixed_distributions_suggests_them_at_once(
         # The objective suggests the same names again and gets the values asked for.
         study.tell(trial, run(trial))
         assert {name: trial.params[name] for name in asked} == asked
-    study.optimize(run, n_trials=3, catch=(InjectedFailure,))
+    optimize_without_warnings(study, run, 3)
     trials = study.get_trials(deepcopy=False)
     assert len(trials) == N_HISTORY + 6
     for trial in trials[N_HISTORY:]:
