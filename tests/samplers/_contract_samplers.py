@@ -9,7 +9,8 @@ objectives work (or fail clearly), that ``reseed_rng`` changes the stream withou
 that two processes can share a study on SQLite and on a journal file, that what the sampler
 stores is plain JSON, that ``infer_relative_search_space`` / ``sample_relative`` /
 ``sample_independent`` keep BaseSampler's contract, and that ``enqueue_trial`` and
-``ask(fixed_distributions)`` work.
+``ask(fixed_distributions)`` work. The spaces are well formed, so any warning raised while a
+study runs fails the test.
 
 To add a sampler, add one entry::
 
@@ -27,9 +28,9 @@ with the capabilities that differ from the defaults:
   suggests next; False (e.g. an unscrambled QMC sequence) only checks it keeps working.
 - ``supports_conditional`` (True): False skips, with the reason in the report, the tests on the
   conditional space.
-- ``cross_process`` (True): False leaves the entry out of the two-process storage tests, which
-  start Python processes: for a costly sampler, or a variant whose storage behaviour another
-  entry already covers.
+- ``cross_process`` (True): False leaves the entry out of the two-process storage test (two
+  worker processes run a study per entry and space): for a costly sampler, or a variant whose
+  storage behaviour another entry already covers.
 
 The factory receives the seed and the space (``Space.grid`` gives values for samplers that need
 them up front, ``Space.fixed`` a param to hold fixed) and returns a fresh sampler; it may warn

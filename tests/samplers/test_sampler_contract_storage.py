@@ -139,17 +139,14 @@ def work(kind: str, where: str, worker: int) -> None:
         )
 
 
-@pytest.fixture(scope="module", params=SHARED_KINDS)
-def shared_storage(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, BaseStorage]:
-    """A storage of each kind in which two processes at once have optimized every shared study.
-
-    The workers run the studies in the same order, each a few dozen milliseconds long, so their
-    trials interleave; the test does not depend on how much.
-    """
-    kind: str = request.param
-    path = tmp_path_factory.mktemp(kind) / ("shared.db" if kind == "sqlite" else "shared.log")
+@pytest.mark.parametrize("kind", SHARED_KINDS)
+def test_two_processes_sharing_a_study_finish_valid_complete_trials(
+    kind: str, tmp_path: Path
+) -> None:
+    # One pair of worker processes runs every shared study (one per sampler and space), in the
+    # same order, each a few dozen milliseconds long, so their trials interleave; the checks do
+    # not depend on how much. One test per storage: starting Python costs more than the studies.
+    path = tmp_path / ("shared.db" if kind == "sqlite" else "shared.log")
     storage = open_storage(kind, str(path))
     for name, space_name in CROSS_PROCESS:
         # Created here, so the workers only load them.
@@ -175,17 +172,21 @@ def shared_storage(
     for worker in workers:
         _, err = worker.communicate(timeout=600)
         assert worker.returncode == 0, err.decode()[-3000:]
-    return kind, storage
 
-
-@pytest.mark.parametrize(("name", "space_name"), CROSS_PROCESS)
-def test_two_processes_sharing_a_study_finish_valid_complete_trials(
-    shared_storage: tuple[str, BaseStorage], name: str, space_name: str
-) -> None:
-    _, storage = shared_storage
-    study = tansaku.load_study(study_name=f"{name}-{space_name}", storage=storage)
-    finite = SAMPLERS[name].finite_space_only
     # Every trial ended as the objective planned (none left running, none failed by the
     # sampler), with params that fit the space, and what the samplers stored is plain JSON.
-    assert_study_fits_space(study, SPACES[space_name], finite, True, N_WORKERS * TRIALS_PER_WORKER)
-    assert_study_attrs_are_plain_json(study)
+    failures = []
+    for name, space_name in CROSS_PROCESS:
+        study = tansaku.load_study(study_name=f"{name}-{space_name}", storage=storage)
+        try:
+            assert_study_fits_space(
+                study,
+                SPACES[space_name],
+                SAMPLERS[name].finite_space_only,
+                True,
+                N_WORKERS * TRIALS_PER_WORKER,
+            )
+            assert_study_attrs_are_plain_json(study)
+        except AssertionError as error:
+            failures.append(f"{name} on {space_name}: {error}")
+    assert not failures, "\n".join(failures)
