@@ -2,12 +2,13 @@
 
 The contract (``test_sampler_contract_*.py``) is written against BaseSampler and the public
 study API only. It runs each entry on the spaces of ``_contract_spaces`` (every distribution
-kind; conditional params and a name whose range moves) and checks that every suggested param
-lies inside its distribution, that a seed reproduces the params in this process and in a fresh
-one, that failed and pruned trials in the history change nothing of that, that several
-objectives work (or fail clearly), that ``reseed_rng`` changes the stream without breaking it,
-that two processes can share a study on SQLite and on a journal file, that what the sampler
-stores is plain JSON, that ``infer_relative_search_space`` / ``sample_relative`` /
+kind, ranges of one value; conditional params, names whose range and step move) and checks
+that every suggested param lies inside its distribution, that a seed reproduces the params in
+this process and in a fresh one, that failed and pruned trials in the history change nothing of
+that, that several objectives work (or fail clearly), that ``reseed_rng`` changes the stream
+without breaking it, that two processes can share a study on SQLite and on a journal file (and
+threads of one ``optimize``, and a pickled copy, keep working), that what the sampler stores is
+plain JSON, that ``infer_relative_search_space`` / ``sample_relative`` /
 ``sample_independent`` keep BaseSampler's contract, and that ``enqueue_trial`` and
 ``ask(fixed_distributions)`` work. The spaces are well formed, so any warning raised while a
 study runs fails the test.

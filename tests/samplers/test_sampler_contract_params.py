@@ -4,6 +4,9 @@ kind, conditional params, a name whose range moves)."""
 
 from __future__ import annotations
 
+import pickle
+import warnings
+
 import pytest
 
 import tansaku
@@ -11,6 +14,7 @@ from tests.samplers._contract_samplers import (
     N_TRIALS,
     ContractSampler,
     contract_sampler,  # noqa: F401  (the "sampler_entry" fixture, found by its name)
+    optimize_without_warnings,
     run_study,
     skip_unless_conditional,
 )
@@ -66,3 +70,22 @@ def test_several_objectives_are_sampled_or_refused_clearly(
     )
     with pytest.raises(ValueError, match="multi-objective"):
         study.optimize(objective(space, finite, 2), n_trials=1, catch=(InjectedFailure,))
+
+
+@pytest.mark.parametrize("space_name", SPACE_NAMES)
+def test_threads_and_a_pickled_copy_keep_sampling_valid(
+    sampler_entry: ContractSampler, space_name: str
+) -> None:
+    # optimize(n_jobs=2) shares the sampler between threads; process pools pickle it.
+    skip_unless_conditional(sampler_entry, space_name)
+    space = SPACES[space_name]
+    finite = sampler_entry.entry.finite_space_only
+    study = tansaku.create_study(sampler=sampler_entry.build(0, space))
+    run = objective(space, finite, faults=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(run, n_trials=N_TRIALS, n_jobs=2, catch=(InjectedFailure,))
+    assert not caught, [str(w.message) for w in caught]
+    study.sampler = pickle.loads(pickle.dumps(study.sampler))
+    optimize_without_warnings(study, run, 6)
+    assert_study_fits_space(study, space, finite, True, N_TRIALS + 6)
