@@ -1,15 +1,16 @@
 """The stored schema version: create a new database at the head, refuse one of another version,
 upgrade an older one with the alembic migrations shipped in ``alembic/versions``.
 
-The revision ids are Optuna's (``v3.0.0.d``, ``v3.2.0.a``), so that the version a database
-records means the same to tansaku and to Optuna.
+The revision ids are Optuna's (``v0.9.0.a`` of Optuna 0.9 to ``v3.2.0.a`` of Optuna 3.2 to 5.0),
+so that the version a database records means the same to tansaku and to Optuna: a database
+that any Optuna release since 0.9 wrote upgrades here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, inspect, text
+from sqlalchemy import Engine, insert, inspect, text, update
 from sqlalchemy.engine import Connection
 
 from tansaku._internal.redact import redact_url
@@ -19,9 +20,7 @@ from tansaku.version import __version__
 _SCRIPT_LOCATION = str(Path(__file__).resolve().parent / "alembic")
 HEAD_REVISION = "v3.2.0.a"
 # Oldest first; each entry is one script in alembic/versions.
-ALL_REVISIONS = ("v3.0.0.d", "v3.2.0.a")
-# Revisions of Optuna releases older than 3.0, which tansaku does not migrate from.
-_OPTUNA_PRE_3_REVISIONS = (
+ALL_REVISIONS = (
     "v0.9.0.a",
     "v1.2.0.a",
     "v1.3.0.a",
@@ -30,7 +29,20 @@ _OPTUNA_PRE_3_REVISIONS = (
     "v3.0.0.a",
     "v3.0.0.b",
     "v3.0.0.c",
+    "v3.0.0.d",
+    "v3.2.0.a",
 )
+# What a storage URL may hold in place of the schema version (Optuna's template), e.g.
+# "sqlite:///study-{SCHEMA_VERSION}.db": one database file per schema version.
+_URL_TEMPLATE_FIELD = "{SCHEMA_VERSION}"
+
+
+def fill_url_template(url: str) -> str:
+    """``url`` with ``{SCHEMA_VERSION}`` replaced by the schema version this tansaku writes.
+
+    Only that exact field is replaced; other braces (say, in a password) stay as they are.
+    """
+    return url.replace(_URL_TEMPLATE_FIELD, str(SCHEMA_VERSION))
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -61,12 +73,18 @@ def prepare(engine: Engine, url: str, create_tables: bool, check: bool) -> None:
             )
             _stamp_head(connection)
             return
+        library_version = _library_version(connection) if revision != HEAD_REVISION else None
     if check:
-        check_revision(revision, url, has_studies)
+        check_revision(revision, url, has_studies, library_version)
 
 
-def check_revision(revision: str | None, url: str, has_studies: bool = True) -> None:
-    """Raise RuntimeError, saying what to do, unless ``revision`` is the head."""
+def check_revision(
+    revision: str | None, url: str, has_studies: bool = True, library_version: str | None = None
+) -> None:
+    """Raise RuntimeError, saying what to do, unless ``revision`` is the head.
+
+    ``library_version`` is the release that wrote the database (version_info), if known.
+    """
     if revision == HEAD_REVISION:
         return
     where = f"The database at {redact_url(url)}"
@@ -78,16 +96,13 @@ def check_revision(revision: str | None, url: str, has_studies: bool = True) -> 
             "alembic_version table): it is not a tansaku or Optuna storage database"
         )
     if revision in ALL_REVISIONS:
+        written_by = f" (written by {library_version})" if library_version else ""
         raise RuntimeError(
-            f"{where} is at schema version {revision}, older than the {HEAD_REVISION} this "
-            "tansaku uses. Upgrade it (after a backup) with "
-            f"`tansaku storage upgrade --storage URL` or "
-            "tansaku.storages.RDBStorage(url, skip_compatibility_check=True).upgrade()"
-        )
-    if revision in _OPTUNA_PRE_3_REVISIONS:
-        raise RuntimeError(
-            f"{where} is at schema version {revision} of an Optuna release before 3.0; "
-            "upgrade it with Optuna 3.x first (`optuna storage upgrade --storage URL`)"
+            f"{where} is at schema version {revision}{written_by}, older than the "
+            f"{HEAD_REVISION} this tansaku uses. Upgrade it, after a backup, with "
+            f"tansaku.storages.RDBStorage({_safe(url)!r}, skip_compatibility_check=True)"
+            ".upgrade() (tansaku has no command line yet; "
+            "`optuna storage upgrade --storage URL` does the same from Optuna 3 on)"
         )
     raise RuntimeError(
         f"{where} is at schema version {revision!r}, which this tansaku does not know "
@@ -108,6 +123,24 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        if revision == "head" and inspect(connection).has_table("version_info"):
+            # Optuna names the release that last set the schema up in its error messages.
+            connection.execute(
+                update(VersionInfoModel).values(
+                    schema_version=SCHEMA_VERSION, library_version=f"tansaku-{__version__}"
+                )
+            )
+
+
+def _library_version(connection: Connection) -> str | None:
+    """The release that wrote the database, as version_info records it ("1.1.0"), or None."""
+    if not inspect(connection).has_table("version_info"):
+        return None
+    found = connection.execute(text("SELECT library_version FROM version_info")).first()
+    if found is None or not found[0]:
+        return None
+    version = str(found[0])
+    return version if version.startswith("tansaku") else f"Optuna {version}"
 
 
 def _stamp_head(connection: Connection) -> None:

@@ -88,7 +88,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     (``innodb_flush_log_at_trx_commit``; its default, 1, syncs every commit).
 
     Args:
-        url: The SQLAlchemy database URL.
+        url: The SQLAlchemy database URL. ``{SCHEMA_VERSION}`` in it is replaced by the
+            schema version (``sqlite:///study-{SCHEMA_VERSION}.db`` opens ``study-12.db``).
         engine_kwargs: Passed to ``sqlalchemy.create_engine``. On SQLite,
             ``{"connect_args": {"timeout": seconds}}`` (default 60) bounds how long a write
             waits for another process's write, both on SQLite's lock and on the
@@ -129,7 +130,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         durable_commits: bool = False,
     ) -> None:
         check_heartbeat_arguments("RDBStorage", heartbeat_interval, grace_period)
-        self.url = url
+        self.url = _schema.fill_url_template(url)
         self.engine_kwargs = dict(engine_kwargs or {})
         self.skip_compatibility_check = skip_compatibility_check
         self.heartbeat_interval = heartbeat_interval

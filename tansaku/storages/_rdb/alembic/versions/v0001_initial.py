@@ -1,24 +1,30 @@
-"""Schema version 1: the tables as Optuna 3.0 left them (alembic revision v3.0.0.d).
+"""Schema revision v0.9.0.a: the tables of Optuna 0.9 to 1.1, the base of every migration.
 
-Databases of older Optuna releases must first be upgraded with Optuna's own tool.
+One objective per study (``studies.direction``) and per trial (``trials.value``);
+``trial_values`` holds the intermediate values by step; a trial's number is its system attr
+``_number``; JSON in VARCHAR(2048); single precision FLOAT and second-precision DATETIME on
+MySQL.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import mysql
 
-revision = "v3.0.0.d"
+from tansaku.storages._rdb.alembic._types import (
+    NAME,
+    OLD_FLOAT,
+    OLD_TRIAL_STATES,
+    SHORT_JSON,
+    STUDY_DIRECTIONS,
+    create_enum,
+    enum,
+)
+
+revision = "v0.9.0.a"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-_NAME = sa.String(512)
-# Double precision and microsecond times on every database, MySQL included (its bare FLOAT is
-# single precision and its bare DATETIME drops fractions of a second).
-_DOUBLE = sa.Float(precision=53)
-_TIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def _attribute_table(table: str, id_column: str, owner: str, owner_table: str) -> None:
@@ -26,8 +32,8 @@ def _attribute_table(table: str, id_column: str, owner: str, owner_table: str) -
         table,
         sa.Column(id_column, sa.Integer(), nullable=False),
         sa.Column(owner, sa.Integer(), nullable=True),
-        sa.Column("key", _NAME, nullable=True),
-        sa.Column("value_json", sa.Text(), nullable=True),
+        sa.Column("key", NAME, nullable=True),
+        sa.Column("value_json", SHORT_JSON, nullable=True),
         sa.ForeignKeyConstraint([owner], [f"{owner_table}.{owner}"]),
         sa.PrimaryKeyConstraint(id_column),
         sa.UniqueConstraint(owner, "key"),
@@ -35,10 +41,15 @@ def _attribute_table(table: str, id_column: str, owner: str, owner_table: str) -
 
 
 def upgrade() -> None:
+    create_enum("studydirection", STUDY_DIRECTIONS)
+    create_enum("trialstate", OLD_TRIAL_STATES)
     op.create_table(
         "studies",
         sa.Column("study_id", sa.Integer(), nullable=False),
-        sa.Column("study_name", _NAME, nullable=False),
+        sa.Column("study_name", NAME, nullable=False),
+        sa.Column(
+            "direction", enum("studydirection", STUDY_DIRECTIONS, check=True), nullable=False
+        ),
         sa.PrimaryKeyConstraint("study_id"),
     )
     op.create_index("ix_studies_study_name", "studies", ["study_name"], unique=True)
@@ -50,34 +61,16 @@ def upgrade() -> None:
         sa.CheckConstraint("version_info_id=1"),
         sa.PrimaryKeyConstraint("version_info_id"),
     )
-    op.create_table(
-        "study_directions",
-        sa.Column("study_direction_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "direction",
-            sa.Enum("NOT_SET", "MINIMIZE", "MAXIMIZE", name="studydirection"),
-            nullable=False,
-        ),
-        sa.Column("study_id", sa.Integer(), nullable=False),
-        sa.Column("objective", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["study_id"], ["studies.study_id"]),
-        sa.PrimaryKeyConstraint("study_direction_id"),
-        sa.UniqueConstraint("study_id", "objective"),
-    )
     _attribute_table("study_user_attributes", "study_user_attribute_id", "study_id", "studies")
     _attribute_table("study_system_attributes", "study_system_attribute_id", "study_id", "studies")
     op.create_table(
         "trials",
         sa.Column("trial_id", sa.Integer(), nullable=False),
-        sa.Column("number", sa.Integer(), nullable=True),
         sa.Column("study_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "state",
-            sa.Enum("RUNNING", "COMPLETE", "PRUNED", "FAIL", "WAITING", name="trialstate"),
-            nullable=False,
-        ),
-        sa.Column("datetime_start", _TIME, nullable=True),
-        sa.Column("datetime_complete", _TIME, nullable=True),
+        sa.Column("state", enum("trialstate", OLD_TRIAL_STATES, check=True), nullable=False),
+        sa.Column("value", OLD_FLOAT, nullable=True),
+        sa.Column("datetime_start", sa.DateTime(), nullable=True),
+        sa.Column("datetime_complete", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["study_id"], ["studies.study_id"]),
         sa.PrimaryKeyConstraint("trial_id"),
     )
@@ -87,53 +80,25 @@ def upgrade() -> None:
         "trial_params",
         sa.Column("param_id", sa.Integer(), nullable=False),
         sa.Column("trial_id", sa.Integer(), nullable=True),
-        sa.Column("param_name", _NAME, nullable=True),
-        sa.Column("param_value", _DOUBLE, nullable=True),
-        sa.Column("distribution_json", sa.Text(), nullable=True),
+        sa.Column("param_name", NAME, nullable=True),
+        sa.Column("param_value", OLD_FLOAT, nullable=True),
+        sa.Column("distribution_json", SHORT_JSON, nullable=True),
         sa.ForeignKeyConstraint(["trial_id"], ["trials.trial_id"]),
         sa.PrimaryKeyConstraint("param_id"),
         sa.UniqueConstraint("trial_id", "param_name"),
     )
+    # Intermediate values, by step (the final value is trials.value).
     op.create_table(
         "trial_values",
         sa.Column("trial_value_id", sa.Integer(), nullable=False),
-        sa.Column("trial_id", sa.Integer(), nullable=False),
-        sa.Column("objective", sa.Integer(), nullable=False),
-        sa.Column("value", _DOUBLE, nullable=True),
-        sa.Column(
-            "value_type",
-            sa.Enum("FINITE", "INF_POS", "INF_NEG", name="trialvaluetype"),
-            nullable=False,
-        ),
+        sa.Column("trial_id", sa.Integer(), nullable=True),
+        sa.Column("step", sa.Integer(), nullable=True),
+        sa.Column("value", OLD_FLOAT, nullable=True),
         sa.ForeignKeyConstraint(["trial_id"], ["trials.trial_id"]),
         sa.PrimaryKeyConstraint("trial_value_id"),
-        sa.UniqueConstraint("trial_id", "objective"),
-    )
-    op.create_table(
-        "trial_intermediate_values",
-        sa.Column("trial_intermediate_value_id", sa.Integer(), nullable=False),
-        sa.Column("trial_id", sa.Integer(), nullable=False),
-        sa.Column("step", sa.Integer(), nullable=False),
-        sa.Column("intermediate_value", _DOUBLE, nullable=True),
-        sa.Column(
-            "intermediate_value_type",
-            sa.Enum("FINITE", "INF_POS", "INF_NEG", "NAN", name="trialintermediatevaluetype"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(["trial_id"], ["trials.trial_id"]),
-        sa.PrimaryKeyConstraint("trial_intermediate_value_id"),
         sa.UniqueConstraint("trial_id", "step"),
-    )
-    op.create_table(
-        "trial_heartbeats",
-        sa.Column("trial_heartbeat_id", sa.Integer(), nullable=False),
-        sa.Column("trial_id", sa.Integer(), nullable=False),
-        sa.Column("heartbeat", _TIME, nullable=False),
-        sa.ForeignKeyConstraint(["trial_id"], ["trials.trial_id"]),
-        sa.PrimaryKeyConstraint("trial_heartbeat_id"),
-        sa.UniqueConstraint("trial_id"),
     )
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the first schema version cannot be downgraded")
+    raise NotImplementedError("the first schema revision cannot be downgraded")
