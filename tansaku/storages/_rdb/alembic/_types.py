@@ -62,6 +62,9 @@ def has_check(table: str, name: str) -> bool:
 
 
 _LARGEST_DOUBLE = 1.7976931348623157e308
+# Optuna's 3.0 pre-releases (schema v2.6.0.a and v3.0.0.a) stored an infinity as the largest
+# single precision float, with its sign, and read that value back as an infinity.
+_INFINITY_SENTINEL = 3.4028234663852886e38
 _IDS_PER_STATEMENT = 500
 
 
@@ -71,7 +74,8 @@ def classify_non_finite(
     """Fill the new ``type_column`` from ``value_column``: FINITE, or INF_POS / INF_NEG (and
     NAN where ``null_as`` is "NAN") with the value set to NULL.
 
-    A NULL value becomes ``null_as``. Only the few non-finite rows are read (on PostgreSQL NaN
+    A NULL value becomes ``null_as``; +-3.4028234663852886e38 (the largest single precision
+    float) is an infinity, as the Optuna 3.0 pre-releases that wrote it meant it. Only the few non-finite rows are read (on PostgreSQL NaN
     sorts above every number, so the same bounds find it); the rest are set in one statement.
     The kinds are written as SQL literals, which PostgreSQL casts to its enum type.
     """
@@ -83,7 +87,13 @@ def classify_non_finite(
     ids_by_kind: dict[str, list[int]] = {}
     for found_id, found_value in bind.execute(
         sa.select(row_id, value).where(
-            sa.or_(value.is_(None), value > _LARGEST_DOUBLE, value < -_LARGEST_DOUBLE)
+            sa.or_(
+                value.is_(None),
+                value > _LARGEST_DOUBLE,
+                value < -_LARGEST_DOUBLE,
+                value == _INFINITY_SENTINEL,
+                value == -_INFINITY_SENTINEL,
+            )
         )
     ):
         if found_value is None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from alembic import op
 
-from tansaku.storages._rdb.alembic._types import OLD_TRIAL_STATES, TRIAL_STATES, dialect, enum, has_check
+from tansaku.storages._rdb.alembic._types import (
+    OLD_TRIAL_STATES,
+    TRIAL_STATES,
+    dialect,
+    enum,
+    has_check,
+)
 
 revision = "v1.2.0.a"
 down_revision = "v0.9.0.a"

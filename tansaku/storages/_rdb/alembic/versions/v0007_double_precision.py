@@ -23,9 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("trial_params") as batch:
         batch.alter_column("param_value", type_=DOUBLE, existing_type=OLD_FLOAT)
     with op.batch_alter_table("trial_values") as batch:
-        batch.alter_column(
-            "value", type_=DOUBLE, existing_type=OLD_FLOAT, existing_nullable=False
-        )
+        batch.alter_column("value", type_=DOUBLE, existing_type=OLD_FLOAT, existing_nullable=False)
     with op.batch_alter_table("trial_intermediate_values") as batch:
         batch.alter_column(
             "intermediate_value", type_=DOUBLE, existing_type=OLD_FLOAT, nullable=True
