@@ -75,8 +75,9 @@ def classify_non_finite(
     NAN where ``null_as`` is "NAN") with the value set to NULL.
 
     A NULL value becomes ``null_as``; +-3.4028234663852886e38 (the largest single precision
-    float) is an infinity, as the Optuna 3.0 pre-releases that wrote it meant it. Only the few non-finite rows are read (on PostgreSQL NaN
-    sorts above every number, so the same bounds find it); the rest are set in one statement.
+    float) is an infinity, as the Optuna 3.0 pre-releases that wrote it meant it. Only the
+    few non-finite rows are read (on PostgreSQL NaN sorts above every number, so the same
+    bounds find it); the rest are set in one statement.
     The kinds are written as SQL literals, which PostgreSQL casts to its enum type.
     """
     bind = op.get_bind()
