@@ -100,7 +100,7 @@ def check_revision(
         raise RuntimeError(
             f"{where} is at schema version {revision}{written_by}, older than the "
             f"{HEAD_REVISION} this tansaku uses. Upgrade it, after a backup, with "
-            f"tansaku.storages.RDBStorage({_safe(url)!r}, skip_compatibility_check=True)"
+            f"tansaku.storages.RDBStorage({redact_url(url)!r}, skip_compatibility_check=True)"
             ".upgrade() (tansaku has no command line yet; "
             "`optuna storage upgrade --storage URL` does the same from Optuna 3 on)"
         )
