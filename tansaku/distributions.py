@@ -598,6 +598,8 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
 
 def _parse_distribution(json_str: str) -> BaseDistribution:
     loaded = json.loads(json_str)
+    if "name" not in loaded and "type" in loaded:
+        return _parse_short_form(loaded)
     cls = _CLASSES_BY_NAME[loaded["name"]]
     attributes = loaded["attributes"]
     if cls is CategoricalDistribution:
@@ -613,6 +615,26 @@ def _parse_distribution(json_str: str) -> BaseDistribution:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         return cls(**attributes)
+
+
+def _parse_short_form(loaded: dict[str, Any]) -> BaseDistribution:
+    """The short form older Optuna versions wrote, which old databases still hold:
+    ``{"type": "int", "low": 1, "high": 9}``, with ``log`` and ``step`` optional."""
+    kind = loaded["type"]
+    if kind == "float":
+        return FloatDistribution(
+            loaded["low"], loaded["high"], log=loaded.get("log", False), step=loaded.get("step")
+        )
+    if kind == "int":
+        return IntDistribution(
+            loaded["low"],
+            loaded["high"],
+            log=loaded.get("log", False),
+            step=loaded.get("step") or 1,
+        )
+    if kind == "categorical":
+        return _categorical_from_choices(tuple(loaded["choices"]))
+    raise ValueError(f"unknown distribution type {kind!r}")
 
 
 def check_distribution_compatibility(
