@@ -67,6 +67,8 @@ class ContourPanel:
     grid_x: np.ndarray
     grid_y: np.ndarray
     grid_z: np.ndarray | None
+    # Why the panel has no surface (no trial shares the pair, or a param has one value).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,13 @@ def contour_info(
     target: Callable[[FrozenTrial], float] | None,
     target_name: str,
     where: str = "plot_contour",
+    quiet: bool = False,
 ) -> ContourInfo:
-    """Compute the panels of the contour plot (see :func:`plot_contour`)."""
+    """Compute the panels of the contour plot (see :func:`plot_contour`).
+
+    Each panel without a surface says why in its ``note``, which is also logged as a warning
+    unless ``quiet`` (the HTML report shows the notes on the page instead).
+    """
     check_plot_args([study], target, target_name, where)
     trials, values = finite_complete_trials(study, target)
     direction = study.direction if target is None else None
@@ -113,7 +120,10 @@ def contour_info(
     for x_name in names:
         for y_name in names:
             if x_name != y_name:
-                panels[x_name, y_name] = _panel(trials, values, x_name, y_name, direction)
+                panel = _panel(trials, values, x_name, y_name, direction)
+                panels[x_name, y_name] = panel
+                if panel.note is not None and not quiet:
+                    _logger.warning(panel.note)
     grids = [p.grid_z for p in panels.values() if p.grid_z is not None]
     z_range = (
         (min(float(g.min()) for g in grids), max(float(g.max()) for g in grids))
@@ -141,13 +151,14 @@ def _panel(
     zs = np.asarray(values, dtype=float)[keep]
     grid_x, grid_y = _grid(x_axis), _grid(y_axis)
     grid_z = None
+    note = None
     if len(np.unique(xs)) >= 2 and len(np.unique(ys)) >= 2:
         grid_z = interpolate(x_axis, y_axis, xs, ys, zs, grid_x, grid_y, direction)
     elif not kept:
-        _logger.warning(f"No completed trial has both params {x_name} and {y_name}.")
+        note = f"No completed trial has both params {x_name} and {y_name}."
     else:
         lacking = x_name if len(np.unique(xs)) < 2 else y_name
-        _logger.warning(f"Param {lacking} unique value length is less than 2.")
+        note = f"Param {lacking} unique value length is less than 2."
     return ContourPanel(
         x=x_axis,
         y=y_axis,
@@ -158,6 +169,7 @@ def _panel(
         grid_x=grid_x,
         grid_y=grid_y,
         grid_z=grid_z,
+        note=note,
     )
 
 

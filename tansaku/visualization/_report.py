@@ -185,6 +185,24 @@ def _plot_from_package(name: str, page: _Page, study: Study, **kwargs: Any) -> N
         page.add_note(f"{name} could not be drawn: {error}")
 
 
+def _contour_into(page: _Page, study: Study, params: list[str], by_target: dict[str, Any]) -> None:
+    """Draw the contour plot; why a panel has no surface is a note on the page, not a warning
+    (a conditional space has pairs no trial shares, and that is expected)."""
+    from tansaku.visualization._contour import _figure, contour_info
+
+    try:
+        go = plotly_go("report")
+        info = contour_info(study, params, quiet=True, **by_target)
+        page.add_figure(_figure(go, info))
+    except Exception as error:  # one plot that fails must not cost the whole report
+        _logger.warning(f"The report leaves out plot_contour: {error}")
+        page.add_note(f"plot_contour could not be drawn: {error}")
+        return
+    notes = {panel.note for panel in info.panels.values() if panel.note is not None}
+    for note in sorted(notes):
+        page.add_note(note)
+
+
 def report(study: Study, path: str | os.PathLike[str]) -> pathlib.Path:
     """Write one self-contained HTML file that summarizes ``study``, and return its path.
 
@@ -241,7 +259,10 @@ def report(study: Study, path: str | os.PathLike[str]) -> pathlib.Path:
         for plot_name, limit in _MAX_PARAMS.items():
             if plot_name == "plot_contour" and len(ranked) < 2:
                 continue
-            _plot_from_package(plot_name, page, study, params=ranked[:limit], **by_target)
+            if plot_name == "plot_contour":
+                _contour_into(page, study, ranked[:limit], by_target)
+            else:
+                _plot_from_package(plot_name, page, study, params=ranked[:limit], **by_target)
 
     title = html.escape(f"Study {study.study_name}")
     document = (

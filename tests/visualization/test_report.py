@@ -124,3 +124,37 @@ def test_a_plot_that_fails_is_replaced_by_a_note(
 def test_the_path_may_be_a_string(mixed_study: Study, tmp_path: pathlib.Path) -> None:
     written = report(mixed_study, str(tmp_path / "r.html"))
     assert written == tmp_path / "r.html" and written.exists()
+
+
+def test_a_conditional_space_logs_no_warning_and_shows_why_panels_are_empty(
+    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Two branches whose params no trial shares, and a switch param with one value among the
+    # completed trials: expected conditions of a report, noted on the page, not warned.
+    study = tansaku.create_study(sampler=tansaku.samplers.RandomSampler(seed=0))
+
+    def objective(trial: tansaku.Trial) -> float:
+        branch = trial.suggest_categorical("branch", ["a", "b"])
+        trial.suggest_categorical("fixed", ["only"])
+        if branch == "a":
+            return trial.suggest_float("a_x", 0, 1)
+        return trial.suggest_float("b_x", 0, 1) + 1
+
+    study.optimize(objective, n_trials=20)
+    with caplog.at_level("WARNING", logger="tansaku"):
+        text = report(study, tmp_path / "r.html").read_text()
+    assert caplog.records == []
+    assert "No completed trial has both params a_x and b_x." in text
+
+
+def test_plot_contour_itself_still_warns_about_a_pair_no_trial_shares(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    study = tansaku.create_study(sampler=tansaku.samplers.RandomSampler(seed=0))
+    study.optimize(
+        lambda t: t.suggest_float("a" if t.number % 2 else "b", 0, 1) + t.suggest_float("c", 0, 1),
+        n_trials=10,
+    )
+    with caplog.at_level("WARNING", logger="tansaku"):
+        tansaku.visualization.plot_contour(study, params=["a", "b"])
+    assert any("No completed trial has both params a and b." in r.message for r in caplog.records)
