@@ -139,10 +139,11 @@ class BruteForceSampler(BaseSampler):
     costs about the depth of the tree plus the trials still running, not the length of the study.
 
     Every distribution must be finite: categorical, int, or float with ``step``. The objective
-    should suggest the same params in the same order for the same earlier values. If it changes
-    (other params or ranges), the newest trial wins: the branch it contradicts is rebuilt from
-    it, with a warning, and combinations tried under the old space may be tried again (Optuna
-    raises there). A trial with values off the grid is left out of the tree.
+    must suggest the same params in the same order for the same earlier values: a ``suggest``
+    that contradicts the finished trials that agree with the trial so far (another param, or
+    another range) raises ValueError, as in Optuna. Finished trials that contradict each other
+    (e.g. written by an older objective in another process) are folded in with a warning, the
+    newest winning. A trial with values off the grid is left out of the tree.
 
     Args:
         seed: Seed of the order in which combinations are tried. With several workers the order
@@ -211,7 +212,9 @@ class BruteForceSampler(BaseSampler):
         """Pick a value of ``param_name`` that leads to unexplored combinations.
 
         Raises:
-            ValueError: ``param_distribution`` is a float distribution without ``step``.
+            ValueError: ``param_distribution`` is a float distribution without ``step``, or
+                earlier trials with the same params so far suggested another param or range
+                here.
         """
         if param_distribution.single():
             # A param of one value takes no branch; trials set it without asking, so it is not
@@ -224,8 +227,17 @@ class BruteForceSampler(BaseSampler):
             nodes = self._walk(trial, rebuild=True)
             choice = None
             if nodes is not None:
-                self._tree.expand(nodes, param_name, param_distribution, candidates, rebuild=True)
-                choice = self._choose(nodes[-1], self._running_below(running))
+                node = nodes[-1]
+                if not self._tree.expand(
+                    nodes, param_name, param_distribution, candidates, rebuild=False
+                ):
+                    raise ValueError(
+                        f"BruteForceSampler: trial {trial.number} suggests {param_name!r} with "
+                        f"{param_distribution!r} where earlier trials with the same params "
+                        f"before it suggested {node.param_name!r} with {node.distribution!r}; "
+                        "the search space must not change between trials"
+                    )
+                choice = self._choose(node, self._running_below(running))
             if nodes is None or self._tree.n_rebuilt != n_rebuilt:
                 self._warn_conflict(trial)
             if choice is None:

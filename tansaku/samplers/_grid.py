@@ -52,8 +52,9 @@ class GridSampler(BaseSampler):
     ask-and-tell nothing is stopped (Optuna raises RuntimeError there). A trial started after
     every point was evaluated takes a random point again.
 
-    An enqueued trial (:meth:`Study.enqueue_trial`) counts as the grid point its params match;
-    with only some grid params given, it takes a not yet taken point that agrees with them.
+    An enqueued trial (:meth:`Study.enqueue_trial`) counts as the grid point its params match.
+    One enqueued without some grid params takes no point: suggesting a grid param it lacks
+    raises ValueError, as in Optuna.
 
     Args:
         search_space: The values to try, by param name (lists, tuples, ranges or numpy arrays;
@@ -142,6 +143,10 @@ class GridSampler(BaseSampler):
             evaluated, running_here, running_elsewhere = self._taken_grid_ids(study)
             if fixed is None:
                 candidates = None
+            elif any(name not in fixed for name in self._param_names):
+                # As in Optuna, an enqueued trial gives every grid param it suggests: one it
+                # lacks has no grid point to take its value from (sample_independent raises).
+                return
             else:
                 candidates = self._grid_ids_matching(fixed)
                 if candidates is None:
@@ -165,7 +170,7 @@ class GridSampler(BaseSampler):
 
         Raises:
             ValueError: ``param_name`` is not in the grid, the trial has no grid point (it was
-                enqueued with params off the grid), or the grid value is not one of the choices
+                enqueued without every grid param, or with params off the grid), or the grid value is not one of the choices
                 of a categorical param.
         """
         values = self._values.get(param_name)
@@ -179,8 +184,8 @@ class GridSampler(BaseSampler):
             raise ValueError(
                 f"GridSampler: trial {trial.number} has no grid point, so param {param_name!r} "
                 "has no value; it was enqueued with params "
-                f"{trial.system_attrs.get(FIXED_PARAMS_KEY)} that are not on the grid. Enqueue "
-                "grid values, or every param the objective suggests."
+                f"{trial.system_attrs.get(FIXED_PARAMS_KEY)} that lack a grid param or are not "
+                "on the grid. Enqueue every param the objective suggests."
             )
         value = values[grid_id // self._strides[param_name] % len(values)]
         try:

@@ -24,20 +24,31 @@ def _to_directions(
 ) -> list[StudyDirection]:
     if direction is not None and directions is not None:
         raise ValueError("create_study: specify only one of direction and directions")
-    if directions is None:
-        directions = ["minimize" if direction is None else direction]
-    if isinstance(directions, str) or not isinstance(directions, Sequence):
-        raise TypeError(
-            f"create_study: directions must be a list of directions, got {directions!r}"
+    if direction is not None:
+        if isinstance(direction, Sequence) and not isinstance(direction, str):
+            raise ValueError(
+                f"create_study: direction={direction!r} must be one direction; use directions "
+                "for several objectives"
+            )
+        directions = [direction]
+    elif directions is None:
+        directions = ["minimize"]
+    elif isinstance(directions, str):
+        # ValueError, as Optuna (which reads the str as a list of letters).
+        raise ValueError(
+            f"create_study: directions={directions!r} must be a list of directions; use "
+            "direction for one objective"
         )
+    else:
+        directions = list(directions)  # TypeError when it is not iterable, as Optuna's
     if len(directions) == 0:
         raise ValueError("create_study: directions must hold at least one direction")
     result: list[StudyDirection] = []
     for d in directions:
-        if isinstance(d, StudyDirection) and d != StudyDirection.NOT_SET:
-            result.append(d)
-        elif isinstance(d, str) and d.lower() in ("minimize", "maximize"):
-            result.append(StudyDirection[d.upper()])
+        if d in (StudyDirection.MINIMIZE, StudyDirection.MAXIMIZE):
+            result.append(StudyDirection(d))
+        elif d in ("minimize", "maximize"):
+            result.append(StudyDirection[d.upper()])  # type: ignore[union-attr]
         else:
             raise ValueError(
                 f"create_study: direction={d!r} must be 'minimize' or 'maximize' "

@@ -6,6 +6,7 @@ import gc
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
@@ -14,8 +15,8 @@ from tansaku import logging as tansaku_logging
 from tansaku.exceptions import TrialPruned, UpdateFinishedTrialError
 from tansaku.storages._heartbeat import heartbeat_thread, is_heartbeat_enabled
 from tansaku.study._progress import ProgressBar
-from tansaku.study._tell import tell
-from tansaku.trial import FrozenTrial, TrialState
+from tansaku.study._tell import fail_if_running, tell
+from tansaku.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
     from tansaku.study._study import ObjectiveFuncType, Study
@@ -42,6 +43,15 @@ def optimize(
     _check_limits(n_trials, timeout, n_jobs)
     if getattr(study._thread_local, "in_optimize_loop", False):
         raise RuntimeError("Nested optimization is not allowed: optimize is already running.")
+    if show_progress_bar and n_trials is None and timeout is not None and n_jobs != 1:
+        # Optuna's documented behaviour: no time-based bar with several workers.
+        warnings.warn(
+            f"optimize: show_progress_bar=True is not supported with a timeout and no n_trials "
+            f"when n_jobs={n_jobs} != 1; the progress bar is not shown.",
+            UserWarning,
+            stacklevel=4,
+        )
+        show_progress_bar = False
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     loop = _Loop(
@@ -112,6 +122,9 @@ class _Loop:
         self.started = 0
         self.lock = threading.Lock()
         self.failed = False
+        # Threads reseed the sampler before each trial (as Optuna does), so that samplers
+        # holding a random generator do not draw the same numbers in every thread.
+        self.reseed_sampler = False
 
     def _claim_trial(self) -> bool:
         """Reserve the right to start one more trial, or say that the loop is over."""
@@ -130,6 +143,8 @@ class _Loop:
         study._thread_local.in_optimize_loop = True
         try:
             while self._claim_trial():
+                if self.reseed_sampler:
+                    study.sampler.reseed_rng()
                 frozen = run_trial(study, self.func, self.catch)
                 if self.callbacks:
                     for callback in self.callbacks:
@@ -144,9 +159,16 @@ class _Loop:
             study._thread_local.in_optimize_loop = False
 
     def run_threads(self, n_jobs: int) -> None:
+        self.reseed_sampler = True
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
             futures = [pool.submit(self.run_worker) for _ in range(n_jobs)]
-            wait(futures, return_when=FIRST_EXCEPTION)
+            try:
+                wait(futures, return_when=FIRST_EXCEPTION)
+            except BaseException:
+                # Interrupted while waiting (Ctrl+C reaches the main thread): the workers
+                # finish the trials they run and start no more; leaving the pool waits for them.
+                self.failed = True
+                raise
             for future in futures:
                 error = future.exception()
                 if error is not None:
@@ -162,8 +184,26 @@ def run_trial(
     """
     storage = study._storage
     heartbeats = is_heartbeat_enabled(storage)
-    # Study.ask first fails the trials whose worker died (with heartbeats on).
+    # Study.ask first fails the trials whose worker died (with heartbeats on); if it raises
+    # after creating the trial, it fails that trial itself.
     trial = study.ask()
+    try:
+        return _run_asked_trial(study, trial, func, catch, heartbeats)
+    except BaseException:
+        # Whatever escapes (the objective's error, the sampler's or the pruner's, an
+        # interrupt in the framework's own code), the trial does not stay RUNNING.
+        fail_if_running(study, trial._trial_id)
+        raise
+
+
+def _run_asked_trial(
+    study: Study,
+    trial: Trial,
+    func: ObjectiveFuncType,
+    catch: tuple[type[BaseException], ...],
+    heartbeats: bool,
+) -> FrozenTrial:
+    storage = study._storage
     error: BaseException | None = None
     values = None
     state: TrialState | None = None
@@ -177,15 +217,18 @@ def run_trial(
     except TrialPruned as pruned:
         state = TrialState.PRUNED
         reason = str(pruned) or None
-    except (Exception, KeyboardInterrupt) as raised:
+    except BaseException as raised:
+        # KeyboardInterrupt and SystemExit too: the trial ends FAIL, then they propagate.
         state = TrialState.FAIL
         error = raised
     try:
-        frozen = tell(study, trial, values, state, False, failure_reason=reason)
+        frozen = tell(
+            study, trial, values, state, False, failure_reason=reason, in_optimize=True
+        )
     except UpdateFinishedTrialError:
         # Another worker or a heartbeat check ended the trial while it ran.
         _logger.warning(f"Trial {trial.number} was finished elsewhere while it ran.")
-        return study._storage.get_trial(trial._trial_id)
+        frozen = storage.get_trial(trial._trial_id)
     if error is not None:
         _logger.warning(
             f"Trial {frozen.number} failed with parameters: {frozen.params} because of the "
@@ -195,3 +238,4 @@ def run_trial(
         if not isinstance(error, catch):
             raise error
     return frozen
+

@@ -7,8 +7,10 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku import logging as tansaku_logging
+from tansaku._internal.deprecation import warn_experimental
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution
+from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.pruners import BasePruner, _filter_study
 from tansaku.samplers import BaseSampler
 from tansaku.storages import BaseStorage, get_storage
@@ -198,7 +200,11 @@ class Study:
 
         Raises:
             ValueError: the number of names differs from the number of objectives.
+
+        Warns:
+            ExperimentalWarning: as in Optuna, where the method is experimental.
         """
+        warn_experimental("Study.set_metric_names")
         if len(metric_names) != len(self._directions):
             raise ValueError(
                 f"set_metric_names: got {len(metric_names)} names for "
@@ -269,15 +275,20 @@ class Study:
         trial_id = self._pop_waiting_trial_id()
         if trial_id is None:
             trial_id = storage.create_new_trial(self._study_id)
-        frozen = storage.get_trial(trial_id)
-        sampler = self.sampler
-        if type(sampler).before_trial is not BaseSampler.before_trial:
-            sampler.before_trial(_filter_study(self, frozen), frozen)
-            # before_trial may have written attrs to the trial.
+        try:
             frozen = storage.get_trial(trial_id)
-        trial = Trial._from_frozen(self, trial_id, frozen)
-        for name, distribution in (fixed_distributions or {}).items():
-            trial._suggest(name, distribution)
+            sampler = self.sampler
+            if type(sampler).before_trial is not BaseSampler.before_trial:
+                sampler.before_trial(_filter_study(self, frozen), frozen)
+                # before_trial may have written attrs to the trial.
+                frozen = storage.get_trial(trial_id)
+            trial = Trial._from_frozen(self, trial_id, frozen)
+            for name, distribution in (fixed_distributions or {}).items():
+                trial._suggest(name, distribution)
+        except BaseException:
+            # The caller gets no handle to tell this trial with: it must not stay RUNNING.
+            _tell.fail_if_running(self, trial_id)
+            raise
         return trial
 
     def _pop_waiting_trial_id(self) -> int | None:
@@ -300,8 +311,9 @@ class Study:
 
         Args:
             trial: The trial, or its number.
-            values: The objective value(s); needed for COMPLETE. A NaN, a value that is not a
-                number, or the wrong number of values ends the trial FAIL with a warning.
+            values: The objective value(s); needed for COMPLETE. Without a state, values that
+                are missing, NaN, not numbers or of the wrong count end the trial FAIL with a
+                UserWarning.
             state: COMPLETE (the default when values are given), PRUNED or FAIL.
             skip_if_finished: Return quietly when the trial has already finished.
 
@@ -309,11 +321,17 @@ class Study:
             A copy of the finished trial.
 
         Raises:
-            UpdateFinishedTrialError: the trial has already finished (and not
-                ``skip_if_finished``).
-            ValueError: the arguments contradict each other (e.g. values with FAIL).
+            ValueError: the trial is not RUNNING (it has finished, and not
+                ``skip_if_finished``; or it is WAITING), the arguments contradict each other
+                (e.g. values with FAIL), or ``state=COMPLETE`` comes with values that are
+                missing, NaN, not numbers or of the wrong count (the trial stays RUNNING).
         """
-        return _tell.tell(self, trial, values, state, skip_if_finished).__deepcopy__({})
+        try:
+            told = _tell.tell(self, trial, values, state, skip_if_finished)
+        except UpdateFinishedTrialError as error:
+            # Optuna's tell raises ValueError here; programs written for it catch that.
+            raise ValueError(str(error)) from None
+        return told.__deepcopy__({})
 
     def _unfiltered_study(self) -> Study:
         """The study with all its trials: itself.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import numbers
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -222,7 +223,8 @@ class Trial(BaseTrial):
         Pruners decide from these values. Reporting a step twice keeps the first value and warns.
 
         Raises:
-            TypeError: ``value`` is not a number or ``step`` is not an integer.
+            TypeError: ``value`` is not a number or ``step`` is not an integer (NaN, inf, 1.5
+                and "3" are refused; 2.0 and numpy integers are accepted).
             ValueError: ``step`` is negative.
             NotImplementedError: the study has several objectives.
             UpdateFinishedTrialError: the trial has already finished.
@@ -231,13 +233,6 @@ class Trial(BaseTrial):
             raise NotImplementedError(
                 "Trial.report is not supported for multi-objective optimization."
             )
-        state = self._cached_frozen_trial.state
-        if state.is_finished():
-            raise UpdateFinishedTrialError(
-                f"report(value={value!r}, step={step!r}): trial {self.number} has already "
-                f"finished ({state.name}); intermediate values can only be reported while it "
-                "runs"
-            )
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -245,16 +240,21 @@ class Trial(BaseTrial):
                 f"report(step={step!r}): value must be a float, got {value!r} "
                 f"of type {type(value).__name__}"
             ) from None
-        if isinstance(step, float) and not math.isfinite(step):
-            raise ValueError(f"report(value={value!r}): step={step!r} must be a finite integer")
-        try:
-            step_int = int(step)
-        except (TypeError, ValueError):
-            raise TypeError(f"report(value={value!r}): step={step!r} must be an integer") from None
-        if step_int != step:
-            raise TypeError(f"report(value={value!r}): step={step!r} must be an integer")
+        # A NaN or infinite step is no integer: TypeError, as Optuna's for NaN. Steps such as
+        # 1.5 or "3" are refused too, where Optuna would silently use int(step).
+        if not isinstance(step, numbers.Integral):
+            if not (isinstance(step, numbers.Real) and math.isfinite(step) and step == int(step)):
+                raise TypeError(f"report(value={value!r}): step={step!r} must be an integer")
+        step_int = int(step)
         if step_int < 0:
             raise ValueError(f"report(value={value!r}): step={step!r} must be >= 0")
+        state = self._cached_frozen_trial.state
+        if state.is_finished():
+            raise UpdateFinishedTrialError(
+                f"report(value={value!r}, step={step!r}): trial {self.number} has already "
+                f"finished ({state.name}); intermediate values can only be reported while it "
+                "runs"
+            )
         intermediate = self._cached_frozen_trial.intermediate_values
         if step_int in intermediate:
             warnings.warn(

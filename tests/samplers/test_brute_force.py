@@ -234,12 +234,15 @@ def test_trials_added_by_hand_count_even_with_float_rounding() -> None:
     assert sorted(t.params["x"] for t in study.trials[1:]) == [0.0, 0.1, 0.3]
 
 
-def test_when_the_objective_changes_the_newest_trials_space_wins_with_a_warning() -> None:
+def test_a_suggest_that_changes_the_search_space_raises() -> None:
+    # As Optuna: another param, or another range, where earlier trials suggested one.
     study = tansaku.create_study(sampler=BruteForceSampler(seed=0))
     study.optimize(lambda t: t.suggest_int("old", 0, 1), n_trials=20)
-    with pytest.warns(UserWarning, match="do not fit"):
-        study.optimize(lambda t: t.suggest_int("new", 0, 2), n_trials=20)
-    assert sorted(t.params["new"] for t in study.trials[2:]) == [0, 1, 2]
+    with pytest.raises(ValueError, match="must not change"):
+        study.ask().suggest_int("new", 0, 2)
+    with pytest.raises(ValueError, match="must not change"):
+        study.ask().suggest_int("old", 0, 2)
+    assert study.ask().suggest_int("old", 0, 1) in (0, 1)
 
 
 def test_trials_off_the_grid_are_left_out_with_a_warning() -> None:

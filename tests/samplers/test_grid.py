@@ -255,14 +255,14 @@ def test_enqueued_trial_counts_as_the_grid_point_its_params_match() -> None:
     assert set(points) == _all_points(SPACE)
 
 
-def test_enqueued_trial_with_some_grid_params_takes_a_point_that_agrees() -> None:
+def test_enqueued_trial_without_a_grid_param_refuses_to_suggest_it() -> None:
+    # As Optuna: an enqueued trial gives every grid param the objective suggests.
     study = tansaku.create_study(sampler=GridSampler(SPACE, seed=0))
     study.enqueue_trial({"x": 1.0})
-    study.optimize(_objective)
-    points = _points(study)
-    assert points[0][0] == 1.0
-    assert len(points) == 6
-    assert set(points) == _all_points(SPACE)
+    trial = study.ask()
+    assert trial.suggest_float("x", -2, 2) == 1.0
+    with pytest.raises(ValueError, match="param 'y' has no value"):
+        trial.suggest_int("y", 0, 3)
 
 
 def test_enqueued_trial_off_the_grid_leaves_its_other_grid_params_without_value() -> None:

@@ -36,24 +36,28 @@ def test_tell_by_number_completes_the_trial_and_returns_a_copy() -> None:
     assert study.trials[0].params["x"] != 99.0
 
 
-@pytest.mark.parametrize("bad", [math.nan, "abc", None, [1.0, 2.0], object()])
-def test_tell_with_an_unusable_value_fails_the_trial_with_a_warning(
-    bad: object, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.mark.parametrize("bad", [math.nan, "abc", "1", None, [1.0, 2.0], object()])
+def test_tell_with_an_unusable_value_fails_the_trial_with_a_user_warning(bad: object) -> None:
+    # As Optuna: without a state, tell fails the trial and warns (UserWarning).
     study = tansaku.create_study()
     trial = study.ask()
-    if bad is None:
-        with pytest.raises(ValueError, match="no values"):
-            study.tell(trial, bad)  # type: ignore[arg-type]
-        return
-    tansaku.logging.enable_propagation()
-    try:
+    with pytest.warns(UserWarning, match=f"Trial {trial.number} failed"):
         frozen = study.tell(trial, bad)  # type: ignore[arg-type]
-    finally:
-        tansaku.logging.disable_propagation()
     assert frozen.state is TrialState.FAIL
     assert frozen.values is None
-    assert "failed" in caplog.text
+
+
+@pytest.mark.parametrize("bad", [math.nan, "abc", None, [1.0, 2.0]])
+def test_tell_complete_with_an_unusable_value_raises_and_leaves_the_trial_running(
+    bad: object,
+) -> None:
+    # As Optuna: an explicit COMPLETE needs usable values; the trial can still be told.
+    study = tansaku.create_study()
+    trial = study.ask()
+    with pytest.raises(ValueError, match="tell\\(trial 0"):
+        study.tell(trial, bad, state=TrialState.COMPLETE)  # type: ignore[arg-type]
+    assert study.trials[0].state is TrialState.RUNNING
+    assert study.tell(trial, 1.0).state is TrialState.COMPLETE
 
 
 def test_infinite_value_is_a_valid_result() -> None:
@@ -67,9 +71,10 @@ def test_tell_on_a_finished_trial_raises_and_keeps_the_stored_trial() -> None:
     study = tansaku.create_study()
     trial = study.ask()
     study.tell(trial, 1.0)
-    with pytest.raises(UpdateFinishedTrialError):
+    # ValueError as in Optuna (not the storage's UpdateFinishedTrialError).
+    with pytest.raises(ValueError, match="cannot tell a COMPLETE trial"):
         study.tell(trial, 2.0)
-    with pytest.raises(UpdateFinishedTrialError):
+    with pytest.raises(ValueError, match="cannot tell a COMPLETE trial"):
         study.tell(0, 2.0)
     assert study.trials[0].value == 1.0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -53,7 +54,9 @@ class StudyMachine(RuleBasedStateMachine):
         trial = self.running.pop(index % len(self.running))
         kind, value = result
         if kind == "complete":
-            frozen = self.study.tell(trial, value)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # NaN fails the trial and warns
+                frozen = self.study.tell(trial, value)
         elif kind == "pruned":
             frozen = self.study.tell(trial, state=TrialState.PRUNED)
         else:

@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from tansaku._internal.deprecation import warn_experimental
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import (
     BaseDistribution,
@@ -130,6 +131,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         durable_commits: bool = False,
     ) -> None:
         check_heartbeat_arguments("RDBStorage", heartbeat_interval, grace_period)
+        if heartbeat_interval is not None:
+            # Optuna marks the argument experimental; its users filter this category.
+            warn_experimental("RDBStorage(heartbeat_interval=...)")
         self.url = _schema.fill_url_template(url)
         self.engine_kwargs = dict(engine_kwargs or {})
         self.skip_compatibility_check = skip_compatibility_check
