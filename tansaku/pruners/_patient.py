@@ -39,11 +39,12 @@ class PatientPruner(BasePruner):
         self, wrapped_pruner: BasePruner | None, patience: int, min_delta: float = 0.0
     ) -> None:
         where = type(self).__name__
+        # Warned first, as Optuna does, so the warning comes even with bad arguments.
+        warn_experimental(where)
         if patience < 0:
             raise invalid(where, "patience", patience, "must be >= 0")
         if min_delta < 0:
             raise invalid(where, "min_delta", min_delta, "must be >= 0")
-        warn_experimental(where)
         self._wrapped_pruner = wrapped_pruner
         self._patience = patience
         self._min_delta = min_delta

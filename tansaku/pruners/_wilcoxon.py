@@ -56,11 +56,12 @@ class WilcoxonPruner(BasePruner):
 
     def __init__(self, *, p_threshold: float = 0.1, n_startup_steps: int = 2) -> None:
         where = type(self).__name__
+        # Warned first, as Optuna does, so the warning comes even with bad arguments.
+        warn_experimental(where)
         if n_startup_steps < 0:
             raise invalid(where, "n_startup_steps", n_startup_steps, "must be >= 0")
         if not 0.0 <= p_threshold <= 1.0:
             raise invalid(where, "p_threshold", p_threshold, "must be in [0, 1]")
-        warn_experimental(where)
         self._p_threshold = p_threshold
         self._n_startup_steps = n_startup_steps
         self._lock = threading.Lock()

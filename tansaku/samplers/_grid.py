@@ -170,8 +170,8 @@ class GridSampler(BaseSampler):
 
         Raises:
             ValueError: ``param_name`` is not in the grid, the trial has no grid point (it was
-                enqueued without every grid param, or with params off the grid), or the grid value is not one of the choices
-                of a categorical param.
+                enqueued without every grid param, or with params off the grid), or the grid
+                value is not one of the choices of a categorical param.
         """
         values = self._values.get(param_name)
         if values is None:

@@ -222,9 +222,7 @@ def _run_asked_trial(
         state = TrialState.FAIL
         error = raised
     try:
-        frozen = tell(
-            study, trial, values, state, False, failure_reason=reason, in_optimize=True
-        )
+        frozen = tell(study, trial, values, state, False, failure_reason=reason, in_optimize=True)
     except UpdateFinishedTrialError:
         # Another worker or a heartbeat check ended the trial while it ran.
         _logger.warning(f"Trial {trial.number} was finished elsewhere while it ran.")
@@ -238,4 +236,3 @@ def _run_asked_trial(
         if not isinstance(error, catch):
             raise error
     return frozen
-

@@ -242,9 +242,11 @@ class Trial(BaseTrial):
             ) from None
         # A NaN or infinite step is no integer: TypeError, as Optuna's for NaN. Steps such as
         # 1.5 or "3" are refused too, where Optuna would silently use int(step).
-        if not isinstance(step, numbers.Integral):
-            if not (isinstance(step, numbers.Real) and math.isfinite(step) and step == int(step)):
-                raise TypeError(f"report(value={value!r}): step={step!r} must be an integer")
+        integral = isinstance(step, numbers.Integral) or (
+            isinstance(step, numbers.Real) and math.isfinite(step) and step == int(step)
+        )
+        if not integral:
+            raise TypeError(f"report(value={value!r}): step={step!r} must be an integer")
         step_int = int(step)
         if step_int < 0:
             raise ValueError(f"report(value={value!r}): step={step!r} must be >= 0")

@@ -2,7 +2,8 @@
 
 A case is a function ``case(lib)`` that uses ``lib`` as a program uses ``import ... as optuna``
 and returns something that does not depend on the library (state names, numbers, tuples of
-them). Its observation is ``returns <repr>`` or ``raises <ExceptionType>``, followed by
+them). Its observation is ``returns <repr>`` (the class name for an object
+without a repr of its own) or ``raises <ExceptionType>``, followed by
 ``; warns <Category>,...`` when warnings of those categories were issued. Two libraries behave
 alike on a case when the observations are equal; the deliberate differences are listed, with the
 observation of each library, in ``deliberate_differences.toml`` beside this file.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import tomllib
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -20,12 +20,21 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import tomllib
 
 import tansaku
 
 Case = Callable[[ModuleType], Any]
 DIFFERENCES_PATH = Path(__file__).with_name("deliberate_differences.toml")
-DIFFERENCE_FIELDS = ("id", "what", "optuna", "tansaku", "why", "optuna_observes", "tansaku_observes")
+DIFFERENCE_FIELDS = (
+    "id",
+    "what",
+    "optuna",
+    "tansaku",
+    "why",
+    "optuna_observes",
+    "tansaku_observes",
+)
 
 # Warnings that third-party libraries issue on their own schedule (first use, versions): they
 # say nothing about the behaviour under test.
@@ -51,7 +60,7 @@ def observe(case: Case, lib: ModuleType) -> str:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            text = f"returns {case(lib)!r}"
+            text = f"returns {_describe(case(lib))}"
         except (Exception, KeyboardInterrupt, SystemExit) as error:
             text = f"raises {type(error).__name__}"
     categories = sorted(
@@ -81,6 +90,12 @@ def check_case(case_id: str, case: Case, optuna: ModuleType) -> None:
 def case_params(cases: dict[str, Case]) -> Any:
     """``cases`` as pytest params, each with its id."""
     return [pytest.param(case_id, case, id=case_id) for case_id, case in cases.items()]
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    # An object without a repr of its own is described by its class (its address varies).
+    return type(value).__name__ if " object at 0x" in text else text
 
 
 def _quiet(lib: ModuleType) -> None:

@@ -246,11 +246,6 @@ def report_str_step(lib: ModuleType) -> Any:
 
 
 @case
-def report_negative_step(lib: ModuleType) -> Any:
-    quiet_study(lib).ask().report(1.0, -1)
-
-
-@case
 def report_str_value(lib: ModuleType) -> Any:
     quiet_study(lib).ask().report("x", 1)
 
@@ -261,11 +256,6 @@ def report_twice_same_step(lib: ModuleType) -> Any:
     trial.report(1.0, 1)
     trial.report(2.0, 1)
     return dict(trial.study.trials[0].intermediate_values)
-
-
-@case
-def report_multi_objective(lib: ModuleType) -> Any:
-    quiet_study(lib, directions=["minimize", "minimize"]).ask().report(1.0, 1)
 
 
 # -- create_study -------------------------------------------------------------------------------
@@ -398,11 +388,6 @@ def optimize_catch_as_a_list(lib: ModuleType) -> Any:
 def optimize_nested(lib: ModuleType) -> Any:
     study = quiet_study(lib)
     study.optimize(lambda t: study.optimize(lambda u: 1.0, n_trials=1), n_trials=1)
-
-
-@case
-def stop_outside_optimize(lib: ModuleType) -> Any:
-    quiet_study(lib).stop()
 
 
 # -- warnings -----------------------------------------------------------------------------------

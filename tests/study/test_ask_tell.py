@@ -6,7 +6,6 @@ import pytest
 
 import tansaku
 from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.trial import TrialState
 
 
