@@ -550,6 +550,38 @@ def study_user_attr_key_not_a_str(lib: ModuleType) -> Any:
     return study.user_attrs
 
 
+# -- distributions and stored values -------------------------------------------------------------
+@case
+def int_distribution_step_not_an_integer(lib: ModuleType) -> Any:
+    return lib.distributions.IntDistribution(0, 10, step=1.5).step
+
+
+@case
+def tuple_choices_come_back_from_sqlite_as_given(lib: ModuleType) -> Any:
+    study = lib.create_study(
+        storage="sqlite:///:memory:", sampler=lib.samplers.RandomSampler(seed=0)
+    )
+    study.optimize(lambda t: len(t.suggest_categorical("layers", [(32,), (64, 32)])), n_trials=2)
+    return [type(t.params["layers"]).__name__ for t in study.trials]
+
+
+@case
+def unreadable_stored_distribution_is_left_out_of_its_trial(lib: ModuleType) -> Any:
+    import sqlite3
+    import tempfile
+
+    path = f"{tempfile.mkdtemp()}/study.db"
+    study = lib.create_study(storage=f"sqlite:///{path}", sampler=lib.samplers.RandomSampler())
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=2)
+    with sqlite3.connect(path) as connection:  # another program wrote a row neither can rebuild
+        connection.execute(
+            "UPDATE trial_params SET distribution_json = 'not json' "
+            "WHERE param_name = 'y' AND trial_id = (SELECT MIN(trial_id) FROM trials)"
+        )
+    trials = lib.load_study(study_name=study.study_name, storage=f"sqlite:///{path}").trials
+    return [sorted(t.params) for t in trials]
+
+
 @pytest.mark.parametrize(("case_id", "run"), case_params(CASES))
 def test_behaves_as_optuna(case_id: str, run: Case, optuna: ModuleType) -> None:
     check_case(case_id, run, optuna)
