@@ -179,6 +179,21 @@ class Study:
         """
         return self._storage.get_all_trials(self._study_id, deepcopy=deepcopy, states=states)
 
+    def _get_trials(
+        self,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+        use_cache: bool = False,
+    ) -> list[FrozenTrial]:
+        """:meth:`get_trials` under the name samplers written for Optuna call.
+
+        Part of the extension contract (with ``_storage``, ``_study_id`` and a trial's
+        ``_trial_id``). ``use_cache`` is accepted and changes nothing: every storage already
+        keeps the finished trials it has read in memory, and reads only what is new.
+        """
+        del use_cache
+        return self.get_trials(deepcopy=deepcopy, states=states)
+
     # -- attrs ----------------------------------------------------------------------------------
     @property
     def user_attrs(self) -> dict[str, Any]:
