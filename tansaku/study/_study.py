@@ -311,8 +311,11 @@ class Study:
         for waiting in storage.get_all_trials(
             self._study_id, deepcopy=False, states=(TrialState.WAITING,)
         ):
-            if storage.set_trial_state_values(waiting._trial_id, TrialState.RUNNING):
-                return waiting._trial_id
+            try:
+                if storage.set_trial_state_values(waiting._trial_id, TrialState.RUNNING):
+                    return waiting._trial_id
+            except UpdateFinishedTrialError:
+                continue  # another worker claimed and finished it since the read
         return None
 
     def tell(

@@ -172,3 +172,27 @@ def test_add_trial_with_the_wrong_number_of_values_raises() -> None:
     with pytest.raises(ValueError, match="2 objectives"):
         study.add_trial(tansaku.create_trial(value=1.0))
     assert study.trials == []
+
+
+class _RacedStorage(tansaku.storages.InMemoryStorage):
+    """After a read of the waiting trials, another worker claims and finishes the first one
+    (what a second process can do between ask's read and its claim)."""
+
+    def get_all_trials(self, study_id, deepcopy=True, states=None):  # type: ignore[no-untyped-def]
+        trials = super().get_all_trials(study_id, deepcopy=deepcopy, states=states)
+        if states is not None and tuple(states) == (TrialState.WAITING,) and trials:
+            first = trials[0]._trial_id
+            super().set_trial_state_values(first, TrialState.RUNNING)
+            super().set_trial_state_values(first, TrialState.COMPLETE, [0.0])
+        return trials
+
+
+def test_ask_skips_an_enqueued_trial_another_worker_claimed_and_finished_since_its_read() -> None:
+    study = tansaku.create_study(storage=_RacedStorage())
+    study.enqueue_trial({"x": 1.0})
+    study.enqueue_trial({"x": 2.0})
+    trial = study.ask()
+    # The first enqueued trial went to the other worker; this one gets the second.
+    assert trial.number == 1
+    assert trial.suggest_float("x", 0, 5) == 2.0
+    assert study.trials[0].state is TrialState.COMPLETE
