@@ -17,7 +17,7 @@ import pytest
 import tansaku
 from tansaku.storages._callbacks import RetryFailedTrialCallback
 from tansaku.storages._heartbeat import fail_stale_trials, is_heartbeat_enabled
-from tansaku.storages.journal import JournalFileBackend, JournalStorage
+from tansaku.storages.journal import JournalFileBackend, JournalStorage, _heartbeats
 from tansaku.storages.journal._snapshot import dump_state, load_state
 from tansaku.study import StudyDirection
 from tansaku.trial import TrialState
@@ -48,7 +48,8 @@ def test_trial_is_stale_once_its_heartbeats_stop_for_the_grace_period(tmp_path: 
     storage = _storage(tmp_path / "j.log", heartbeat_interval=1, grace_period=1)
     study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
     beating = storage.create_new_trial(study_id)
-    silent = storage.create_new_trial(study_id)  # its worker sends no heartbeats
+    # Its worker has heartbeats off, so sends none.
+    silent = _storage(tmp_path / "j.log").create_new_trial(study_id)
     storage.record_heartbeat(beating)
     assert storage._get_stale_trial_ids(study_id) == []
     time.sleep(1.2)
@@ -60,6 +61,63 @@ def test_trial_is_stale_once_its_heartbeats_stop_for_the_grace_period(tmp_path: 
     storage.record_heartbeat(beating)
     assert storage._get_stale_trial_ids(study_id) == []
     assert silent not in storage._get_stale_trial_ids(study_id)
+
+
+class _Later:
+    """The clocks of ``_heartbeats.py``, ``seconds`` ahead: time passes without a sleep."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.seconds
+
+    def time(self) -> float:
+        return time.time() + self.seconds
+
+
+@pytest.mark.parametrize("start", ["create", "claim_waiting"])
+def test_trial_whose_worker_never_beat_goes_stale(
+    tmp_path: Path, start: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Creating a trial (or claiming a waiting one) is its first heartbeat: a worker killed
+    before its heartbeat thread beats once leaves a trial that goes stale, in this process,
+    in one that opens the journal later, and in one that starts from a snapshot."""
+    path = tmp_path / "j.log"
+    storage = _storage(path, heartbeat_interval=1, grace_period=2)
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
+    if start == "create":
+        trial_id = storage.create_new_trial(study_id)
+    else:
+        waiting = tansaku.trial.create_trial(state=TrialState.WAITING)
+        trial_id = storage.create_new_trial(study_id, template_trial=waiting)
+        assert storage.set_trial_state_values(trial_id, TrialState.RUNNING)
+    # One record started the trial: no extra append for its heartbeat.
+    assert len(path.read_text().splitlines()) == (2 if start == "create" else 3)
+    fresh = _storage(path, heartbeat_interval=1, grace_period=2)
+    fresh._save_snapshot()
+    from_snapshot = _storage(path, heartbeat_interval=1, grace_period=2)
+    assert from_snapshot.n_records_replayed == 0
+    readers = [storage, fresh, from_snapshot]
+    assert [reader._get_stale_trial_ids(study_id) for reader in readers] == [[], [], []]
+
+    monkeypatch.setattr(_heartbeats, "time", _Later(2.5))
+
+    assert [reader._get_stale_trial_ids(study_id) for reader in readers] == [[trial_id]] * 3
+
+
+def test_trial_started_without_heartbeats_is_never_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage with heartbeats off writes none: its trials never go stale elsewhere."""
+    path = tmp_path / "j.log"
+    storage = _storage(path)
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
+    storage.create_new_trial(study_id)
+    assert "tansaku:heartbeat" not in path.read_text()
+    monkeypatch.setattr(_heartbeats, "time", _Later(100))
+    checker = _storage(path, heartbeat_interval=1, grace_period=1)
+    assert checker._get_stale_trial_ids(study_id) == []
 
 
 def test_heartbeat_records_are_not_trial_attrs_and_end_with_the_trial(tmp_path: Path) -> None:
@@ -131,8 +189,12 @@ def test_optuna_reads_a_journal_with_heartbeat_records(tmp_path: Path) -> None:
         pytest.skip("needs Optuna 5.0 in the benchmark environment (make bench-env)")
     path = tmp_path / "j.log"
     study = tansaku.create_study(study_name="s", storage=_storage(path, heartbeat_interval=1))
+    study.enqueue_trial({"x": 0.5})  # claimed by the first trial: a record with a heartbeat
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
-    assert sum('"tansaku:heartbeat"' in line for line in path.read_text().splitlines()) >= 3
+    study.ask()  # left running: its creation record is its only heartbeat
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    starts = [r for r in records if r["op_code"] in (4, 6) and r.get("state", 0) == 0]
+    assert len(starts) == 4 and all("tansaku:heartbeat" in r for r in starts)
     result = subprocess.run(
         [str(BENCH_PYTHON), "-c", _OPTUNA_READ, str(path)],
         capture_output=True,
@@ -142,4 +204,5 @@ def test_optuna_reads_a_journal_with_heartbeat_records(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     read = json.loads(result.stdout)
-    assert read == [["COMPLETE", t.params, t.value] for t in study.trials]
+    assert read == [[t.state.name, t.params, t.value] for t in study.trials]
+    assert [state for state, _, _ in read] == ["COMPLETE"] * 3 + ["RUNNING"]

@@ -5,6 +5,12 @@ A heartbeat is an ordinary journal record, "set trial system attr" with the sing
 format (Optuna replays it as a system attr of the trial). tansaku's replay routes the record
 here instead of into the trial, so it never shows up in ``trial.system_attrs``.
 
+A trial's first heartbeat rides on the record that starts it: with heartbeats on, the
+"create trial" record (and the "set trial state values" record that claims a WAITING trial)
+carries the top-level field :data:`HEARTBEAT_KEY` with the time, so a worker killed before its
+heartbeat thread first beats still leaves a trial that goes stale. Optuna ignores fields it
+does not know in those records.
+
 A trial is stale when its latest heartbeat is older than ``grace_period`` by either of two
 clocks:
 

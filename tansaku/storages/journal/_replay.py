@@ -254,6 +254,8 @@ class JournalReplay:
             if changed:
                 if TrialState(record["state"]).is_finished():
                     self.heartbeats.forget(trial_id)
+                elif record["state"] == TrialState.RUNNING:
+                    self._first_heartbeat(trial_id, record)
                 trial = self.live(trial_id)
                 if record.get("datetime_start") is not None:
                     trial.datetime_start = parse_time(record["datetime_start"])
@@ -283,6 +285,11 @@ class JournalReplay:
             return None
         raise ValueError(f"unknown journal op_code {op!r}")
 
+    def _first_heartbeat(self, trial_id: int, record: dict[str, Any]) -> None:
+        """Count the heartbeat that a record starting a RUNNING trial carries, if any."""
+        if HEARTBEAT_KEY in record:
+            self.heartbeats.saw(trial_id, written_time(record[HEARTBEAT_KEY]))
+
     def _set_trial_param(self, record: dict[str, Any]) -> None:
         trial_id, name = record["trial_id"], record["param_name"]
         internal = record["param_value_internal"]
@@ -310,6 +317,7 @@ class JournalReplay:
         if "state" not in record:
             trial_id = self.state.create_new_trial(study_id)
             self.live(trial_id).datetime_start = parse_time(record.get("datetime_start"))
+            self._first_heartbeat(trial_id, record)
             return trial_id
         params, distributions = self._template_params(record)
         values = record.get("values")

@@ -280,19 +280,29 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
     # -- trials ---------------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         if template_trial is None:
+            now = now_text()
             return int(
-                self._append(OpCode.CREATE_TRIAL, study_id=study_id, datetime_start=now_text())
+                self._append(
+                    OpCode.CREATE_TRIAL,
+                    study_id=study_id,
+                    datetime_start=now,
+                    **self._first_heartbeat(now),
+                )
             )
         t = template_trial
         check_template_names("JournalStorage.create_new_trial", t)
+        # Left out when there is none, never null: Optuna parses any datetime_complete it finds.
+        complete = (
+            {}
+            if t.datetime_complete is None
+            else {"datetime_complete": utc_text(t.datetime_complete)}
+        )
         return int(
             self._append(
                 OpCode.CREATE_TRIAL,
                 study_id=study_id,
                 datetime_start=None if t.datetime_start is None else utc_text(t.datetime_start),
-                datetime_complete=(
-                    None if t.datetime_complete is None else utc_text(t.datetime_complete)
-                ),
+                **complete,
                 state=int(t.state),
                 value=None,
                 values=t.values,
@@ -361,6 +371,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         }
         if state is TrialState.RUNNING:
             fields["datetime_start"] = now_text()
+            fields.update(self._first_heartbeat(fields["datetime_start"]))
         elif state.is_finished():
             fields["datetime_complete"] = now_text()
         return bool(self._append(OpCode.SET_TRIAL_STATE_VALUES, **fields))
@@ -417,6 +428,15 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             trial_id=trial_id,
             system_attr={HEARTBEAT_KEY: now_text()},
         )
+
+    def _first_heartbeat(self, now: str) -> dict[str, str]:
+        """The field that makes a record starting a trial its first heartbeat too.
+
+        With heartbeats on, a trial's creation (or the claim of a waiting trial) is its first
+        heartbeat, in the same append: a worker that dies before its heartbeat thread beats
+        leaves a trial that still goes stale, instead of one RUNNING forever.
+        """
+        return {} if self.heartbeat_interval is None else {HEARTBEAT_KEY: now}
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         assert self.heartbeat_interval is not None
