@@ -30,6 +30,17 @@ so an interrupt between taking it and recording it cannot hide it from the relea
 inside ``reset`` makes SQLAlchemy close the connection, and closing its descriptor drops the
 lock, as the kernel does when a process dies.
 
+Read-only databases: a process that may read a SQLite database but not write it (a report or
+a plot run by another user, a database on read-only media or in a read-only directory) opens
+it read-only (``mode=ro``), without the ``journal_mode`` pragma and the writer lock, neither
+of which it could write; a write transaction then raises PermissionError naming the file. A
+database in WAL mode needs its ``-wal`` and ``-shm`` files to be read with ``mode=ro``: when
+they are missing and cannot be created (a read-only directory), every commit is in the
+database file itself (a writer's last connection checkpoints and removes them; a writer at
+work, or one killed, leaves them), so it is opened ``immutable``, which needs neither. An
+immutable reader assumes that nothing writes the database while it reads, which holds where
+the directory is read-only for everyone (a writer would need to create the ``-wal`` file).
+
 PostgreSQL connections set ``synchronous_commit`` to ``off`` (``on`` with
 ``durable_commits=True``) for the same promise: a killed worker loses nothing it committed, a
 crash of the database server's machine can lose the last fraction of a second of commits.
@@ -38,10 +49,12 @@ crash of the database server's machine can lose the last fraction of a second of
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -97,6 +110,18 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
         if parsed.database in (None, "", ":memory:"):
             # One shared connection, or every thread would see its own empty database.
             kwargs.setdefault("poolclass", StaticPool)
+    read_only: str | None = None
+    database_path = parsed.database
+    # A URI filename the caller wrote (``?uri=true``) is taken as it is.
+    if (
+        backend == "sqlite"
+        and database_path not in (None, "", ":memory:")
+        and "uri" not in parsed.query
+    ):
+        assert database_path is not None
+        read_only = sqlite_read_only_reason(database_path)
+        if read_only is not None:
+            parsed = _read_only_url(parsed, database_path)
     ping_when_idle = backend != "sqlite" and "pool_pre_ping" not in kwargs
     try:
         engine = create_engine(parsed, **kwargs)
@@ -118,8 +143,14 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
             engine,
             in_memory=in_memory,
             durable_commits=durable_commits,
-            writer_lock=None if in_memory else f"{parsed.database}-writer-lock",
+            writer_lock=None if in_memory or read_only else f"{database_path}-writer-lock",
             lock_timeout=float(kwargs["connect_args"]["timeout"]),
+            read_only=(
+                None
+                if read_only is None
+                else f"RDBStorage: cannot write the SQLite database {database_path!r}, which "
+                f"this process may only read ({read_only})"
+            ),
         )
     elif backend == "postgresql":
         _configure_postgresql(engine, durable_commits)
@@ -127,6 +158,52 @@ def make_engine(url: str, engine_kwargs: dict[str, Any], durable_commits: bool) 
         _ping_when_idle(engine)
     _mask_connect_errors(engine, secrets)
     return engine
+
+
+def sqlite_read_only_reason(path: str) -> str | None:
+    """Why this process may not write the SQLite database at ``path``, or None if it may.
+
+    A writer needs the file, and its directory to create the ``-wal`` and ``-shm`` files in
+    (unless both are there and writable already); a missing database is left to SQLite,
+    which creates it or says why it cannot.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return None  # missing, or no regular file: SQLite says what is wrong
+        return os.strerror(error.errno)
+    os.close(fd)
+    if os.access(directory, os.W_OK | os.X_OK, effective_ids=True) or all(
+        os.access(f"{path}{suffix}", os.R_OK | os.W_OK, effective_ids=True)
+        for suffix in ("-wal", "-shm")
+    ):
+        return None
+    return f"its directory {directory!r} is not writable"
+
+
+def _read_only_url(parsed: Any, path: str) -> Any:
+    """``parsed`` opening the SQLite database at ``path`` read-only (see the module docstring)."""
+    absolute = os.path.abspath(path)
+    immutable = (
+        _is_wal_database(absolute)
+        and not os.path.exists(f"{absolute}-wal")
+        and not os.access(os.path.dirname(absolute), os.W_OK, effective_ids=True)
+    )
+    options = {"immutable": "1"} if immutable else {"mode": "ro"}
+    uri = "file:" + urllib.parse.quote(absolute)
+    return parsed.set(database=uri, query={**parsed.query, **options, "uri": "true"})
+
+
+def _is_wal_database(path: str) -> bool:
+    """True when the database file's header says WAL mode (its read and write versions, 2)."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18:20] == b"\x02\x02"
 
 
 def _mask_connect_errors(engine: Engine, secrets: frozenset[str]) -> None:
@@ -173,7 +250,9 @@ def _configure_sqlite(
     durable_commits: bool,
     writer_lock: str | None,
     lock_timeout: float,
+    read_only: str | None = None,
 ) -> None:
+    """Set up SQLite connections; ``read_only``: the error a write raises (opened read-only)."""
     synchronous = "FULL" if durable_commits else "NORMAL"
 
     @event.listens_for(engine, "connect")
@@ -181,7 +260,9 @@ def _configure_sqlite(
         # Take over transaction control from the driver, so BEGIN can be IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if not in_memory:
+        if read_only is not None:
+            record.info[_READ_ONLY] = read_only
+        elif not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
@@ -223,6 +304,8 @@ def _configure_sqlite(
 _LAST_USED = "tansaku_last_used"
 # Key in a pooled SQLite connection's info: its WriterLock.
 _WRITER_LOCK = "tansaku_writer_lock"
+# Key in a pooled SQLite connection's info: the error a write raises (opened read-only).
+_READ_ONLY = "tansaku_read_only"
 
 
 class WriterLock:
@@ -271,7 +354,13 @@ def begin_write(connection: sqlite3.Connection, info: dict[Any, Any]) -> None:
 
     Whatever happens from here on, ``end_write`` runs when the connection goes back to the
     pool (or the connection is closed), and releases the lock.
+
+    Raises:
+        PermissionError: the database was opened read-only (the message names the file).
     """
+    read_only = info.get(_READ_ONLY)
+    if read_only is not None:
+        raise PermissionError(errno.EACCES, read_only)
     lock = info.get(_WRITER_LOCK)
     if lock is not None:
         lock.acquire()
