@@ -35,6 +35,7 @@ append (one fsync, about 5 ms here, per write).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -219,10 +220,16 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
             number, offset = self._next_number, self._next_offset
         header = {"number": number, "offset": offset, "digest": self._digest(offset)}
         temporary = f"{self._snapshot_path()}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(temporary, "wb") as file:
-            file.write(json.dumps(header).encode() + b"\n" + snapshot)
-        # Atomic: a reader sees the old snapshot or the new one, never a mix.
-        os.replace(temporary, self._snapshot_path())
+        try:
+            with open(temporary, "wb") as file:
+                file.write(json.dumps(header).encode() + b"\n" + snapshot)
+            # Atomic: a reader sees the old snapshot or the new one, never a mix.
+            os.replace(temporary, self._snapshot_path())
+        except BaseException:
+            # A full disk, an interrupt: no partial snapshot left to fill the disk.
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
     def load_snapshot(self) -> bytes | None:
         try:
@@ -264,9 +271,7 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
                 # since can end in a record torn by a killed writer.
                 if size > self._next_offset and os.pread(fd, 1, size - 1) != b"\n":
                     payload = b"\n" + payload
-                written = os.write(fd, payload)
-                if written != len(payload):
-                    raise OSError(errno.EIO, f"short write to the journal {self._path!r}")
+                self._write_all(fd, size, payload)
                 if self._fsync:
                     os.fsync(fd)
                 if size == self._next_offset:
@@ -274,6 +279,39 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
                     self._take(payload)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _write_all(self, fd: int, size: int, payload: bytes) -> None:
+        """Append ``payload`` at ``size``, the journal's end (call holding its ``flock``).
+
+        A write that fails part way (a full disk) is undone back to its last newline, so no
+        torn record is left to be skipped by every reader: that is ``size`` for a payload of
+        one record (its only newline ends it), or just after the newline that ended a record
+        torn by a killed writer, which readers may have read already.
+
+        Raises:
+            OSError: the write failed; its errno (ENOSPC for a full disk) and a message that
+                names the journal and says that the records were not appended.
+        """
+        done = 0
+        try:
+            while done < len(payload):
+                # A short count without an error is retried: the next write says what is wrong.
+                done += os.write(fd, payload[done:])
+        except OSError as error:
+            end = payload.rfind(b"\n", 0, done) + 1
+            # Left torn if this fails too: readers skip the line, the next writer ends it.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size + end)
+            kept = payload[:end].strip(b"\n").count(b"\n") + (1 if payload[:end].strip() else 0)
+            code = error.errno or errno.EIO
+            why = "the disk is full" if code in (errno.ENOSPC, errno.EDQUOT) else "it failed"
+            raise OSError(
+                code,
+                f"JournalFileBackend: could not append to the journal {self._path!r}: {why} "
+                f"({os.strerror(code)}); "
+                + ("nothing was appended" if not kept else f"only {kept} record(s) were appended"),
+                self._path,
+            ) from error
 
 
 def _open_journal(path: str) -> tuple[int, bool]:
