@@ -217,10 +217,14 @@ def _run_asked_trial(
     except TrialPruned as pruned:
         state = TrialState.PRUNED
         reason = str(pruned) or None
+        values = None
     except BaseException as raised:
-        # KeyboardInterrupt and SystemExit too: the trial ends FAIL, then they propagate.
+        # KeyboardInterrupt and SystemExit too: the trial ends FAIL, then they propagate. An
+        # interrupt may land after the objective returned (while the heartbeat thread stops):
+        # its values are dropped with the rest of the trial.
         state = TrialState.FAIL
         error = raised
+        values = None
     try:
         frozen = tell(study, trial, values, state, False, failure_reason=reason, in_optimize=True)
     except UpdateFinishedTrialError:

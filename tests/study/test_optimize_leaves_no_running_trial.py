@@ -8,12 +8,14 @@ worker and with two.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 import tansaku
+import tansaku.study._optimize
 from tansaku.pruners import BasePruner
 from tansaku.samplers import RandomSampler
 from tansaku.storages import BaseStorage
@@ -157,3 +159,22 @@ def test_threads_reseed_the_sampler_before_each_trial() -> None:
     assert calls == []
     study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=5, n_jobs=2)
     assert len(calls) == 5
+
+
+def test_interrupt_after_the_objective_returned_fails_the_trial_and_propagates(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Ctrl-C that lands while the heartbeat thread stops, after the objective returned.
+    @contextlib.contextmanager
+    def interrupted_on_exit(storage: Any, trial_id: int) -> Iterator[None]:
+        yield
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tansaku.study._optimize, "heartbeat_thread", interrupted_on_exit)
+    storage = tansaku.storages.RDBStorage(
+        f"sqlite:///{tmp_path / 'hb.db'}", heartbeat_interval=60, grace_period=120
+    )
+    study = tansaku.create_study(storage=storage)
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert [t.state for t in study.trials] == [TrialState.FAIL]
