@@ -17,7 +17,10 @@ from tansaku.storages._resolve import get_storage
 
 if TYPE_CHECKING:
     from tansaku.storages import journal
-    from tansaku.storages._callbacks import RetryFailedTrialCallback
+    from tansaku.storages._callbacks import (
+        RetryFailedTrialCallback,
+        RetryHeartbeatStaleTrialCallback,
+    )
     from tansaku.storages._grpc import GrpcStorageProxy, run_grpc_proxy_server
     from tansaku.storages._rdb import RDBStorage
     from tansaku.storages.journal import JournalStorage
@@ -27,6 +30,10 @@ _LAZY = {
     "RDBStorage": ("tansaku.storages._rdb", "RDBStorage"),
     "JournalStorage": ("tansaku.storages.journal", "JournalStorage"),
     "RetryFailedTrialCallback": ("tansaku.storages._callbacks", "RetryFailedTrialCallback"),
+    "RetryHeartbeatStaleTrialCallback": (
+        "tansaku.storages._callbacks",
+        "RetryHeartbeatStaleTrialCallback",
+    ),
     "journal": ("tansaku.storages.journal", None),
     "GrpcStorageProxy": ("tansaku.storages._grpc", "GrpcStorageProxy"),
     "run_grpc_proxy_server": ("tansaku.storages._grpc", "run_grpc_proxy_server"),
@@ -52,6 +59,7 @@ __all__ = [
     "JournalStorage",
     "RDBStorage",
     "RetryFailedTrialCallback",
+    "RetryHeartbeatStaleTrialCallback",
     "fail_stale_trials",
     "get_storage",
     "journal",

@@ -1,22 +1,26 @@
-"""RetryFailedTrialCallback: re-run a trial whose worker died, with the same params."""
+"""RetryHeartbeatStaleTrialCallback: re-run a trial whose worker died, with the same params."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from tansaku._internal.deprecation import warn_deprecated
 from tansaku.trial import FrozenTrial, TrialState, create_trial
 
-FailedTrialCallback = Callable[[Any, FrozenTrial], None]
+HeartbeatStaleTrialCallback = Callable[[Any, FrozenTrial], None]
+# The type's older name, as the storages' ``failed_trial_callback`` argument is the older name.
+FailedTrialCallback = HeartbeatStaleTrialCallback
 # Trial system attrs under which the retry bookkeeping is kept (Optuna's keys).
 _FAILED_TRIAL_KEY = "failed_trial"
 _RETRY_HISTORY_KEY = "retry_history"
 
 
-class RetryFailedTrialCallback:
+class RetryHeartbeatStaleTrialCallback:
     """Enqueue a copy of a trial that failed by heartbeat, so another worker runs it again.
 
-    Pass it as ``RDBStorage(..., failed_trial_callback=RetryFailedTrialCallback())``. The new
+    Pass it as
+    ``RDBStorage(..., heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback())``. The new
     trial is WAITING with the failed trial's params (as fixed params) and attrs; its system
     attrs record the trial it retries and the chain of earlier attempts.
 
@@ -30,7 +34,7 @@ class RetryFailedTrialCallback:
     ) -> None:
         if max_retry is not None and (isinstance(max_retry, bool) or max_retry < 0):
             raise ValueError(
-                f"RetryFailedTrialCallback: max_retry={max_retry!r} must be >= 0 or None"
+                f"{type(self).__name__}: max_retry={max_retry!r} must be >= 0 or None"
             )
         self._max_retry = max_retry
         self._inherit_intermediate_values = inherit_intermediate_values
@@ -68,3 +72,13 @@ class RetryFailedTrialCallback:
     def retry_history(trial: FrozenTrial) -> list[int]:
         """The numbers of the earlier attempts of this trial, oldest first."""
         return list(trial.system_attrs.get(_RETRY_HISTORY_KEY, []))
+
+
+class RetryFailedTrialCallback(RetryHeartbeatStaleTrialCallback):
+    """Deprecated name of :class:`RetryHeartbeatStaleTrialCallback`: creating one warns."""
+
+    def __init__(
+        self, max_retry: int | None = None, inherit_intermediate_values: bool = False
+    ) -> None:
+        warn_deprecated("RetryFailedTrialCallback", "RetryHeartbeatStaleTrialCallback")
+        super().__init__(max_retry, inherit_intermediate_values)

@@ -4,8 +4,8 @@ A storage that keeps heartbeats records one for each running trial every
 ``heartbeat_interval`` seconds, from a thread of the worker (:func:`heartbeat_thread`).
 ``Study.ask`` (so every trial of ``Study.optimize``, the first one included) calls
 :func:`fail_stale_trials`: every RUNNING trial of the study whose last heartbeat is older than
-the storage's grace period is set to FAIL, and the storage's ``failed_trial_callback`` (e.g.
-:class:`RetryFailedTrialCallback`) is called for it.
+the storage's grace period is set to FAIL, and the storage's ``heartbeat_stale_trial_callback``
+(e.g. :class:`RetryHeartbeatStaleTrialCallback`) is called for it.
 
 Nothing else fails a dead worker's trial: it stays RUNNING until some process asks for a trial
 of the study at least ``grace_period`` after the worker's last heartbeat. A process that
@@ -27,12 +27,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tansaku import logging as tansaku_logging
+from tansaku._internal.deprecation import warn_deprecated
+from tansaku._internal.validation import invalid
 from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.trial import TrialState
 
 if TYPE_CHECKING:
     from tansaku.storages._base import BaseStorage
-    from tansaku.storages._callbacks import FailedTrialCallback
+    from tansaku.storages._callbacks import HeartbeatStaleTrialCallback
 
 _logger = tansaku_logging.get_logger(__name__)
 
@@ -53,8 +55,36 @@ class BaseHeartbeat(abc.ABC):
         """Seconds between heartbeats, or None when heartbeats are off."""
 
     @abc.abstractmethod
-    def get_failed_trial_callback(self) -> FailedTrialCallback | None:
-        """The callback for trials failed because they went stale."""
+    def get_heartbeat_stale_trial_callback(self) -> HeartbeatStaleTrialCallback | None:
+        """The callback for trials failed because their heartbeat went stale, or None."""
+
+    def get_failed_trial_callback(self) -> HeartbeatStaleTrialCallback | None:
+        """Deprecated name of :meth:`get_heartbeat_stale_trial_callback` (a FutureWarning)."""
+        warn_deprecated("get_failed_trial_callback()", "get_heartbeat_stale_trial_callback()")
+        return self.get_heartbeat_stale_trial_callback()
+
+
+def stale_trial_callback_argument(
+    owner: str,
+    heartbeat_stale_trial_callback: HeartbeatStaleTrialCallback | None,
+    failed_trial_callback: HeartbeatStaleTrialCallback | None,
+) -> HeartbeatStaleTrialCallback | None:
+    """The callback a storage was given under either name; the old name warns (FutureWarning).
+
+    Raises:
+        ValueError: both names were given.
+    """
+    if failed_trial_callback is None:
+        return heartbeat_stale_trial_callback
+    if heartbeat_stale_trial_callback is not None:
+        raise invalid(
+            owner,
+            "failed_trial_callback",
+            failed_trial_callback,
+            "must be None when heartbeat_stale_trial_callback is given (it is its old name)",
+        )
+    warn_deprecated(f"{owner}(failed_trial_callback=...)", "heartbeat_stale_trial_callback", 4)
+    return failed_trial_callback
 
 
 def check_heartbeat_arguments(
@@ -79,7 +109,7 @@ def is_heartbeat_enabled(storage: BaseStorage) -> bool:
 
 
 def fail_stale_trials(study: Any) -> None:
-    """Set every stale RUNNING trial of ``study`` to FAIL and call the failed-trial callback.
+    """Set every stale RUNNING trial of ``study`` to FAIL and call the stale-trial callback.
 
     Safe to call from many workers at once: a trial is failed by exactly one of them (the
     others find it finished), and only that one calls the callback. Calls on one study object
@@ -100,7 +130,7 @@ def fail_stale_trials(study: Any) -> None:
         except UpdateFinishedTrialError:
             continue  # another worker failed it first, or its own worker just finished it
         failed.append(trial_id)
-    callback = storage.get_failed_trial_callback()
+    callback = storage.get_heartbeat_stale_trial_callback()
     for trial_id in failed:
         _logger.warning(
             f"Trial {storage.get_trial_number_from_id(trial_id)} failed: stale heartbeat."

@@ -47,7 +47,7 @@ from typing import Any
 import tansaku
 from tansaku.samplers import RandomSampler
 from tansaku.storages import BaseStorage
-from tansaku.storages._callbacks import RetryFailedTrialCallback
+from tansaku.storages._callbacks import RetryHeartbeatStaleTrialCallback
 from tansaku.storages._heartbeat import fail_stale_trials, heartbeat_thread
 from tansaku.storages._rdb import RDBStorage
 from tansaku.storages.journal import JournalFileBackend, JournalRedisBackend, JournalStorage
@@ -73,7 +73,7 @@ def open_storage(kind: str, where: str, heartbeats: bool = False) -> BaseStorage
         kwargs = {
             "heartbeat_interval": HEARTBEAT_INTERVAL,
             "grace_period": GRACE_PERIOD,
-            "failed_trial_callback": RetryFailedTrialCallback(max_retry=MAX_RETRY),
+            "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
         }
     if kind in ("sqlite", "postgresql", "mysql"):
         return RDBStorage(where, **kwargs)

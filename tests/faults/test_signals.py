@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from tansaku.storages._callbacks import RetryFailedTrialCallback
+from tansaku.storages._callbacks import RetryHeartbeatStaleTrialCallback
 from tansaku.study import StudyDirection
 from tansaku.trial import TrialState
 from tests.faults._common import KINDS, finish, new_location, run_worker, seeds, start_worker
@@ -136,13 +136,13 @@ def test_another_process_goes_on_and_recovery_leaves_no_trial_running(
     assert all(t.state in FINISHED for t in trials), f"{context}: {states}"
     # A retry's history ends with the trial it retries; a chain ends after MAX_RETRY retries.
     retried = {
-        RetryFailedTrialCallback.retry_history(t)[-1]
+        RetryHeartbeatStaleTrialCallback.retry_history(t)[-1]
         for t in trials
         if t.system_attrs.get("retry_history")
     }
     for number in left_running:
         assert trials[number].state is TrialState.FAIL, f"{context}: {states}"
-        exhausted = len(RetryFailedTrialCallback.retry_history(trials[number])) >= MAX_RETRY
+        exhausted = len(RetryHeartbeatStaleTrialCallback.retry_history(trials[number])) >= MAX_RETRY
         assert number in retried or exhausted, f"{context}: trial {number} not retried; {states}"
     for entry in _read_report(report):
         if "finished" in entry:
@@ -173,6 +173,6 @@ def test_trial_of_a_worker_killed_before_its_first_heartbeat_is_failed(
     trials = reader.get_all_trials(study_id)
     reader.remove_session()
     assert trials[number].state is TrialState.FAIL
-    assert [RetryFailedTrialCallback.retried_trial_number(t) for t in trials[number + 1 :]] == [
+    assert [RetryHeartbeatStaleTrialCallback.retried_trial_number(t) for t in trials[number + 1 :]] == [
         number
     ]

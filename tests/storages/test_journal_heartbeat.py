@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import tansaku
-from tansaku.storages._callbacks import RetryFailedTrialCallback
+from tansaku.storages._callbacks import RetryHeartbeatStaleTrialCallback
 from tansaku.storages._heartbeat import fail_stale_trials, is_heartbeat_enabled
 from tansaku.storages.journal import JournalFileBackend, JournalStorage, _heartbeats
 from tansaku.storages.journal._snapshot import dump_state, load_state
@@ -139,7 +139,7 @@ def test_stale_trial_is_failed_once_and_retried_with_its_params(tmp_path: Path) 
     options = {
         "heartbeat_interval": 1,
         "grace_period": 1,
-        "failed_trial_callback": RetryFailedTrialCallback(),
+        "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback(),
     }
     study = tansaku.create_study(study_name="s", storage=_storage(path, **options))
     dead = study.ask()
@@ -153,7 +153,7 @@ def test_stale_trial_is_failed_once_and_retried_with_its_params(tmp_path: Path) 
     fail_stale_trials(other)
     trials = other.trials
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.WAITING]
-    assert RetryFailedTrialCallback.retried_trial_number(trials[1]) == dead.number
+    assert RetryHeartbeatStaleTrialCallback.retried_trial_number(trials[1]) == dead.number
     assert trials[1].params == trials[0].params
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tansaku.storages import BaseStorage
-from tansaku.storages._callbacks import RetryFailedTrialCallback
+from tansaku.storages._callbacks import RetryHeartbeatStaleTrialCallback
 from tansaku.storages._rdb import RDBStorage
 from tansaku.storages.journal import JournalFileBackend, JournalRedisBackend, JournalStorage
 from tansaku.trial import TrialState
@@ -115,14 +115,14 @@ _HEARTBEAT_WORKER = """
 import sys, time
 from pathlib import Path
 import tansaku
-from tansaku.storages._callbacks import RetryFailedTrialCallback
+from tansaku.storages._callbacks import RetryHeartbeatStaleTrialCallback
 from tansaku.storages._heartbeat import fail_stale_trials, heartbeat_thread
 from tansaku.trial import TrialState
 tansaku.logging.set_verbosity(tansaku.logging.ERROR)
 where, role, target, marker = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 storage = open_storage(
     where, heartbeat_interval=1, grace_period=2,
-    failed_trial_callback=RetryFailedTrialCallback(max_retry=2),
+    heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=2),
 )
 study = tansaku.load_study(study_name="shared", storage=storage)
 deadline = time.monotonic() + 120
@@ -182,14 +182,14 @@ def test_killed_workers_trials_fail_by_heartbeat_and_are_retried(
     killed = {int(m.read_text()) for m in markers}
     assert {t.number for t in trials if t.state is TrialState.FAIL} == killed
     retries = {
-        RetryFailedTrialCallback.retried_trial_number(t): t
+        RetryHeartbeatStaleTrialCallback.retried_trial_number(t): t
         for t in trials
-        if RetryFailedTrialCallback.retried_trial_number(t) is not None
+        if RetryHeartbeatStaleTrialCallback.retried_trial_number(t) is not None
     }
     assert set(retries) == killed
     for number, retry in retries.items():
         assert retry.state is TrialState.COMPLETE
-        assert RetryFailedTrialCallback.retry_history(retry) == [number]
+        assert RetryHeartbeatStaleTrialCallback.retry_history(retry) == [number]
         assert retry.params == trials[number].params
     assert sum(t.state is TrialState.COMPLETE for t in trials) >= target
     assert not any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)

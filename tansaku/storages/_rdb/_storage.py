@@ -29,7 +29,11 @@ from tansaku.storages._base import (
 )
 from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._gc import collector_paused
-from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
+from tansaku.storages._heartbeat import (
+    BaseHeartbeat,
+    check_heartbeat_arguments,
+    stale_trial_callback_argument,
+)
 from tansaku.storages._rdb import _schema
 from tansaku.storages._rdb._cache import JustCreated, StudyTrials, same_trial_row
 from tansaku.storages._rdb._codec import (
@@ -63,7 +67,7 @@ from tansaku.storages._stored_values import check_param_to_store
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
-    from tansaku.storages._callbacks import FailedTrialCallback
+    from tansaku.storages._callbacks import HeartbeatStaleTrialCallback
 
 
 class RDBStorage(BaseStorage, BaseHeartbeat):
@@ -108,8 +112,11 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             then for a single trial is enough.
         grace_period: Seconds without heartbeat after which a trial is stale (default
             ``2 * heartbeat_interval``).
-        failed_trial_callback: Called as ``callback(study, trial)`` for each trial failed
-            because it went stale, e.g. :class:`RetryFailedTrialCallback`.
+        heartbeat_stale_trial_callback: Called as ``callback(study, trial)`` for each trial
+            failed because its heartbeat went stale, e.g.
+            :class:`RetryHeartbeatStaleTrialCallback`.
+        failed_trial_callback: Deprecated name of ``heartbeat_stale_trial_callback`` (a
+            FutureWarning); give at most one of the two.
         skip_table_creation: Do not create the tables in a new database.
         durable_commits: Sync every commit to disk (see Durability above).
 
@@ -126,7 +133,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         *,
         heartbeat_interval: int | None = None,
         grace_period: int | None = None,
-        failed_trial_callback: FailedTrialCallback | None = None,
+        heartbeat_stale_trial_callback: HeartbeatStaleTrialCallback | None = None,
+        failed_trial_callback: HeartbeatStaleTrialCallback | None = None,
         skip_table_creation: bool = False,
         durable_commits: bool = False,
     ) -> None:
@@ -139,7 +147,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self.skip_compatibility_check = skip_compatibility_check
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period
-        self.failed_trial_callback = failed_trial_callback
+        self.heartbeat_stale_trial_callback = stale_trial_callback_argument(
+            "RDBStorage", heartbeat_stale_trial_callback, failed_trial_callback
+        )
+        self.failed_trial_callback = self.heartbeat_stale_trial_callback
         self.skip_table_creation = skip_table_creation
         self.durable_commits = durable_commits
         self._connect()
@@ -180,7 +191,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
                 "skip_compatibility_check",
                 "heartbeat_interval",
                 "grace_period",
-                "failed_trial_callback",
+                "heartbeat_stale_trial_callback",
                 "skip_table_creation",
                 "durable_commits",
             )
@@ -713,8 +724,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def get_heartbeat_interval(self) -> int | None:
         return self.heartbeat_interval
 
-    def get_failed_trial_callback(self) -> FailedTrialCallback | None:
-        return self.failed_trial_callback
+    def get_heartbeat_stale_trial_callback(self) -> HeartbeatStaleTrialCallback | None:
+        return self.heartbeat_stale_trial_callback
 
 
 def _database_now(connection: Connection) -> datetime.datetime:

@@ -33,7 +33,11 @@ from tansaku.storages._base import (
 )
 from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._gc import collector_paused
-from tansaku.storages._heartbeat import BaseHeartbeat, check_heartbeat_arguments
+from tansaku.storages._heartbeat import (
+    BaseHeartbeat,
+    check_heartbeat_arguments,
+    stale_trial_callback_argument,
+)
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.storages._stored_values import check_param_to_store
 from tansaku.storages.journal._base import BaseJournalBackend
@@ -54,7 +58,7 @@ from tansaku.storages.journal._snapshot import (
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
-    from tansaku.storages._callbacks import FailedTrialCallback
+    from tansaku.storages._callbacks import HeartbeatStaleTrialCallback
 
 
 class JournalStorage(BaseStorage, BaseHeartbeat):
@@ -78,8 +82,11 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             checking process's clock (the machines' clocks must agree to well within
             ``grace_period - heartbeat_interval``), or by how long the checking process has
             itself seen no new heartbeat (see ``journal/_heartbeats.py``).
-        failed_trial_callback: Called as ``callback(study, trial)`` for each trial failed
-            because it went stale, e.g. :class:`RetryFailedTrialCallback`.
+        heartbeat_stale_trial_callback: Called as ``callback(study, trial)`` for each trial
+            failed because its heartbeat went stale, e.g.
+            :class:`RetryHeartbeatStaleTrialCallback`.
+        failed_trial_callback: Deprecated name of ``heartbeat_stale_trial_callback`` (a
+            FutureWarning); give at most one of the two.
 
     Raises:
         ValueError: ``heartbeat_interval`` or ``grace_period`` is not > 0.
@@ -95,13 +102,17 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         *,
         heartbeat_interval: int | None = None,
         grace_period: int | None = None,
-        failed_trial_callback: FailedTrialCallback | None = None,
+        heartbeat_stale_trial_callback: HeartbeatStaleTrialCallback | None = None,
+        failed_trial_callback: HeartbeatStaleTrialCallback | None = None,
     ) -> None:
         check_heartbeat_arguments("JournalStorage", heartbeat_interval, grace_period)
         self._backend = log_storage
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period
-        self.failed_trial_callback = failed_trial_callback
+        self.heartbeat_stale_trial_callback = stale_trial_callback_argument(
+            "JournalStorage", heartbeat_stale_trial_callback, failed_trial_callback
+        )
+        self.failed_trial_callback = self.heartbeat_stale_trial_callback
         self._worker_prefix = str(uuid.uuid4()) + "-"
         self._worker_ids: dict[int, str] = {}
         self._lock = threading.RLock()
@@ -120,7 +131,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             "log_storage": self._backend,
             "heartbeat_interval": self.heartbeat_interval,
             "grace_period": self.grace_period,
-            "failed_trial_callback": self.failed_trial_callback,
+            "heartbeat_stale_trial_callback": self.heartbeat_stale_trial_callback,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -451,5 +462,5 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
     def get_heartbeat_interval(self) -> int | None:
         return self.heartbeat_interval
 
-    def get_failed_trial_callback(self) -> FailedTrialCallback | None:
-        return self.failed_trial_callback
+    def get_heartbeat_stale_trial_callback(self) -> HeartbeatStaleTrialCallback | None:
+        return self.heartbeat_stale_trial_callback
