@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from tansaku.exceptions import ExperimentalWarning
+
+_Class = TypeVar("_Class", bound=type)
 
 
 def warn_deprecated(name: str, replacement: str, stacklevel: int = 3) -> None:
@@ -21,3 +26,30 @@ def warn_experimental(name: str, stacklevel: int = 3) -> None:
         ExperimentalWarning,
         stacklevel=stacklevel,
     )
+
+
+def deprecated_class(name: str, replacement: str) -> Callable[[_Class], _Class]:
+    """Make creating an instance of the decorated class warn that ``name`` is deprecated.
+
+    The class keeps the signature of its ``__init__``; a copy made by unpickling (which calls
+    ``__init__`` again through ``__setstate__``) does not warn a second time.
+    """
+
+    def decorate(cls: _Class) -> _Class:
+        original = cls.__init__
+
+        @functools.wraps(original)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            warn_deprecated(name, replacement)
+            original(self, *args, **kwargs)
+
+        def __setstate__(self: Any, state: dict[str, Any]) -> None:
+            original(self, **state)
+
+        cls.__init__ = __init__  # type: ignore[misc]
+        if hasattr(cls, "__setstate__"):  # tansaku's storages rebuild themselves so
+            cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
+        return cls
+
+    return decorate
+

@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from tansaku.storages._grpc import GrpcStorageProxy, run_grpc_proxy_server
     from tansaku.storages._rdb import RDBStorage
     from tansaku.storages.journal import JournalStorage
+    from tansaku.storages.journal._deprecated import (
+        BaseJournalLogStorage,
+        JournalFileStorage,
+        JournalRedisStorage,
+    )
+    from tansaku.storages.journal._deprecated import (
+        DeprecatedJournalFileOpenLock as JournalFileOpenLock,
+    )
+    from tansaku.storages.journal._deprecated import (
+        DeprecatedJournalFileSymlinkLock as JournalFileSymlinkLock,
+    )
 
 # Public names of lazily imported modules: name -> (module, attribute or None for the module).
 _LAZY = {
@@ -35,6 +46,15 @@ _LAZY = {
         "RetryHeartbeatStaleTrialCallback",
     ),
     "journal": ("tansaku.storages.journal", None),
+    # Deprecated names (Optuna's from before 4.0); their creation warns.
+    "BaseJournalLogStorage": ("tansaku.storages.journal._deprecated", "BaseJournalLogStorage"),
+    "JournalFileStorage": ("tansaku.storages.journal._deprecated", "JournalFileStorage"),
+    "JournalRedisStorage": ("tansaku.storages.journal._deprecated", "JournalRedisStorage"),
+    "JournalFileSymlinkLock": (
+        "tansaku.storages.journal._deprecated",
+        "DeprecatedJournalFileSymlinkLock",
+    ),
+    "JournalFileOpenLock": ("tansaku.storages.journal._deprecated", "DeprecatedJournalFileOpenLock"),
     "GrpcStorageProxy": ("tansaku.storages._grpc", "GrpcStorageProxy"),
     "run_grpc_proxy_server": ("tansaku.storages._grpc", "run_grpc_proxy_server"),
 }
@@ -52,10 +72,15 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BaseHeartbeat",
+    "BaseJournalLogStorage",
     "BaseStorage",
     "FrozenStudy",
     "GrpcStorageProxy",
     "InMemoryStorage",
+    "JournalFileOpenLock",
+    "JournalFileStorage",
+    "JournalFileSymlinkLock",
+    "JournalRedisStorage",
     "JournalStorage",
     "RDBStorage",
     "RetryFailedTrialCallback",

@@ -18,11 +18,21 @@ held does nothing).
 
 from __future__ import annotations
 
-import fcntl
+import errno
 import os
 import time
+import types
+
+try:
+    import fcntl as _fcntl
+except ImportError:  # Windows: callers fall back to another lock (HAVE_FLOCK says which)
+    _fcntl = None
+fcntl: types.ModuleType | None = _fcntl
 
 from tansaku.exceptions import StorageLockTimeoutError
+
+# Whether this platform has ``flock`` at all (a file system may still refuse it: OSError).
+HAVE_FLOCK = fcntl is not None
 
 # The first pause before a contended lock is asked for again, and the longest.
 _FIRST_PAUSE_S = 0.0001
@@ -38,8 +48,10 @@ def lock_exclusive(fd: int, path: str, timeout: float, how_to_wait_longer: str) 
         StorageLockTimeoutError: another open file of ``path`` kept the lock for ``timeout``
             seconds; the message names ``path``, the holders' pids where known, and
             ``how_to_wait_longer``.
-        OSError: the file system has no ``flock`` (the error the kernel gave).
+        OSError: the file system (or the platform) has no ``flock``.
     """
+    if fcntl is None:
+        raise OSError(errno.ENOLCK, f"flock is not available on this platform ({path!r})")
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return
@@ -58,6 +70,12 @@ def lock_exclusive(fd: int, path: str, timeout: float, how_to_wait_longer: str) 
             return
         except BlockingIOError:
             continue
+
+
+def unlock(fd: int) -> None:
+    """Release the ``flock`` on ``fd`` if held (nothing where the platform has no ``flock``)."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _timeout_error(

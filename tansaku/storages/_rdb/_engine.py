@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import sqlite3
 import time
@@ -64,7 +63,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from tansaku._internal.redact import call_redacted, redact_exception, redact_url, url_secrets
-from tansaku.storages._file_lock import lock_exclusive
+from tansaku.storages._file_lock import lock_exclusive, unlock
 
 # Seconds a writer waits for SQLite's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 60.0
@@ -327,7 +326,8 @@ class WriterLock:
     def acquire(self) -> None:
         """Wait for the lock (at most ``timeout`` s: then StorageLockTimeoutError)."""
         self.may_hold = True
-        # Without flock on this file system (OSError), SQLite's busy timeout is the wait.
+        # Without flock on this file system or platform (OSError), SQLite's own locking and
+        # busy timeout are the wait.
         with contextlib.suppress(OSError):
             lock_exclusive(
                 self.fd,
@@ -338,7 +338,7 @@ class WriterLock:
 
     def release(self) -> None:
         if self.may_hold and self.fd >= 0:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            unlock(self.fd)
             self.may_hold = False
 
     def close(self) -> None:

@@ -9,7 +9,10 @@ processes of one machine on every local file system; on NFS (v4, and v3 with a l
 Linux implements ``flock`` with POSIX byte-range locks that the server arbitrates, so writers
 on several machines exclude each other too. The lock is held
 only while the bytes are written, never across a read, so a killed writer cannot leave it held:
-the kernel (or the NFS server's lease) drops it with the process.
+the kernel (or the NFS server's lease) drops it with the process. Where ``flock`` does not work
+(some NFS setups) or does not exist (Windows), ``lock_obj`` takes its place: a
+:class:`JournalFileSymlinkLock` or :class:`JournalFileOpenLock` (``_file_locks.py``), and
+without ``flock`` a :class:`JournalFileOpenLock` is the default.
 
 Torn records: a writer killed in the middle of its ``write`` leaves a last line without its
 newline. The next writer sees that the file does not end with a newline and ends the torn line
@@ -37,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -46,8 +48,9 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-from tansaku.storages._file_lock import lock_exclusive
+from tansaku.storages._file_lock import HAVE_FLOCK, lock_exclusive, unlock
 from tansaku.storages.journal._base import BaseJournalBackend
+from tansaku.storages.journal._file_locks import BaseJournalFileLock, JournalFileOpenLock
 from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 
 # Seconds a writer waits for the journal's lock (held by others only while they append) before
@@ -64,14 +67,24 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
 
     Args:
         file_path: The journal file; the same path for every worker.
+        lock_obj: The lock that excludes writers from each other, for file systems where
+            ``flock`` does not work: a :class:`JournalFileSymlinkLock` or
+            :class:`JournalFileOpenLock` of ``file_path``; every worker must use the same kind.
+            None (the default) locks the journal file itself with ``flock``, or where the
+            platform has none (Windows), with a :class:`JournalFileOpenLock`.
         fsync: Sync every append to disk (see the module docstring on durability).
 
     Raises:
         ValueError: the file exists and is not a journal (its first line is not a record).
     """
 
-    def __init__(self, file_path: str, fsync: bool = False) -> None:
+    def __init__(
+        self, file_path: str, lock_obj: BaseJournalFileLock | None = None, *, fsync: bool = False
+    ) -> None:
         self._path = os.fspath(file_path)
+        if lock_obj is None and not HAVE_FLOCK:
+            lock_obj = JournalFileOpenLock(self._path)
+        self._lock_obj = lock_obj
         self._fsync = fsync
         self._lock = threading.Lock()
         # Where the next unread record starts: its number and its byte offset.
@@ -86,7 +99,7 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy (sent to another process) reads the file from its start, like a new reader.
-        return {"file_path": self._path, "fsync": self._fsync}
+        return {"file_path": self._path, "lock_obj": self._lock_obj, "fsync": self._fsync}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
@@ -263,9 +276,12 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         payload = b"".join(json.dumps(log, separators=(",", ":")).encode() + b"\n" for log in logs)
         with self._lock:
             fd = self._writable_descriptor()
+            if self._lock_obj is not None:
+                self._lock_obj.acquire()  # a failed acquire holds nothing
             try:
                 # Inside the try: an interrupt just after the lock is taken still releases it.
-                lock_exclusive(fd, self._path, LOCK_TIMEOUT_S, "is a writer stopped?")
+                if self._lock_obj is None:
+                    lock_exclusive(fd, self._path, LOCK_TIMEOUT_S, "is a writer stopped?")
                 size = os.fstat(fd).st_size
                 # Everything up to the read offset ends with a newline; only bytes appended
                 # since can end in a record torn by a killed writer.
@@ -278,7 +294,10 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
                     # Nothing unread came before: the records after the offset are these.
                     self._take(payload)
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                if self._lock_obj is None:
+                    unlock(fd)
+                else:
+                    self._lock_obj.release()
 
     def _write_all(self, fd: int, size: int, payload: bytes) -> None:
         """Append ``payload`` at ``size``, the journal's end (call holding its ``flock``).
