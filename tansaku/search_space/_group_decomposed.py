@@ -74,8 +74,13 @@ class _GroupDecomposedSearchSpace:
         self._group = _SearchSpaceGroup()
         self._study_id: int | None = None
 
-    def calculate(self, study: Study) -> _SearchSpaceGroup:
+    def calculate(self, study: Study, use_cache: bool = False) -> _SearchSpaceGroup:
         """Return the groups of ``study``'s params (a copy the caller may keep).
+
+        Args:
+            study: The study; the same one on every call.
+            use_cache: Accepted for compatibility with Optuna. tansaku always reuses what it
+                folded before, and storages cache finished trials, so it changes nothing.
 
         Raises:
             ValueError: ``study`` is not the study of the earlier calls.

@@ -90,6 +90,16 @@ def test_the_returned_groups_are_the_callers_to_keep() -> None:
     ]
 
 
+@pytest.mark.parametrize("use_cache", [False, True])
+def test_use_cache_is_accepted_and_changes_nothing(use_cache: bool) -> None:
+    study = _study(_trial("ab"), _trial("c"))
+    space = _GroupDecomposedSearchSpace()
+    expected = [list(g) for g in _GroupDecomposedSearchSpace().calculate(study).search_spaces]
+    for _ in range(2):
+        group = space.calculate(study, use_cache=use_cache)
+        assert [list(g) for g in group.search_spaces] == expected
+
+
 def test_calculate_rejects_a_second_study() -> None:
     storage = tansaku.storages.InMemoryStorage()
     space = _GroupDecomposedSearchSpace()

@@ -153,8 +153,17 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         if not isinstance(self._backend, BaseJournalSnapshot):
             return
         snapshot = self._backend.load_snapshot()
-        if snapshot is None:
-            return
+        if snapshot is not None:
+            self.restore_replay_result(snapshot)
+
+    def restore_replay_result(self, snapshot: bytes) -> None:
+        """Start over from ``snapshot``: the replayed state it holds, then the records after it.
+
+        ``snapshot`` is what a backend's ``load_snapshot`` returns (this storage calls it when
+        it opens the journal). The records the snapshot does not cover are replayed on the
+        next read or write. A snapshot that cannot be read changes nothing and is reported
+        with a RuntimeWarning.
+        """
         try:
             with collector_paused():
                 state, n_records, beating = load_state(snapshot)
@@ -164,12 +173,13 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
                 f"JournalStorage: ignored an unreadable snapshot ({error!r}); replaying the "
                 "whole journal",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=2,
             )
             return
-        self._replay = JournalReplay(state)
-        self._replay.heartbeats.restore(beating)
-        self._n_applied, self._n_at_snapshot = n_records, n_records
+        with self._lock:
+            self._replay = JournalReplay(state)
+            self._replay.heartbeats.restore(beating)
+            self._n_applied, self._n_at_snapshot = n_records, n_records
 
     def _sync(self) -> None:
         with self._lock:
