@@ -17,6 +17,7 @@ from tansaku.storages._resolve import get_storage
 
 if TYPE_CHECKING:
     from tansaku.storages import journal
+    from tansaku.storages._cached_storage import _CachedStorage
     from tansaku.storages._callbacks import (
         RetryFailedTrialCallback,
         RetryHeartbeatStaleTrialCallback,
@@ -46,6 +47,7 @@ _LAZY = {
         "RetryHeartbeatStaleTrialCallback",
     ),
     "journal": ("tansaku.storages.journal", None),
+    "_CachedStorage": ("tansaku.storages._cached_storage", "_CachedStorage"),
     # Deprecated names (Optuna's from before 4.0); their creation warns.
     "BaseJournalLogStorage": ("tansaku.storages.journal._deprecated", "BaseJournalLogStorage"),
     "JournalFileStorage": ("tansaku.storages.journal._deprecated", "JournalFileStorage"),
@@ -89,4 +91,5 @@ __all__ = [
     "get_storage",
     "journal",
     "run_grpc_proxy_server",
+    "_CachedStorage",
 ]
