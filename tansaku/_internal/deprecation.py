@@ -36,7 +36,7 @@ def deprecated_class(name: str, replacement: str) -> Callable[[_Class], _Class]:
     """
 
     def decorate(cls: _Class) -> _Class:
-        original = cls.__init__
+        original = cls.__init__  # type: ignore[misc]
 
         @functools.wraps(original)
         def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -52,4 +52,3 @@ def deprecated_class(name: str, replacement: str) -> Callable[[_Class], _Class]:
         return cls
 
     return decorate
-

@@ -56,7 +56,10 @@ _LAZY = {
         "tansaku.storages.journal._deprecated",
         "DeprecatedJournalFileSymlinkLock",
     ),
-    "JournalFileOpenLock": ("tansaku.storages.journal._deprecated", "DeprecatedJournalFileOpenLock"),
+    "JournalFileOpenLock": (
+        "tansaku.storages.journal._deprecated",
+        "DeprecatedJournalFileOpenLock",
+    ),
     "GrpcStorageProxy": ("tansaku.storages._grpc", "GrpcStorageProxy"),
     "run_grpc_proxy_server": ("tansaku.storages._grpc", "run_grpc_proxy_server"),
 }

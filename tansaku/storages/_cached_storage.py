@@ -56,4 +56,4 @@ def _storage_methods() -> list[str]:
 
 for _name in _storage_methods():
     setattr(_CachedStorage, _name, _forwarder(_name))
-abc.update_abstractmethods(_CachedStorage)
+abc.update_abstractmethods(_CachedStorage)  # type: ignore[type-abstract]

@@ -23,13 +23,13 @@ import os
 import time
 import types
 
-try:
-    import fcntl as _fcntl
-except ImportError:  # Windows: callers fall back to another lock (HAVE_FLOCK says which)
-    _fcntl = None
-fcntl: types.ModuleType | None = _fcntl
-
 from tansaku.exceptions import StorageLockTimeoutError
+
+fcntl: types.ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows: callers fall back to another lock (HAVE_FLOCK says which)
+    fcntl = None
 
 # Whether this platform has ``flock`` at all (a file system may still refuse it: OSError).
 HAVE_FLOCK = fcntl is not None

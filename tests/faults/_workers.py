@@ -73,7 +73,9 @@ def open_storage(kind: str, where: str, heartbeats: bool = False) -> BaseStorage
         kwargs = {
             "heartbeat_interval": HEARTBEAT_INTERVAL,
             "grace_period": GRACE_PERIOD,
-            "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
+            "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback(
+                max_retry=MAX_RETRY
+            ),
         }
     if kind in ("sqlite", "postgresql", "mysql"):
         return RDBStorage(where, **kwargs)

@@ -142,7 +142,9 @@ def test_another_process_goes_on_and_recovery_leaves_no_trial_running(
     }
     for number in left_running:
         assert trials[number].state is TrialState.FAIL, f"{context}: {states}"
-        exhausted = len(RetryHeartbeatStaleTrialCallback.retry_history(trials[number])) >= MAX_RETRY
+        exhausted = (
+            len(RetryHeartbeatStaleTrialCallback.retry_history(trials[number])) >= MAX_RETRY
+        )
         assert number in retried or exhausted, f"{context}: trial {number} not retried; {states}"
     for entry in _read_report(report):
         if "finished" in entry:
@@ -173,6 +175,6 @@ def test_trial_of_a_worker_killed_before_its_first_heartbeat_is_failed(
     trials = reader.get_all_trials(study_id)
     reader.remove_session()
     assert trials[number].state is TrialState.FAIL
-    assert [RetryHeartbeatStaleTrialCallback.retried_trial_number(t) for t in trials[number + 1 :]] == [
-        number
-    ]
+    assert [
+        RetryHeartbeatStaleTrialCallback.retried_trial_number(t) for t in trials[number + 1 :]
+    ] == [number]

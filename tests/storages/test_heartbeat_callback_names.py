@@ -28,8 +28,8 @@ from tansaku.storages.journal import JournalFileBackend
 StorageWithHeartbeat = Callable[..., BaseHeartbeat]
 BACKENDS: dict[str, Callable[[Path], StorageWithHeartbeat]] = {
     "sqlite": lambda d: lambda **kw: RDBStorage(f"sqlite:///{d / 'db.sqlite'}", **kw),
-    "journal_file": lambda d: lambda **kw: JournalStorage(
-        JournalFileBackend(str(d / "journal.log")), **kw
+    "journal_file": lambda d: (
+        lambda **kw: JournalStorage(JournalFileBackend(str(d / "journal.log")), **kw)
     ),
 }
 

@@ -111,9 +111,7 @@ def test_lock_excludes_a_second_holder_until_released(kind: str, tmp_path: Path)
     assert not os.path.lexists(str(path) + ".lock")
 
 
-def test_a_killed_holders_lock_is_broken_after_the_grace_period(
-    kind: str, tmp_path: Path
-) -> None:
+def test_a_killed_holders_lock_is_broken_after_the_grace_period(kind: str, tmp_path: Path) -> None:
     path = tmp_path / "journal.log"
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLDER, str(path), kind], stdout=subprocess.PIPE, text=True
