@@ -72,12 +72,6 @@ def lock_exclusive(fd: int, path: str, timeout: float, how_to_wait_longer: str) 
             continue
 
 
-def unlock(fd: int) -> None:
-    """Release the ``flock`` on ``fd`` if held (nothing where the platform has no ``flock``)."""
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
 def _timeout_error(
     fd: int, path: str, timeout: float, how_to_wait_longer: str
 ) -> StorageLockTimeoutError:

@@ -26,13 +26,12 @@ _LOCKING_CODE = {
     "append_logs": JournalFileBackend.append_logs.__code__,
     "lock_exclusive": _file_lock.lock_exclusive.__code__,
 }
-# The release, first in its cleanup block: no signal lands before it (see _first_line_of_cleanup).
-_BEFORE_CLEANUP = {
-    (
-        "append_logs",
-        _first_line_of_cleanup(JournalFileBackend.append_logs, "fcntl.flock(fd, fcntl.LOCK_UN)"),
-    )
-}
+# The release, which starts its cleanup block: the test of whether flock is used calls nothing,
+# so no signal lands before the flock call either (see _first_line_of_cleanup).
+_RELEASE_TEST = _first_line_of_cleanup(
+    JournalFileBackend.append_logs, "if self._lock_obj is None and fcntl is not None:"
+)
+_BEFORE_CLEANUP = {("append_logs", _RELEASE_TEST), ("append_logs", _RELEASE_TEST + 1)}
 _CASES = [
     pytest.param(name, line, id=f"{name}-{line - code.co_firstlineno}")
     for name, code in _LOCKING_CODE.items()

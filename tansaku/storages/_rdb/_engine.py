@@ -63,7 +63,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from tansaku._internal.redact import call_redacted, redact_exception, redact_url, url_secrets
-from tansaku.storages._file_lock import lock_exclusive, unlock
+from tansaku.storages._file_lock import fcntl, lock_exclusive
 
 # Seconds a writer waits for SQLite's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 60.0
@@ -338,7 +338,9 @@ class WriterLock:
 
     def release(self) -> None:
         if self.may_hold and self.fd >= 0:
-            unlock(self.fd)
+            # fcntl.flock itself, no Python function: a signal cannot land before the release.
+            if fcntl is not None:  # else no flock was taken
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
             self.may_hold = False
 
     def close(self) -> None:

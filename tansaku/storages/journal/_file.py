@@ -48,7 +48,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-from tansaku.storages._file_lock import HAVE_FLOCK, lock_exclusive, unlock
+from tansaku.storages._file_lock import HAVE_FLOCK, fcntl, lock_exclusive
 from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._file_locks import BaseJournalFileLock, JournalFileOpenLock
 from tansaku.storages.journal._snapshot import BaseJournalSnapshot
@@ -294,9 +294,9 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
                     # Nothing unread came before: the records after the offset are these.
                     self._take(payload)
             finally:
-                if self._lock_obj is None:
-                    unlock(fd)
-                else:
+                if self._lock_obj is None and fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                elif self._lock_obj is not None:
                     self._lock_obj.release()
 
     def _write_all(self, fd: int, size: int, payload: bytes) -> None:
