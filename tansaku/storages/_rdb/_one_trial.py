@@ -9,6 +9,7 @@ number, text, start, complete)``, with NULL where a part has nothing to say.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
 import sqlite3
@@ -189,7 +190,9 @@ def _unseen_arguments(
     study_id: int, after_id: int, live_ids: list[int], anchor_id: int
 ) -> tuple[int, dict[str, Any]]:
     """The statement size for ``live_ids`` (at most MAX_LIVE_IDS_PER_STATEMENT), its values."""
-    size = next(size for size in _LIVE_SIZES if size >= len(live_ids))
+    # bisect, not next() over a generator: a generator left suspended is closed later by the
+    # garbage collector, and a Ctrl-C that lands in that close is lost ("Exception ignored").
+    size = _LIVE_SIZES[bisect.bisect_left(_LIVE_SIZES, len(live_ids))]
     bound: dict[str, Any] = {"study_id": study_id, "after_id": after_id, "anchor_id": anchor_id}
     bound.update({f"live_{i}": -1 for i in range(size)})
     bound.update({f"live_{i}": trial_id for i, trial_id in enumerate(live_ids)})

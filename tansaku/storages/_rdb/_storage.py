@@ -614,11 +614,15 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         if states is None:
             live = list(cache.live)
         else:
-            reachable = [s for s in TrialState if s in states]
+            # Live states from which one of ``states`` may be reached. A set, not any() over a
+            # generator, which a short circuit leaves suspended (see _one_trial._unseen_arguments).
+            from_states = {
+                state
+                for state, ahead in _REACHABLE.items()
+                if not ahead.isdisjoint([s for s in TrialState if s in states])
+            }
             live = [
-                trial_id
-                for trial_id, trial in cache.live.items()
-                if any(s in _REACHABLE[trial.state] for s in reachable)
+                trial_id for trial_id, trial in cache.live.items() if trial.state in from_states
             ]
         anchor = cache.anchor
         anchor_id = -1 if anchor is None else anchor._trial_id
