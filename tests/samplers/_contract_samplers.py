@@ -32,6 +32,8 @@ with the capabilities that differ from the defaults:
 - ``cross_process`` (True): False leaves the entry out of the two-process storage test (two
   worker processes run a study per entry and space): for a costly sampler, or a variant whose
   storage behaviour another entry already covers.
+- ``enqueue_needs_every_param`` (False): True when the sampler refuses an enqueued trial that
+  lacks some of its params (GridSampler, as Optuna's); the enqueue test then gives every param.
 
 The factory receives the seed and the space (``Space.grid`` gives values for samplers that need
 them up front, ``Space.fixed`` a param to hold fixed) and returns a fresh sampler; it may warn
@@ -81,6 +83,7 @@ class SamplerEntry:
     randomized: bool = True
     supports_conditional: bool = True
     cross_process: bool = True
+    enqueue_needs_every_param: bool = False
 
     def build(self, seed: int | None, space: Space) -> BaseSampler:
         """A fresh sampler, its experimental warnings silenced."""
@@ -91,7 +94,9 @@ class SamplerEntry:
 
 SAMPLERS: dict[str, SamplerEntry] = {
     "random": SamplerEntry(lambda seed, space: RandomSampler(seed=seed)),
-    "grid": SamplerEntry(lambda seed, space: GridSampler(space.grid, seed=seed)),
+    "grid": SamplerEntry(
+        lambda seed, space: GridSampler(space.grid, seed=seed), enqueue_needs_every_param=True
+    ),
     "brute_force": SamplerEntry(
         lambda seed, space: BruteForceSampler(seed=seed), finite_space_only=True
     ),

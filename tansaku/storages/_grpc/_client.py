@@ -17,7 +17,12 @@ from tansaku._internal.study_direction import StudyDirection
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.distributions import BaseDistribution, distribution_to_json
 from tansaku.exceptions import StorageInternalError
-from tansaku.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from tansaku.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    BaseStorage,
+    check_name,
+    check_template_names,
+)
 from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._grpc import _codec
 from tansaku.storages._grpc._cache import JustCreated, StudyTrials
@@ -201,6 +206,9 @@ class GrpcStorageProxy(BaseStorage):
     def create_new_study(
         self, directions: Sequence[StudyDirection], study_name: str | None = None
     ) -> int:
+        # Names are checked here: JSON would turn an int key into a str on the way.
+        if study_name is not None:
+            check_name("GrpcStorageProxy", "study_name", study_name)
         # The name is chosen here, so that a retry names the same study.
         generated = study_name is None
         name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4()) if study_name is None else study_name
@@ -217,9 +225,11 @@ class GrpcStorageProxy(BaseStorage):
         self._call("delete_study", study_id=study_id)
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name("GrpcStorageProxy", "key", key)
         self._call("set_study_user_attr", study_id=study_id, key=key, value=value)
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        check_name("GrpcStorageProxy", "key", key)
         self._call("set_study_system_attr", study_id=study_id, key=key, value=value)
 
     def get_study_id_from_name(self, study_name: str) -> int:
@@ -243,6 +253,8 @@ class GrpcStorageProxy(BaseStorage):
 
     # -- trial writes ---------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        if template_trial is not None:
+            check_template_names("GrpcStorageProxy", template_trial)
         template = None if template_trial is None else _codec.encode_trials([template_trial])
         answer = self._call("create_new_trial", study_id=study_id, template=template)
         self._created.put(self._trials(answer["trial"])[0])
@@ -255,6 +267,7 @@ class GrpcStorageProxy(BaseStorage):
         param_value_internal: float,
         distribution: BaseDistribution,
     ) -> None:
+        check_name("GrpcStorageProxy", "param_name", param_name)
         self._created.take(trial_id)
         self._call(
             "set_trial_param",
@@ -288,10 +301,12 @@ class GrpcStorageProxy(BaseStorage):
         )
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name("GrpcStorageProxy", "key", key)
         self._created.take(trial_id)
         self._call("set_trial_user_attr", trial_id=trial_id, key=key, value=value)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        check_name("GrpcStorageProxy", "key", key)
         self._created.take(trial_id)
         self._call("set_trial_system_attr", trial_id=trial_id, key=key, value=value)
 
