@@ -9,6 +9,7 @@ from typing import Any
 
 from tansaku.distributions import distribution_to_json, json_to_distribution
 from tansaku.storages import BaseStorage
+from tansaku.trial import FrozenTrial
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -25,8 +26,11 @@ def _number(value: float) -> Any:
     return value
 
 
-def dump(storage: BaseStorage) -> dict[str, Any]:
-    """The studies of ``storage`` in the fixture script's format."""
+def dump(storage: BaseStorage, exact_times: bool = False) -> dict[str, Any]:
+    """The studies of ``storage`` in the fixture script's format.
+
+    A trial's times are whether it has them, or with ``exact_times`` the times themselves.
+    """
     studies = {}
     for summary in storage.get_all_studies():
         trials = []
@@ -46,8 +50,7 @@ def dump(storage: BaseStorage) -> dict[str, Any]:
                     "intermediate_values": {
                         str(k): _number(v) for k, v in t.intermediate_values.items()
                     },
-                    "has_start": t.datetime_start is not None,
-                    "has_complete": t.datetime_complete is not None,
+                    **_times(t, exact_times),
                 }
             )
         studies[summary.study_name] = {
@@ -57,6 +60,19 @@ def dump(storage: BaseStorage) -> dict[str, Any]:
             "trials": trials,
         }
     return studies
+
+
+def _times(trial: FrozenTrial, exact: bool) -> dict[str, Any]:
+    if not exact:
+        return {
+            "has_start": trial.datetime_start is not None,
+            "has_complete": trial.datetime_complete is not None,
+        }
+    start, complete = trial.datetime_start, trial.datetime_complete
+    return {
+        "datetime_start": None if start is None else start.isoformat(),
+        "datetime_complete": None if complete is None else complete.isoformat(),
+    }
 
 
 def normalize(studies: dict[str, Any]) -> dict[str, Any]:

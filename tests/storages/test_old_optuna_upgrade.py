@@ -20,11 +20,11 @@ import pytest
 import sqlalchemy as sa
 
 import tansaku
-from tansaku.distributions import distribution_to_json
 from tansaku.storages import RDBStorage
 from tansaku.storages._rdb import _schema
 from tansaku.storages._rdb._engine import make_engine
 from tansaku.trial import TrialState
+from tests.storages._optuna_fixtures import dump
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "old_optuna"
 NAMES = sorted(path.stem for path in FIXTURES.glob("optuna_*.db"))
@@ -74,46 +74,15 @@ def _expected(name: str) -> dict[str, Any]:
     return _at_head(data["studies"])
 
 
-def _number(value: float) -> Any:
-    return repr(value) if math.isnan(value) or math.isinf(value) else value
-
-
 def _dump(storage: RDBStorage) -> dict[str, Any]:
-    """The studies of ``storage`` in the fixture script's format."""
-    studies = {}
-    for summary in storage.get_all_studies():
-        trials = []
-        for t in storage.get_all_trials(summary._study_id):
-            trials.append(
-                {
-                    "number": t.number,
-                    "state": t.state.name,
-                    "values": None if t.values is None else [_number(v) for v in t.values],
-                    "params": t.params,
-                    "distributions": {
-                        name: json.loads(distribution_to_json(d))
-                        for name, d in t.distributions.items()
-                    },
-                    "user_attrs": t.user_attrs,
-                    "system_attrs": t.system_attrs,
-                    "intermediate_values": {
-                        str(k): _number(v) for k, v in t.intermediate_values.items()
-                    },
-                    "datetime_start": _when(t.datetime_start),
-                    "datetime_complete": _when(t.datetime_complete),
-                }
-            )
-        studies[summary.study_name] = {
-            "directions": [d.name for d in summary.directions],
-            "user_attrs": summary.user_attrs,
-            "system_attrs": summary.system_attrs,
-            "trials": trials,
-        }
+    """The studies of ``storage`` as the fixture JSON holds them (distributions as objects)."""
+    studies = dump(storage, exact_times=True)
+    for study in studies.values():
+        for trial in study["trials"]:
+            trial["distributions"] = {
+                name: json.loads(text) for name, text in trial["distributions"].items()
+            }
     return studies
-
-
-def _when(value: Any) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _copy(name: str, tmp_path: Path) -> str:
