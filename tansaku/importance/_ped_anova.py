@@ -23,6 +23,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tansaku._internal.validation import invalid
+from tansaku._pareto import (
+    fronts_until,
+    reference_point,
+    select_by_hypervolume,
+)
 from tansaku.distributions import BaseDistribution, CategoricalDistribution
 from tansaku.importance._base import (
     BaseImportanceEvaluator,
@@ -35,11 +40,6 @@ from tansaku.importance._base import (
     zeros,
 )
 from tansaku.importance._grid_density import grid_counts, grid_density
-from tansaku.samplers._tpe._hypervolume import (
-    fronts_until,
-    reference_point,
-    select_by_hypervolume,
-)
 from tansaku.study import StudyDirection
 from tansaku.trial import FrozenTrial
 

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from tansaku._internal.study_direction import StudyDirection
+from tansaku._internal.system_attrs import set_trial_system_attr
 from tansaku._internal.validation import invalid
 from tansaku.pruners._base import BasePruner
 from tansaku.pruners._rungs import RungValues, current_rung, promotion_rank, rung_key
@@ -108,7 +109,7 @@ class SuccessiveHalvingPruner(BasePruner):
                 # Read before recording, so the trial does not rank against itself.
                 live = self._rungs.read(study, study.get_trials(deepcopy=False), trial.number)
             key = rung_key(rung)
-            study._storage.set_trial_system_attr(trial._trial_id, key, value)
+            set_trial_system_attr(study, trial._trial_id, key, value)
             trial.system_attrs[key] = value
             n_competitors, n_ahead = self._rungs.standing(
                 rung, value, study.direction == StudyDirection.MAXIMIZE, live

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 
 
 class BaseSampler(abc.ABC):
-    """Decides where to look next. Samplers read the history they are given; they never write
-    to storage except through the study's public API."""
+    """Decides where to look next from the history of the study.
+
+    A sampler holds no storage of its own. State it must share across trials or processes goes
+    into system attrs as JSON through :mod:`tansaku._internal.system_attrs`, the one path by
+    which samplers and pruners write; nothing else is written.
+    """
 
     def __str__(self) -> str:
         return type(self).__name__

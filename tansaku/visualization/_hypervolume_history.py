@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tansaku._pareto import hypervolume, pareto_front_mask
 from tansaku.logging import get_logger
-from tansaku.samplers._tpe._hypervolume import hypervolume, pareto_front_mask
 from tansaku.visualization._param_utils import loss_matrix
 from tansaku.visualization._utils import is_feasible, plotly_go
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from tansaku._internal.optional import import_optional
 from tansaku._internal.study_direction import StudyDirection
+from tansaku._pareto import fronts_until
 from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-from tansaku.samplers._tpe._hypervolume import fronts_until
 
 if TYPE_CHECKING:
     from tansaku.trial import FrozenTrial

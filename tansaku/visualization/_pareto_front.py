@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku._internal.deprecation import warn_deprecated
+from tansaku._pareto import pareto_front_mask
 from tansaku.logging import get_logger
-from tansaku.samplers._tpe._hypervolume import pareto_front_mask
 from tansaku.visualization._param_utils import loss_matrix
 from tansaku.visualization._utils import hover_text, is_feasible, plotly_go
 

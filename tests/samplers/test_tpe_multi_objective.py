@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import tansaku
+from tansaku._pareto import hypervolume, pareto_front_mask
 from tansaku.samplers import RandomSampler, TPESampler
-from tansaku.samplers._tpe._hypervolume import hypervolume, pareto_front_mask
 from tansaku.trial import Trial, TrialState
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tansaku.samplers._tpe._hypervolume import (
+from tansaku._pareto import (
     fronts_until,
     hypervolume,
     pareto_front_mask,
@@ -179,7 +179,7 @@ def test_pareto_front_mask_marks_exactly_the_non_dominated_rows(rows: list[list[
 def test_two_objective_fronts_by_one_sort_match_the_definition(
     rows: list[tuple[int, int]],
 ) -> None:
-    from tansaku.samplers._tpe._hypervolume import _pareto_front_mask_2d
+    from tansaku._pareto._core import _pareto_front_mask_2d
 
     loss = np.array(rows, dtype=float)
     np.testing.assert_array_equal(_pareto_front_mask_2d(loss), ~_dominated_brute_force(loss))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tansaku.samplers._tpe._hypervolume import fronts_until, reference_point, select_by_hypervolume
+from tansaku._pareto import fronts_until, reference_point, select_by_hypervolume
 
 # Weights decay linearly for all but the newest trials (Bergstra et al. 2013).
 _N_FULL_WEIGHT = 25

@@ -23,6 +23,7 @@ import numpy as np
 
 from tansaku import logging as tansaku_logging
 from tansaku._internal.deprecation import warn_experimental
+from tansaku._internal.system_attrs import set_trial_system_attr
 from tansaku.distributions import BaseDistribution
 from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._random import RandomSampler
@@ -307,7 +308,7 @@ class TPESampler(BaseSampler):
         if self._constraints_func is None or state not in _FINISHED:
             return
         constraints = _checked_constraints(self._constraints_func(trial), trial.number)
-        study._storage.set_trial_system_attr(trial._trial_id, CONSTRAINTS_FUNC_KEY, constraints)
+        set_trial_system_attr(study, trial._trial_id, CONSTRAINTS_FUNC_KEY, constraints)
 
     # -- state ----------------------------------------------------------------------------------
     def _is_multivariate(self, study: Study) -> bool:

@@ -1,13 +1,26 @@
-"""Non-dominated sorting and hypervolume subset selection for the multi-objective split.
+"""Pareto fronts, non-dominated sorting, hypervolume and hypervolume subset selection.
 
-MOTPE (Ozaki et al. 2020, 2022) ranks observations by non-domination rank; the front that does
-not fit whole into the good group is cut by hypervolume subset selection (HSSP), greedily adding
-the point that adds most hypervolume. All losses are minimized.
+One implementation for every part that compares several objectives: the study's best trials,
+the multi-objective TPE split (Ozaki et al. 2020, 2022: observations ranked by non-domination
+rank, the front that does not fit whole into the good group cut by greedy hypervolume subset
+selection), the evolutionary samplers, the plots and the importances. All losses are minimized;
+:func:`to_loss` turns a study's values into losses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from tansaku._internal.study_direction import StudyDirection
+
+
+def to_loss(values: np.ndarray, directions: Sequence[StudyDirection]) -> np.ndarray:
+    """Flip maximized columns of ``values`` (n, m) so that smaller is better in every column."""
+    signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
+    return values * signs  # type: ignore[no-any-return]
+
 
 # Up to this many rows, domination is decided by comparing all pairs at once.
 _PAIRWISE_MAX_ROWS = 128

@@ -1,0 +1,19 @@
+"""The numeric core shared by everything that compares several objectives (losses minimized)."""
+
+from tansaku._pareto._core import (
+    fronts_until,
+    hypervolume,
+    pareto_front_mask,
+    reference_point,
+    select_by_hypervolume,
+    to_loss,
+)
+
+__all__ = [
+    "fronts_until",
+    "hypervolume",
+    "pareto_front_mask",
+    "reference_point",
+    "select_by_hypervolume",
+    "to_loss",
+]
