@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks import _results, _runner
-from benchmarks._impls import IMPL_NAMES, SAMPLERS
+from benchmarks._impls import IMPL_NAMES, SAMPLERS, is_known
 from benchmarks.report import write_report
 from benchmarks.suites import SUITE_NAMES
 
@@ -49,9 +49,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=_results.RESULTS_DIR, help="results dir")
     args = parser.parse_args(argv)
-    unknown = [name for name in args.impls if name not in IMPL_NAMES]
+    unknown = [name for name in args.impls if not is_known(name)]
     if unknown or not args.impls:
-        parser.error(f"--impls: unknown {unknown}; choose from {','.join(IMPL_NAMES)}")
+        parser.error(
+            f"--impls: unknown {unknown}; choose from {','.join(IMPL_NAMES)} or "
+            "tansaku@<dir> (the tansaku of another checkout)"
+        )
     if args.samplers and (bad := [s for s in args.samplers if s not in SAMPLERS]):
         parser.error(f"--samplers: unknown {bad}; choose from {','.join(SAMPLERS)}")
     return args

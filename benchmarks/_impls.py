@@ -13,6 +13,9 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import os
+import subprocess
+import sys
 from typing import Any
 
 IMPL_NAMES = ("tansaku", "optuna", "rustuna")
@@ -69,8 +72,31 @@ class MissingFeature(Exception):
     """The implementation under test lacks a feature that a benchmark cell needs."""
 
 
+# ``tansaku@<dir>``: the tansaku of another checkout (say, of an earlier commit), measured side
+# by side with this one to show what a change costs or buys.
+CHECKOUT_PREFIX = "tansaku@"
+
+
+def is_known(name: str) -> bool:
+    """True for a peer's name or ``tansaku@<dir>`` where ``<dir>`` holds a tansaku checkout."""
+    if name in IMPL_NAMES:
+        return True
+    path = checkout_path(name)
+    return path is not None and os.path.isfile(os.path.join(path, "tansaku", "__init__.py"))
+
+
+def checkout_path(name: str) -> str | None:
+    """The directory of a ``tansaku@<dir>`` implementation, or None for other names."""
+    if not name.startswith(CHECKOUT_PREFIX):
+        return None
+    return os.path.abspath(name[len(CHECKOUT_PREFIX) :])
+
+
 def installed_version(name: str) -> str | None:
     """Return the installed distribution version of an implementation, or None."""
+    path = checkout_path(name)
+    if path is not None:
+        return _checkout_version(path)
     if importlib.util.find_spec(name) is None:
         return None
     try:
@@ -79,10 +105,33 @@ def installed_version(name: str) -> str | None:
         return "unknown"
 
 
+def _checkout_version(path: str) -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "-C", path, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return f"checkout {path} at {commit}"
+
+
 def load(name: str) -> OptunaApiImpl:
     """Import implementation ``name`` and return its adapter (called inside workers)."""
-    if name not in IMPL_NAMES:
+    if not is_known(name):
         raise ValueError(f"unknown implementation {name!r}; choose from {IMPL_NAMES}")
+    path = checkout_path(name)
+    if path is not None:
+        # A fresh worker process: nothing has imported tansaku yet, so the checkout wins.
+        sys.path.insert(0, path)
+        module = importlib.import_module("tansaku")
+        if not os.path.abspath(module.__file__ or "").startswith(path + os.sep):
+            raise RuntimeError(f"{name}: imported tansaku from {module.__file__}")
+        impl: OptunaApiImpl = OptunaApiImpl(name, module)
+        impl.silence_logging()
+        return impl
     try:
         module = importlib.import_module(name)
     except ImportError as exc:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from benchmarks._impls import IMPL_NAMES, installed_version
+from benchmarks._impls import installed_version, is_known
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -23,7 +23,7 @@ def environment(impls: list[str]) -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
-        "versions": {name: installed_version(name) for name in IMPL_NAMES if name in impls},
+        "versions": {name: installed_version(name) for name in impls if is_known(name)},
         "argv": sys.argv[1:],
     }
 
