@@ -4,6 +4,7 @@ from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._brute_force import BruteForceSampler
 from tansaku.samplers._grid import GridSampler
 from tansaku.samplers._partial_fixed import PartialFixedSampler
+from tansaku.samplers._qmc import QMCSampler
 from tansaku.samplers._random import RandomSampler
 from tansaku.samplers._tpe import TPESampler
 
@@ -12,6 +13,7 @@ __all__ = [
     "BruteForceSampler",
     "GridSampler",
     "PartialFixedSampler",
+    "QMCSampler",
     "RandomSampler",
     "TPESampler",
 ]

@@ -2,10 +2,12 @@
 
 from tansaku.search_space._group_decomposed import _GroupDecomposedSearchSpace, _SearchSpaceGroup
 from tansaku.search_space._intersection import IntersectionSearchSpace, intersection_search_space
+from tansaku.search_space._transform import SearchSpaceTransform as _SearchSpaceTransform
 
 __all__ = [
     "IntersectionSearchSpace",
     "_GroupDecomposedSearchSpace",
     "_SearchSpaceGroup",
+    "_SearchSpaceTransform",
     "intersection_search_space",
 ]

@@ -74,7 +74,6 @@ NOT_YET_PROVIDED = {
     "samplers.BaseGASampler": "no genetic-algorithm sampler is implemented yet to share it",
     "samplers.CmaEsSampler": "the CMA-ES sampler is not implemented",
     "samplers.GPSampler": "the Gaussian-process sampler is not implemented",
-    "samplers.QMCSampler": "the quasi-Monte Carlo sampler is not implemented",
     "visualization.plot_terminator_improvement": "the terminator is not implemented",
     "visualization.matplotlib.plot_terminator_improvement": "the terminator is not implemented",
 }

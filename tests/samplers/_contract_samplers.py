@@ -56,6 +56,7 @@ from tansaku.samplers import (
     BruteForceSampler,
     GridSampler,
     PartialFixedSampler,
+    QMCSampler,
     RandomSampler,
     TPESampler,
 )
@@ -120,6 +121,13 @@ SAMPLERS: dict[str, SamplerEntry] = {
         lambda seed, space: TPESampler(
             seed=seed, n_startup_trials=N_STARTUP, multivariate=True, group=True
         )
+    ),
+    # The scrambled sequence keeps its seed through reseed_rng: workers must share it.
+    "qmc": SamplerEntry(
+        lambda seed, space: QMCSampler(
+            seed=seed, scramble=True, warn_asynchronous_seeding=False
+        ),
+        randomized=False,
     ),
 }
 
