@@ -8,6 +8,7 @@ The points come from ``scipy.stats.qmc``, imported on first use.
 
 from __future__ import annotations
 
+import random
 import secrets
 import threading
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from tansaku.distributions import (
     json_to_distribution,
 )
 from tansaku.samplers._base import BaseSampler
-from tansaku.samplers._random import RandomSampler
+from tansaku.samplers._random import RandomSampler, sample_uniform
 from tansaku.search_space import _SearchSpaceTransform
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -68,7 +69,10 @@ class QMCSampler(BaseSampler):
 
     Differences from Optuna 5.0, on purpose: the point follows the trial number rather than a
     counter in the study's system attrs, which races between workers; params are mapped in the
-    order of their names, so a given seed gives other params than Optuna's.
+    order of their names, so a given seed gives other params than Optuna's; the default
+    independent sampler seeds each trial's draws with ``(seed, trial number)``, where Optuna's
+    ``RandomSampler(seed=seed)`` makes workers that share the seed (as they must for the
+    sequence) draw the same values for their first trials and for every categorical param.
 
     Args:
         qmc_type: ``"sobol"`` or ``"halton"``. Sobol' points are balanced at ``n = 2**m``
@@ -78,8 +82,9 @@ class QMCSampler(BaseSampler):
         seed: Seed of the scrambling and of the default independent sampler, an int >= 0.
             Workers sharing a study must use the same seed, or their points come from
             different sequences. With ``scramble`` and no seed, a random one is chosen.
-        independent_sampler: Draws what the sequence does not (see above); default
-            ``RandomSampler(seed=seed)``.
+        independent_sampler: Draws what the sequence does not (see above). The default draws
+            uniformly like ``RandomSampler``, from a generator seeded by ``seed`` and the
+            trial's number, so that workers sharing a seed do not draw the same values.
         warn_asynchronous_seeding: Log a warning when ``scramble`` is on and no seed is given
             (each worker would then scramble its own way).
         warn_independent_sampling: Log a warning when a param of the study's search space is
@@ -126,7 +131,7 @@ class QMCSampler(BaseSampler):
         else:
             self._qmc_seed = seed
         self._seed = seed
-        self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
+        self._independent_sampler = independent_sampler or _NumberSeededRandomSampler(seed)
         self._warn_independent_sampling = warn_independent_sampling
         self._lock = threading.Lock()
         self._spaces: dict[tuple[int, int], _FirstTrialSpace] = {}
@@ -186,7 +191,7 @@ class QMCSampler(BaseSampler):
                 )
                 _logger.warning(
                     f"The parameter {param_name!r} in trial {trial.number} {reason}, so it is "
-                    f"drawn by {type(self._independent_sampler).__name__} instead of "
+                    f"drawn by {_name_of(self._independent_sampler)} instead of "
                     "QMCSampler's sequence (pass warn_independent_sampling=False to silence "
                     "this)."
                 )
@@ -215,6 +220,35 @@ class QMCSampler(BaseSampler):
             space = self._spaces[key] = _FirstTrialSpace()
         space.settle(study)
         return space
+
+
+class _NumberSeededRandomSampler(RandomSampler):
+    """RandomSampler whose draws in a trial depend only on the seed, the trial number and the
+    param name: reproducible, yet different in every trial of workers that share the seed."""
+
+    def __init__(self, seed: int | None) -> None:
+        super().__init__(seed)
+        self._salt = secrets.randbits(64) if seed is None else seed
+
+    def reseed_rng(self) -> None:
+        self._salt = secrets.randbits(64)
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        # A str seed goes through SHA-512, the same in every process (hash() is salted).
+        rng = random.Random(f"{self._salt}:{trial.number}:{param_name}")
+        return sample_uniform(rng, param_distribution)
+
+
+def _name_of(sampler: BaseSampler) -> str:
+    if type(sampler) is _NumberSeededRandomSampler:
+        return "the default RandomSampler"
+    return type(sampler).__name__
 
 
 class _FirstTrialSpace:

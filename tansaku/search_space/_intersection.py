@@ -91,7 +91,11 @@ def _intersect(
     trials: Iterable[FrozenTrial],
     states: tuple[TrialState, ...],
 ) -> dict[str, BaseDistribution] | None:
-    """Fold ``trials`` in ``states`` into ``search_space`` (None: no trial folded yet)."""
+    """Fold ``trials`` in ``states`` into ``search_space`` (None: no trial folded yet).
+
+    Returns ``search_space`` itself when no trial changed it, so a caller that folds one trial
+    at a time (TPE's state) can tell a change by identity.
+    """
     for trial in trials:
         if trial.state not in states:
             continue
@@ -99,10 +103,11 @@ def _intersect(
         if search_space is None:
             search_space = dict(distributions)
             continue
+        # Trials read from one storage share distribution objects: ``is`` settles most.
         kept = {
             name: distribution
             for name, distribution in search_space.items()
-            if distributions.get(name) == distribution
+            if (other := distributions.get(name)) is distribution or other == distribution
         }
         if len(kept) != len(search_space):
             search_space = kept

@@ -21,7 +21,7 @@ from tansaku.samplers._tpe._history import TrialHistory
 from tansaku.samplers._tpe._observations import EncodedObservations
 from tansaku.samplers._tpe._split import SortedLosses, call_gamma, good_mask
 from tansaku.search_space import _SearchSpaceGroup
-from tansaku.search_space._intersection import _FinishedTrialCursor
+from tansaku.search_space._intersection import _FinishedTrialCursor, _intersect
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -96,18 +96,10 @@ class StudyState:
             before = self._group_space.search_spaces
             self._group_space.add_distributions(distributions)
             self._spaces_changed |= self._group_space.search_spaces != before
-        elif self._intersection is None:
-            self._intersection = dict(distributions)
-            self._spaces_changed = True
         else:
-            kept = {
-                name: d
-                for name, d in self._intersection.items()
-                if (other := distributions.get(name)) is d or other == d
-            }
-            if len(kept) != len(self._intersection):
-                self._intersection = kept
-                self._spaces_changed = True
+            before = self._intersection
+            self._intersection = _intersect(before, (trial,), _FINISHED)
+            self._spaces_changed |= self._intersection is not before
 
     # -- what sampling needs --------------------------------------------------------------------
     def relative_search_space(self) -> dict[str, BaseDistribution]:
