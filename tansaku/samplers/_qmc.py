@@ -120,6 +120,9 @@ class QMCSampler(BaseSampler):
             )
         self._qmc_type = qmc_type
         self._scramble = bool(scramble)
+        # The seed of the scrambling: one drawn here when none is given (Sobol' and Halton
+        # ignore it unscrambled).
+        self._qmc_seed: int | None = seed
         if self._scramble and seed is None:
             if warn_asynchronous_seeding:
                 _logger.warning(
@@ -128,8 +131,6 @@ class QMCSampler(BaseSampler):
                     "from different sequences."
                 )
             self._qmc_seed = secrets.randbits(32)
-        else:
-            self._qmc_seed = seed
         self._seed = seed
         self._independent_sampler = independent_sampler or _NumberSeededRandomSampler(seed)
         self._warn_independent_sampling = warn_independent_sampling

@@ -40,10 +40,10 @@ class SearchSpaceTransform:
         column_to_param: ``(n_columns,)`` index into ``names`` of each column's param.
 
     Example:
-        >>> space = {"lr": FloatDistribution(1e-5, 1e-1, log=True), "units": IntDistribution(8, 64)}
+        >>> space = {"lr": FloatDistribution(1e-5, 1e-1, log=True), "n": IntDistribution(8, 64)}
         >>> transform = SearchSpaceTransform(space, transform_0_1=True)
         >>> transform.untransform(np.array([0.5, 0.0]))
-        {'lr': 0.001, 'units': 8}
+        {'lr': 0.0010000000000000002, 'n': 8}
     """
 
     def __init__(

@@ -503,6 +503,50 @@ def grid_sampler_param_outside_the_grid(lib: ModuleType) -> Any:
     return states(study)
 
 
+def _qmc_values(lib: ModuleType, suggest: Any, **sampler_args: Any) -> Any:
+    study = lib.create_study(sampler=lib.samplers.QMCSampler(**sampler_args))
+    study.optimize(lambda t: float(suggest(t)), n_trials=9)
+    return [round(float(t.params["p"]), 12) for t in study.trials[1:]]
+
+
+for _name, _suggest in (
+    ("float", lambda t: t.suggest_float("p", -2.0, 6.0)),
+    ("log_float", lambda t: t.suggest_float("p", 1e-4, 10.0, log=True)),
+    ("step_float", lambda t: t.suggest_float("p", 0.0, 1.0, step=0.125)),
+    ("int", lambda t: t.suggest_int("p", -3, 11)),
+    ("step_int", lambda t: t.suggest_int("p", 0, 30, step=3)),
+    ("log_int", lambda t: t.suggest_int("p", 1, 500, log=True)),
+):
+    # Unscrambled, one param: the sequence and its mapping onto the range, trial by trial.
+    for _qmc_type in ("sobol", "halton"):
+        CASES[f"qmc_{_qmc_type}_{_name}"] = lambda lib, s=_suggest, q=_qmc_type: _qmc_values(
+            lib, s, qmc_type=q
+        )
+
+
+@case
+def qmc_unknown_qmc_type(lib: ModuleType) -> Any:
+    return lib.samplers.QMCSampler(qmc_type="lhs")
+
+
+@case
+def qmc_float_seed(lib: ModuleType) -> Any:
+    return lib.samplers.QMCSampler(seed=1.5, scramble=True)
+
+
+@case
+def qmc_categorical_and_conditional_params(lib: ModuleType) -> Any:
+    study = lib.create_study(sampler=lib.samplers.QMCSampler(seed=0, scramble=True))
+
+    def objective(trial: Any) -> float:
+        if trial.suggest_categorical("kind", ["a", "b"]) == "a":
+            return trial.suggest_float("x", 0, 1)
+        return trial.suggest_int("n", 0, 3)
+
+    study.optimize(objective, n_trials=8)
+    return states(study)
+
+
 # -- deliberate refusals ------------------------------------------------------------------------
 @case
 def float_distribution_infinite_high(lib: ModuleType) -> Any:

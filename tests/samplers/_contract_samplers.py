@@ -124,9 +124,7 @@ SAMPLERS: dict[str, SamplerEntry] = {
     ),
     # The scrambled sequence keeps its seed through reseed_rng: workers must share it.
     "qmc": SamplerEntry(
-        lambda seed, space: QMCSampler(
-            seed=seed, scramble=True, warn_asynchronous_seeding=False
-        ),
+        lambda seed, space: QMCSampler(seed=seed, scramble=True, warn_asynchronous_seeding=False),
         randomized=False,
     ),
 }

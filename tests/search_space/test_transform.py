@@ -76,7 +76,9 @@ def test_without_log_and_step_transforms_the_bounds_are_the_distributions() -> N
 def test_params_survive_the_round_trip(transform_0_1: bool, params: dict[str, Any]) -> None:
     transform = _SearchSpaceTransform(SPACE, transform_0_1=transform_0_1)
     row = transform.transform(params)
-    lower, upper = (0.0, 1.0) if transform_0_1 else (transform.bounds[:, 0], transform.bounds[:, 1])
+    lower, upper = (
+        (0.0, 1.0) if transform_0_1 else (transform.bounds[:, 0], transform.bounds[:, 1])
+    )
     assert np.all(row >= lower - 1e-12) and np.all(row <= upper + 1e-12)
     back = transform.untransform(row)
     assert list(back) == list(SPACE)

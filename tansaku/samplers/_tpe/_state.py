@@ -97,9 +97,9 @@ class StudyState:
             self._group_space.add_distributions(distributions)
             self._spaces_changed |= self._group_space.search_spaces != before
         else:
-            before = self._intersection
-            self._intersection = _intersect(before, (trial,), _FINISHED)
-            self._spaces_changed |= self._intersection is not before
+            previous = self._intersection
+            self._intersection = _intersect(previous, (trial,), _FINISHED)
+            self._spaces_changed |= self._intersection is not previous
 
     # -- what sampling needs --------------------------------------------------------------------
     def relative_search_space(self) -> dict[str, BaseDistribution]:
