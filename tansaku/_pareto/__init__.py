@@ -8,10 +8,12 @@ from tansaku._pareto._core import (
     select_by_hypervolume,
     to_loss,
 )
+from tansaku._pareto._ranks import nondomination_ranks
 
 __all__ = [
     "fronts_until",
     "hypervolume",
+    "nondomination_ranks",
     "pareto_front_mask",
     "reference_point",
     "select_by_hypervolume",

@@ -2,16 +2,20 @@
 
 from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._brute_force import BruteForceSampler
+from tansaku.samplers._ga import BaseGASampler
 from tansaku.samplers._grid import GridSampler
 from tansaku.samplers._partial_fixed import PartialFixedSampler
 from tansaku.samplers._qmc import QMCSampler
 from tansaku.samplers._random import RandomSampler
 from tansaku.samplers._tpe import TPESampler
+from tansaku.samplers.nsgaii._sampler import NSGAIISampler
 
 __all__ = [
+    "BaseGASampler",
     "BaseSampler",
     "BruteForceSampler",
     "GridSampler",
+    "NSGAIISampler",
     "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",

@@ -55,6 +55,7 @@ from tansaku.samplers import (
     BaseSampler,
     BruteForceSampler,
     GridSampler,
+    NSGAIISampler,
     PartialFixedSampler,
     QMCSampler,
     RandomSampler,
@@ -126,6 +127,9 @@ SAMPLERS: dict[str, SamplerEntry] = {
     "qmc": SamplerEntry(
         lambda seed, space: QMCSampler(seed=seed, scramble=True, warn_asynchronous_seeding=False),
         randomized=False,
+    ),
+    "nsgaii": SamplerEntry(
+        lambda seed, space: NSGAIISampler(seed=seed, population_size=N_STARTUP)
     ),
 }
 
