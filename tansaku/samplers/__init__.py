@@ -4,6 +4,7 @@ from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._brute_force import BruteForceSampler
 from tansaku.samplers._ga import BaseGASampler
 from tansaku.samplers._grid import GridSampler
+from tansaku.samplers._nsgaiii import NSGAIIISampler
 from tansaku.samplers._partial_fixed import PartialFixedSampler
 from tansaku.samplers._qmc import QMCSampler
 from tansaku.samplers._random import RandomSampler
@@ -15,6 +16,7 @@ __all__ = [
     "BaseSampler",
     "BruteForceSampler",
     "GridSampler",
+    "NSGAIIISampler",
     "NSGAIISampler",
     "PartialFixedSampler",
     "QMCSampler",

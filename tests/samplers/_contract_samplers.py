@@ -55,6 +55,7 @@ from tansaku.samplers import (
     BaseSampler,
     BruteForceSampler,
     GridSampler,
+    NSGAIIISampler,
     NSGAIISampler,
     PartialFixedSampler,
     QMCSampler,
@@ -130,6 +131,9 @@ SAMPLERS: dict[str, SamplerEntry] = {
     ),
     "nsgaii": SamplerEntry(
         lambda seed, space: NSGAIISampler(seed=seed, population_size=N_STARTUP)
+    ),
+    "nsgaiii": SamplerEntry(
+        lambda seed, space: NSGAIIISampler(seed=seed, population_size=N_STARTUP)
     ),
 }
 

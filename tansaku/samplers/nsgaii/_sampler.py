@@ -65,89 +65,9 @@ def check_ga_arguments(
         raise invalid_type(where, "mutation", mutation, "a BaseMutation or None")
 
 
-class NSGAIISampler(BaseGASampler):
-    """Multi-objective genetic sampler: NSGA-II (Deb et al. 2002).
-
-    The first generation (``population_size`` completed trials) is drawn at random. Each later
-    generation breeds from parents chosen, once per generation, among the previous generation
-    and its parents: the best ``population_size`` by non-domination rank, the last front that
-    fits cut by crowding distance. A child takes params from parents that won binary
-    tournaments, crossed with ``crossover_prob``, then mutated param by param. Params outside
-    the relative search space (the params every completed trial had alike), and params chosen
-    for mutation without a ``mutation``, are drawn at random.
-
-    Constraints (``trial.set_constraint`` in the objective, or the deprecated
-    ``constraints_func``) are handled by constrained domination: a feasible trial (every value
-    <= 0) beats an infeasible one, of two infeasible trials the smaller total violation wins,
-    and feasible trials compare by Pareto domination.
-
-    Generations are stored in trial and study system attrs, so several processes on one
-    storage run one population. Per-generation work (ranks, crowding, encoded parents) is done
-    once per generation and process, so an ask costs about the same at any study size.
-
-    Differences from Optuna 5.0, on purpose: survival breaks ties by trial number, so that
-    workers choosing the same generation's parents agree; bad ``mutation``, ``crossover`` and
-    probabilities raise errors that name them.
-
-    Args:
-        population_size: Completed trials per generation; >= 2 and >= ``crossover.n_parents``.
-        mutation: Mutates numerical params (e.g. :class:`~tansaku.samplers.nsgaii.
-            PolynomialMutation`); None draws a param chosen for mutation afresh at random.
-        mutation_prob: Probability of mutating each param of a child, in [0, 1]; None: 1 over
-            the number of params.
-        crossover: Crosses numerical params (default :class:`~tansaku.samplers.nsgaii.
-            UniformCrossover` with ``swapping_prob``); categorical params always cross
-            uniformly.
-        crossover_prob: Probability that a child's parents are crossed, in [0, 1]; otherwise
-            the child copies its first parent.
-        swapping_prob: Probability of taking a param from the second parent in a uniform
-            crossover, in [0, 1].
-        seed: Seed of the random generators: the same seed gives the same params in a run
-            with ``n_jobs=1``.
-        constraints_func: Deprecated: call ``trial.set_constraint`` in the objective instead.
-            A function of a completed trial returning its constraint values (<= 0 feasible).
-        elite_population_selection_strategy: ``(study, population) -> parents``: replaces the
-            survival. Experimental.
-        child_generation_strategy: ``(study, search_space, parent_population) -> params``:
-            replaces the breeding. Experimental.
-        after_trial_strategy: ``(study, trial, state, values) -> None``: called after each
-            trial instead of the default (which stores ``constraints_func``'s values).
-            Experimental.
-    """
-
-    def __init__(
-        self,
-        *,
-        population_size: int = 50,
-        mutation: BaseMutation | None = None,
-        mutation_prob: float | None = None,
-        crossover: BaseCrossover | None = None,
-        crossover_prob: float = 0.9,
-        swapping_prob: float = 0.5,
-        seed: int | None = None,
-        constraints_func: ConstraintsFunc | None = None,
-        elite_population_selection_strategy: EliteStrategy | None = None,
-        child_generation_strategy: ChildStrategy | None = None,
-        after_trial_strategy: AfterTrialStrategy | None = None,
-    ) -> None:
-        self._setup(
-            type(self).__name__,
-            population_size=population_size,
-            mutation=mutation,
-            mutation_prob=mutation_prob,
-            crossover=crossover,
-            crossover_prob=crossover_prob,
-            swapping_prob=swapping_prob,
-            seed=seed,
-            constraints_func=constraints_func,
-            elite_population_selection_strategy=elite_population_selection_strategy,
-            child_generation_strategy=child_generation_strategy,
-            after_trial_strategy=after_trial_strategy,
-            default_elite=NSGAIIElitePopulationSelectionStrategy(
-                population_size=population_size, constraints_func=constraints_func
-            ),
-            use_crowding=True,
-        )
+class _NSGASampler(BaseGASampler):
+    """What NSGA-II and NSGA-III share: the arguments, breeding, and the trial hooks; they
+    differ in survival (``elite_population_selection_strategy``)."""
 
     def _setup(
         self,
@@ -266,3 +186,88 @@ class NSGAIISampler(BaseGASampler):
             self._after_trial_strategy(study, trial, state, values)
         elif self._constraints_func is not None and state == TrialState.COMPLETE:
             store_constraints(type(self).__name__, self._constraints_func, study, trial)
+
+
+class NSGAIISampler(_NSGASampler):
+    """Multi-objective genetic sampler: NSGA-II (Deb et al. 2002).
+
+    The first generation (``population_size`` completed trials) is drawn at random. Each later
+    generation breeds from parents chosen, once per generation, among the previous generation
+    and its parents: the best ``population_size`` by non-domination rank, the last front that
+    fits cut by crowding distance. A child takes params from parents that won binary
+    tournaments, crossed with ``crossover_prob``, then mutated param by param. Params outside
+    the relative search space (the params every completed trial had alike), and params chosen
+    for mutation without a ``mutation``, are drawn at random.
+
+    Constraints (``trial.set_constraint`` in the objective, or the deprecated
+    ``constraints_func``) are handled by constrained domination: a feasible trial (every value
+    <= 0) beats an infeasible one, of two infeasible trials the smaller total violation wins,
+    and feasible trials compare by Pareto domination.
+
+    Generations are stored in trial and study system attrs, so several processes on one
+    storage run one population. Per-generation work (ranks, crowding, encoded parents) is done
+    once per generation and process, so an ask costs about the same at any study size.
+
+    Differences from Optuna 5.0, on purpose: survival breaks ties by trial number, so that
+    workers choosing the same generation's parents agree; bad ``mutation``, ``crossover`` and
+    probabilities raise errors that name them.
+
+    Args:
+        population_size: Completed trials per generation; >= 2 and >= ``crossover.n_parents``.
+        mutation: Mutates numerical params (e.g. :class:`~tansaku.samplers.nsgaii.
+            PolynomialMutation`); None draws a param chosen for mutation afresh at random.
+        mutation_prob: Probability of mutating each param of a child, in [0, 1]; None: 1 over
+            the number of params.
+        crossover: Crosses numerical params (default :class:`~tansaku.samplers.nsgaii.
+            UniformCrossover` with ``swapping_prob``); categorical params always cross
+            uniformly.
+        crossover_prob: Probability that a child's parents are crossed, in [0, 1]; otherwise
+            the child copies its first parent.
+        swapping_prob: Probability of taking a param from the second parent in a uniform
+            crossover, in [0, 1].
+        seed: Seed of the random generators: the same seed gives the same params in a run
+            with ``n_jobs=1``.
+        constraints_func: Deprecated: call ``trial.set_constraint`` in the objective instead.
+            A function of a completed trial returning its constraint values (<= 0 feasible).
+        elite_population_selection_strategy: ``(study, population) -> parents``: replaces the
+            survival. Experimental.
+        child_generation_strategy: ``(study, search_space, parent_population) -> params``:
+            replaces the breeding. Experimental.
+        after_trial_strategy: ``(study, trial, state, values) -> None``: called after each
+            trial instead of the default (which stores ``constraints_func``'s values).
+            Experimental.
+    """
+
+    def __init__(
+        self,
+        *,
+        population_size: int = 50,
+        mutation: BaseMutation | None = None,
+        mutation_prob: float | None = None,
+        crossover: BaseCrossover | None = None,
+        crossover_prob: float = 0.9,
+        swapping_prob: float = 0.5,
+        seed: int | None = None,
+        constraints_func: ConstraintsFunc | None = None,
+        elite_population_selection_strategy: EliteStrategy | None = None,
+        child_generation_strategy: ChildStrategy | None = None,
+        after_trial_strategy: AfterTrialStrategy | None = None,
+    ) -> None:
+        self._setup(
+            type(self).__name__,
+            population_size=population_size,
+            mutation=mutation,
+            mutation_prob=mutation_prob,
+            crossover=crossover,
+            crossover_prob=crossover_prob,
+            swapping_prob=swapping_prob,
+            seed=seed,
+            constraints_func=constraints_func,
+            elite_population_selection_strategy=elite_population_selection_strategy,
+            child_generation_strategy=child_generation_strategy,
+            after_trial_strategy=after_trial_strategy,
+            default_elite=NSGAIIElitePopulationSelectionStrategy(
+                population_size=population_size, constraints_func=constraints_func
+            ),
+            use_crowding=True,
+        )
