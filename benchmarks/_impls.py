@@ -32,6 +32,7 @@ SAMPLERS: dict[str, tuple[str, dict[str, Any]]] = {
     "gp": ("GPSampler", {}),
     "qmc": ("QMCSampler", {"scramble": True}),
     "nsga2": ("NSGAIISampler", {}),
+    "nsga3": ("NSGAIIISampler", {}),
 }
 SAMPLER_LABELS = {
     "random": "Random",
@@ -41,6 +42,7 @@ SAMPLER_LABELS = {
     "gp": "GP",
     "qmc": "QMC",
     "nsga2": "NSGA-II",
+    "nsga3": "NSGA-III",
 }
 
 # kind -> (class name in `pruners`, constructor keyword arguments); documented defaults

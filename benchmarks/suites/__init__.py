@@ -12,4 +12,4 @@
 
 from __future__ import annotations
 
-SUITE_NAMES = ("overhead", "quality", "pruning", "storage", "importance")
+SUITE_NAMES = ("overhead", "quality", "pruning", "storage", "importance", "moo")

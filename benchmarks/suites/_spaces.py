@@ -6,23 +6,24 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-Objective = Callable[[Any, int], "float | tuple[float, float]"]
+Objective = Callable[[Any, int], "float | tuple[float, ...]"]
 
 
-def float10(trial: Any, n_objectives: int) -> float | tuple[float, float]:
-    """Ten floats in [-5, 5]; a sphere, and a shifted sphere as the second objective."""
+def float10(trial: Any, n_objectives: int) -> float | tuple[float, ...]:
+    """Ten floats in [-5, 5]; a sphere, and spheres shifted by 1, 2, ... as the other
+    objectives."""
     xs = [trial.suggest_float(f"x{i}", -5.0, 5.0) for i in range(10)]
     first = sum(x * x for x in xs)
     if n_objectives == 1:
         return first
-    return first, sum((x - 1.0) ** 2 for x in xs)
+    return (first, *(sum((x - k) ** 2 for x in xs) for k in range(1, n_objectives)))
 
 
 _OPTIMIZER_PENALTY = {"adam": 0.0, "rmsprop": 0.3}
 _ACTIVATION_PENALTY = {"relu": 0.0, "tanh": 0.2, "gelu": 0.05, "silu": 0.1}
 
 
-def mixed(trial: Any, n_objectives: int) -> float | tuple[float, float]:
+def mixed(trial: Any, n_objectives: int) -> float | tuple[float, ...]:
     """An HPO-shaped space: 5 floats (2 log, 1 stepped, 1 conditional), 3 ints (1 log,
     1 stepped), 2 categoricals; ``momentum`` exists only when ``optimizer == "sgd"``."""
     learning_rate = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
@@ -51,7 +52,10 @@ def mixed(trial: Any, n_objectives: int) -> float | tuple[float, float]:
     )
     if n_objectives == 1:
         return loss
-    return loss, n_layers * n_units / 1024.0 + 64.0 / batch_size
+    cost = n_layers * n_units / 1024.0 + 64.0 / batch_size
+    # Beyond two: trade-offs between the two at other weights.
+    others = ((k * loss + cost) / (k + 1) + k * dropout for k in range(1, n_objectives - 1))
+    return (loss, cost, *others)
 
 
 SPACES: dict[str, Objective] = {"float10": float10, "mixed": mixed}

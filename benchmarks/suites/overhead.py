@@ -26,6 +26,10 @@ PARALLEL_SAFE = False
 # (implementation, sampler) -> the largest n it runs to, where a run to 5000 would take minutes.
 STOP_AT = {("optuna", "tpe"): 1000, ("optuna", "tpe_indep"): 1000}
 NOT_RUN = "not run"
+# Genetic samplers also run with many objectives, to n <= 1000 (``MANY_OBJECTIVES_UP_TO``);
+# a cell with 2 objectives (NSGA-II's default) carries no "objectives" key.
+OBJECTIVES = {"nsga2": (2, 5, 9), "nsga3": (5, 9)}
+MANY_OBJECTIVES_UP_TO = 1000
 
 
 @dataclass(frozen=True)
@@ -49,26 +53,34 @@ def config(preset: Preset) -> dict[str, Any]:
 
 
 def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any]]:
-    kinds = samplers or tuple(SAMPLERS)
-    return [
-        {
-            "sampler": kind,
-            "space": space,
-            "checkpoints": list(preset.gp_checkpoints if kind == "gp" else preset.checkpoints),
-        }
-        for kind in kinds
-        for space in preset.spaces
-    ]
+    cells = []
+    for kind in samplers or tuple(SAMPLERS):
+        checkpoints = list(preset.gp_checkpoints if kind == "gp" else preset.checkpoints)
+        for space in preset.spaces:
+            for m in OBJECTIVES.get(kind, (None,)):
+                cell: dict[str, Any] = {"sampler": kind, "space": space}
+                if m is None or m == 2:
+                    cell["checkpoints"] = checkpoints
+                else:
+                    cell["objectives"] = m
+                    cell["checkpoints"] = [n for n in checkpoints if n <= MANY_OBJECTIVES_UP_TO]
+                cells.append(cell)
+    return cells
+
+
+def _label(kind: str, objectives: int | None) -> str:
+    label = SAMPLER_LABELS[kind]
+    return f"{label}, {objectives} objectives" if objectives else label
 
 
 def describe(cell: dict[str, Any]) -> str:
-    return f"{SAMPLER_LABELS[cell['sampler']]} / {cell['space']}"
+    return f"{_label(cell['sampler'], cell.get('objectives'))} / {cell['space']}"
 
 
 def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     kind = task["sampler"]
     sampler = impl.sampler(kind, seed=task["seed"])
-    n_objectives = 2 if kind == "nsga2" else 1
+    n_objectives = task.get("objectives") or (2 if kind in OBJECTIVES else 1)
     if n_objectives == 1:
         study = impl.create_study(sampler=sampler, direction="minimize")
     else:
@@ -127,6 +139,7 @@ def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "sampler": cell["sampler"],
+                    "objectives": cell.get("objectives"),
                     "space": cell["space"],
                     "n": n,
                     "status": status,
@@ -136,7 +149,7 @@ def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:
             )
     order = {kind: i for i, kind in enumerate(SAMPLERS)}
     rows = [r for r in rows if r["sampler"] in order]  # samplers since renamed are dropped
-    rows.sort(key=lambda r: (order[r["sampler"]], r["space"], r["n"]))
+    rows.sort(key=lambda r: (order[r["sampler"]], r["objectives"] or 0, r["space"], r["n"]))
     return rows
 
 
@@ -149,7 +162,11 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
     headers += [f"wall ms ({'/'.join(impls)})"]
     body = []
     for row in summarize(doc):
-        cells = [SAMPLER_LABELS[row["sampler"]], SPACE_LABELS[row["space"]], str(row["n"])]
+        cells = [
+            _label(row["sampler"], row["objectives"]),
+            SPACE_LABELS[row["space"]],
+            str(row["n"]),
+        ]
         for impl in impls:
             summary = row["cpu"]["summary"].get(impl)
             cells.append(_tables.spread(summary) if summary else row["status"][impl])
@@ -187,20 +204,24 @@ def _stop_note(body: list[list[str]]) -> str:
 
 
 def headline(doc: dict[str, Any]) -> list[str]:
-    """Per sampler: geometric mean over spaces of the CPU ratios, at the largest n that both
-    implementations of a ratio ran."""
+    """Per sampler (and number of objectives): geometric mean over spaces of the CPU ratios,
+    at the largest n that both implementations of a ratio ran."""
     impls = doc["impls"]
     base = impls[0]
     rows = summarize(doc)
     lines = []
-    for kind in SAMPLERS:
-        mine = [r for r in rows if r["sampler"] == kind]
-        if not mine:
-            continue
+    order = list(SAMPLERS)
+    groups = sorted(
+        {(r["sampler"], r["objectives"] or 0) for r in rows},
+        key=lambda group: (order.index(group[0]), group[1]),
+    )
+    for kind, objectives in groups:
+        mine = [r for r in rows if r["sampler"] == kind and (r["objectives"] or 0) == objectives]
+        label = _label(kind, objectives or None)
         n_max = max(r["n"] for r in mine)
         base_status = {r["status"][base] for r in mine if r["n"] == n_max}
         if "ok" not in base_status:
-            lines.append(f"{SAMPLER_LABELS[kind]}: {base} {', '.join(sorted(base_status))}")
+            lines.append(f"{label}: {base} {', '.join(sorted(base_status))}")
             continue
         parts = []
         for other in impls[1:]:
@@ -212,5 +233,5 @@ def headline(doc: dict[str, Any]) -> list[str]:
             ratios = [r["cpu"]["ratio"][other]["value"] for r in measured if r["n"] == n]
             mean = _stats.geometric_mean([v for v in ratios if v is not None])
             parts.append(f"{base}/{other} {_tables.ratio(mean)} at n={n}")
-        lines.append(f"{SAMPLER_LABELS[kind]}: CPU " + ", ".join(parts))
+        lines.append(f"{label}: CPU " + ", ".join(parts))
     return lines
