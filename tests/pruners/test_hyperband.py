@@ -13,7 +13,9 @@ import tansaku
 from tansaku.distributions import BaseDistribution
 from tansaku.pruners import HyperbandPruner, SuccessiveHalvingPruner
 from tansaku.samplers import BaseSampler, RandomSampler
+from tansaku.storages import BaseStorage
 from tansaku.trial import FrozenTrial, TrialState
+from tests.storages._contract_backends import contract_storage  # noqa: F401 (the fixture)
 
 
 def set_up(pruner: HyperbandPruner, study_name: str = "hb") -> tansaku.Study:
@@ -190,6 +192,32 @@ def test_tpe_with_hyperband_optimizes() -> None:
     study.optimize(objective, n_trials=80)
     assert study.best_value < 0.05
     assert len(study.get_trials(states=(TrialState.PRUNED,))) > 10
+
+
+def test_a_bracket_view_is_a_study_on_a_storage_that_holds_the_brackets_trials_only(
+    storage: BaseStorage,
+) -> None:
+    pruner = HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3)
+    study = tansaku.create_study(study_name="view", storage=storage, pruner=pruner)
+    for number in range(12):
+        trial = study.ask()
+        trial.report(float(number), 0)
+        trial.should_prune()  # sets the brackets up while trial 0 runs
+        study.tell(trial, float(number))
+    bracket_of = {t.number: pruner._bracket_of("view", t.number) for t in study.trials}
+    view = pruner._bracket_study(study, study.trials[-1])
+    mine = [n for n, b in bracket_of.items() if b == bracket_of[11]]
+    assert 0 < len(mine) < 12
+    assert [t.number for t in view.get_trials()] == mine
+    assert view.best_trial.number == mine[0]
+    # The view's storage is a storage: a study loaded on it reads the bracket alone, and what
+    # is written through it lands in the study.
+    assert isinstance(view._storage, BaseStorage)
+    assert view._storage.get_n_trials(view._study_id, TrialState.COMPLETE) == len(mine)
+    loaded = tansaku.load_study(study_name="view", storage=view._storage)
+    assert [t.number for t in loaded.get_trials()] == mine
+    loaded.set_user_attr("seen_by", "bracket")
+    assert study.user_attrs == {"seen_by": "bracket"}
 
 
 def test_a_pickled_pruner_keeps_its_brackets() -> None:
