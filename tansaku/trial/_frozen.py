@@ -6,7 +6,7 @@ import copy
 import datetime
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tansaku.distributions import (
     BaseDistribution,
@@ -35,15 +35,7 @@ def _copy_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     return dict(attrs)
 
 
-if TYPE_CHECKING:
-    # Type checkers see plain attributes; at run time FrozenTrial is a BaseTrial whose slots
-    # stand in for BaseTrial's abstract read-only properties.
-    _FrozenTrialBase = object
-else:
-    _FrozenTrialBase = BaseTrial
-
-
-class FrozenTrial(_FrozenTrialBase):
+class FrozenTrial(BaseTrial):
     """The record of one trial: its state, values, params, attrs and intermediate values.
 
     Finished trials never change, so storages and samplers share one FrozenTrial per finished
@@ -65,6 +57,17 @@ class FrozenTrial(_FrozenTrialBase):
         "_trial_id",
         "_values",
     )
+    # Settable slots that stand in for BaseTrial's abstract read-only properties.
+    number: int
+    state: TrialState
+    params: dict[str, Any]
+    distributions: dict[str, BaseDistribution]
+    user_attrs: dict[str, Any]
+    system_attrs: dict[str, Any]
+    intermediate_values: dict[int, float]
+    datetime_start: datetime.datetime | None
+    datetime_complete: datetime.datetime | None
+    _trial_id: int
 
     def __init__(
         self,
@@ -100,7 +103,7 @@ class FrozenTrial(_FrozenTrialBase):
 
     # -- values -------------------------------------------------------------------------------
     @property
-    def value(self) -> float | None:  # type: ignore[override]
+    def value(self) -> float | None:
         """The objective value of a single-objective trial (None until it completes)."""
         values = self._values
         if values is None:
@@ -138,7 +141,7 @@ class FrozenTrial(_FrozenTrialBase):
         return self.datetime_complete - self.datetime_start
 
     @property
-    def constraints(self) -> dict[str, float]:  # type: ignore[override]
+    def constraints(self) -> dict[str, float]:
         """The constraint values set with ``set_constraint``, by key."""
         return constraints_from_system_attrs(self.system_attrs)
 
@@ -154,7 +157,8 @@ class FrozenTrial(_FrozenTrialBase):
         return int(self._suggest(name, IntDistribution(low, high, log=log, step=step)))
 
     def suggest_categorical(self, name: str, choices: Sequence[ChoiceT]) -> ChoiceT:
-        return self._suggest(name, CategoricalDistribution(choices))
+        choice: ChoiceT = self._suggest(name, CategoricalDistribution(choices))
+        return choice
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         if name not in self.params:
