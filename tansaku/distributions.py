@@ -11,7 +11,7 @@ import decimal
 import json
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, Union
 
 from tansaku._internal.categorical_choices import (
@@ -50,6 +50,10 @@ class BaseDistribution:
     """The range of one parameter; subclasses are immutable and compare by value."""
 
     __slots__ = ()
+
+    # Validates the arguments and sets the fields of a new instance; each subclass takes its
+    # own arguments after ``where`` (the call errors name), so only the shape is common.
+    _init: Callable[..., None]
 
     def to_external_repr(self, param_value_in_internal_repr: float) -> Any:
         """Turn the internal float into the value the objective sees."""
@@ -104,7 +108,7 @@ class BaseDistribution:
 def _build(cls: type[_D], where: str, *args: Any) -> _D:
     """Build a distribution whose errors name ``where`` (e.g. ``suggest_float('lr')``)."""
     distribution = cls.__new__(cls)
-    distribution._init(where, *args)  # type: ignore[attr-defined]
+    distribution._init(where, *args)
     return distribution
 
 

@@ -23,10 +23,10 @@ def constraint_value(key: Any, value: Any) -> float:
                 f"set_constraint({key!r}): value must be a float, got {value!r} "
                 f"of type {type(value).__name__}"
             ) from None
-    value = float(value)
-    if math.isnan(value):
+    number = float(value)
+    if math.isnan(number):
         raise ValueError(f"set_constraint({key!r}): value=nan is not allowed")
-    return value
+    return number
 
 
 def constraints_from_system_attrs(system_attrs: Mapping[str, Any]) -> dict[str, float]:

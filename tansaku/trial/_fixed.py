@@ -61,7 +61,8 @@ class FixedTrial(BaseTrial):
 
     def suggest_categorical(self, name: str, choices: Sequence[ChoiceT]) -> ChoiceT:
         where = f"suggest_categorical({name!r})"
-        return self._suggest(name, _build(CategoricalDistribution, where, choices))
+        choice: ChoiceT = self._suggest(name, _build(CategoricalDistribution, where, choices))
+        return choice
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         if name not in self._params:

@@ -99,7 +99,8 @@ class Trial(BaseTrial):
                 FloatDistribution, f"suggest_float({name!r})", low, high, log, step
             )
             _remember(cache, key, distribution)
-        return self._suggest(name, distribution)  # type: ignore[no-any-return]
+        value: float = self._suggest(name, distribution)
+        return value
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
@@ -116,7 +117,8 @@ class Trial(BaseTrial):
         if distribution is None:
             distribution = _build(IntDistribution, f"suggest_int({name!r})", low, high, log, step)
             _remember(cache, key, distribution)
-        return self._suggest(name, distribution)  # type: ignore[no-any-return]
+        value: int = self._suggest(name, distribution)
+        return value
 
     def suggest_categorical(self, name: str, choices: Sequence[ChoiceT]) -> ChoiceT:
         """Suggest one of ``choices``.
@@ -149,9 +151,12 @@ class Trial(BaseTrial):
             )
             if key:
                 _remember(cache, key, distribution)
-        return self._suggest(name, distribution)
+        choice: ChoiceT = self._suggest(name, distribution)
+        return choice
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        """The value of param ``name``, of the type ``distribution`` gives its values (float,
+        int or one of the choices): the ``suggest_*`` callers name that type."""
         frozen = self._cached_frozen_trial
         params = frozen.params
         if name in params:
@@ -355,4 +360,5 @@ def _remember(cache: dict[Any, BaseDistribution], key: Any, value: BaseDistribut
 def _single_value(distribution: BaseDistribution) -> Any:
     if isinstance(distribution, CategoricalDistribution):
         return distribution.choices[0]
-    return distribution.low  # type: ignore[attr-defined]
+    assert isinstance(distribution, FloatDistribution | IntDistribution)
+    return distribution.low
