@@ -48,7 +48,7 @@ def _to_directions(
         if d in (StudyDirection.MINIMIZE, StudyDirection.MAXIMIZE):
             result.append(StudyDirection(d))
         elif d in ("minimize", "maximize"):
-            result.append(StudyDirection[d.upper()])  # type: ignore[union-attr]
+            result.append(StudyDirection[d.upper()])
         else:
             raise ValueError(
                 f"create_study: direction={d!r} must be 'minimize' or 'maximize' "

@@ -137,7 +137,7 @@ class Study:
         if not feasible:
             raise ValueError(f"Study {self.study_name!r} has no feasible completed trials yet")
         pick = max if self._directions[0] == StudyDirection.MAXIMIZE else min
-        return pick(feasible, key=lambda t: t.values[0])  # type: ignore[index]
+        return pick(feasible, key=_first_value)
 
     @property
     def best_value(self) -> float:
@@ -446,6 +446,12 @@ class Study:
         from tansaku.study._dataframe import trials_dataframe
 
         return trials_dataframe(self, attrs, multi_index)
+
+
+def _first_value(trial: FrozenTrial) -> float:
+    values = trial.values
+    assert values is not None  # a COMPLETE trial has its values
+    return values[0]
 
 
 def _default_sampler(directions: Sequence[StudyDirection]) -> BaseSampler:
