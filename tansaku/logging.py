@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING
+from typing import TYPE_CHECKING, TextIO
 
 from tansaku._internal.redact import RedactingFilter
 
@@ -64,19 +65,27 @@ def create_default_formatter() -> _logging.Formatter:
         return _logging.Formatter(fmt)
 
 
-class _StderrHandler(_logging.StreamHandler):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    # The same class: StreamHandler takes its stream type as a parameter at run time only
+    # from Python 3.11 on.
+    _TextStreamHandler = _logging.StreamHandler[TextIO]
+else:
+    _TextStreamHandler = _logging.StreamHandler
+
+
+class _StderrHandler(_TextStreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of each record (notebooks and test
     runners replace it after import)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
-    def stream(self) -> object:
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, value: object) -> None:
+    def stream(self, value: TextIO) -> None:
         pass
 
 

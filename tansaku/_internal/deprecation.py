@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from tansaku.exceptions import ExperimentalWarning
 
-_Class = TypeVar("_Class", bound=type)
+_T = TypeVar("_T")
 
 
 def warn_deprecated(name: str, replacement: str, stacklevel: int = 3) -> None:
@@ -28,27 +28,31 @@ def warn_experimental(name: str, stacklevel: int = 3) -> None:
     )
 
 
-def deprecated_class(name: str, replacement: str) -> Callable[[_Class], _Class]:
+def deprecated_class(name: str, replacement: str) -> Callable[[type[_T]], type[_T]]:
     """Make creating an instance of the decorated class warn that ``name`` is deprecated.
 
     The class keeps the signature of its ``__init__``; a copy made by unpickling (which calls
     ``__init__`` again through ``__setstate__``) does not warn a second time.
     """
 
-    def decorate(cls: _Class) -> _Class:
-        original = cls.__init__  # type: ignore[misc]
+    def decorate(cls: type[_T]) -> type[_T]:
+        original = cls.__init__
 
         @functools.wraps(original)
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        def __init__(self: _T, *args: Any, **kwargs: Any) -> None:
             warn_deprecated(name, replacement)
             original(self, *args, **kwargs)
 
-        def __setstate__(self: Any, state: dict[str, Any]) -> None:
+        def __setstate__(self: _T, state: dict[str, Any]) -> None:
             original(self, **state)
 
-        cls.__init__ = __init__  # type: ignore[misc]
+        replaced: dict[str, Callable[..., None]] = {"__init__": __init__}
         if hasattr(cls, "__setstate__"):  # tansaku's storages rebuild themselves so
-            cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
+            replaced["__setstate__"] = __setstate__
+        # The class itself is patched, so that it keeps its name, bases and pickled path; a type
+        # checker has no notion of replacing a method, hence setattr.
+        for method_name, method in replaced.items():
+            setattr(cls, method_name, method)
         return cls
 
     return decorate

@@ -63,7 +63,8 @@ class CompletedStepValues:
         return {}  # a cache: a copy starts empty (and a lock cannot be pickled)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
+        self._lock = threading.Lock()
+        self._reset(None)
 
     @property
     def n_completed(self) -> int:

@@ -74,7 +74,8 @@ class RungValues:
         return {}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
+        self._lock = threading.Lock()
+        self._reset(None)
 
     def read(
         self, study: Study, trials: Sequence[FrozenTrial], exclude_number: int
