@@ -89,8 +89,7 @@ class SpaceEncoding:
         self.numerical_index = np.array(numerical, dtype=np.intp)  # (d_num,)
         self.categorical_index = np.array(categorical, dtype=np.intp)  # (d_cat,)
         self.n_choices = tuple(
-            len(self.distributions[i].choices)  # type: ignore[attr-defined]
-            for i in categorical
+            len(d.choices) for d in self.distributions if isinstance(d, CategoricalDistribution)
         )
         kinds, lows, highs, steps, lo, hi = [], [], [], [], [], []
         for i in numerical:
@@ -148,7 +147,8 @@ class SpaceEncoding:
             edges = np.log(grid_values - 0.5)
         else:
             edges = grid_values - 0.5 * self.step[j]
-        return (edges - self.t_low[j]) / self.t_width[j]  # type: ignore[no-any-return]
+        unit_edges: np.ndarray = (edges - self.t_low[j]) / self.t_width[j]
+        return unit_edges
 
     @property
     def n_numerical(self) -> int:
@@ -158,9 +158,10 @@ class SpaceEncoding:
     def to_unit(self, transformed: np.ndarray) -> np.ndarray:
         """Scale transformed numerical values (n, d_num) into the unit cube, clipping values
         from an older, wider range onto its faces."""
-        unit = (transformed - self.t_low) / self.t_width
+        unit: np.ndarray = (transformed - self.t_low) / self.t_width
         np.maximum(unit, 0.0, out=unit)
-        return np.minimum(unit, 1.0, out=unit)  # type: ignore[no-any-return]
+        np.minimum(unit, 1.0, out=unit)
+        return unit
 
     def snap(self, unit: np.ndarray, choices: np.ndarray) -> tuple[np.ndarray, Points]:
         """Round points of the unit cube to valid param values.

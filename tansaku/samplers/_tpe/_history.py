@@ -162,10 +162,11 @@ class TrialHistory:
     def values(self, names: Sequence[str]) -> np.ndarray | None:
         """Transformed values of params ``names`` in every row, (n, len(names)), NaN where a
         trial lacks one; None when no finished trial has one of them."""
-        columns = [self._columns.get(name) for name in names]
-        if any(column is None for column in columns):
+        try:
+            columns = [self._columns[name] for name in names]
+        except KeyError:
             return None
-        return self._values[: self.n, columns]  # type: ignore[index]
+        return self._values[: self.n, columns]
 
     def values_between(self, names: Sequence[str], start: int, stop: int) -> np.ndarray:
         """Transformed values of params ``names`` in rows ``start:stop``, NaN where a trial lacks

@@ -314,4 +314,5 @@ def _logsumexp_rows(values: np.ndarray) -> np.ndarray:
     # threshold, so such terms are raised to one that still adds nothing (e^-700 ~ 1e-304).
     np.maximum(values, _NEGLIGIBLE_LOG, out=values)
     np.exp(values, out=values)
-    return peak + np.log(values.sum(axis=1))  # type: ignore[no-any-return]
+    log_sums: np.ndarray = peak + np.log(values.sum(axis=1))
+    return log_sums

@@ -39,7 +39,7 @@ def default_gamma_multiobjective(n: int) -> int:
 
 def hyperopt_default_gamma(n: int) -> int:
     """Hyperopt's number of good trials among ``n``: ``0.25 * sqrt(n)``, at most 25."""
-    return min(math.ceil(0.25 * n**0.5), 25)
+    return min(math.ceil(0.25 * math.pow(n, 0.5)), 25)
 
 
 def default_weights(n: int) -> np.ndarray:
@@ -131,7 +131,8 @@ def improvement_weights(
     total = gains.sum()
     if not np.isfinite(total) or total <= 0.0:
         return uniform
-    return gains * (len(gains) / total)  # type: ignore[no-any-return]
+    weights: np.ndarray = gains * (len(gains) / total)
+    return weights
 
 
 class SortedLosses:

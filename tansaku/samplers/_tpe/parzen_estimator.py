@@ -220,7 +220,8 @@ class ParzenEstimator:
         (n, n_kernels), without building the whole table."""
         source = self._source
         if self._bin_log_masses is not None or source is None:
-            return self.bin_log_masses[t][:, bins].T
+            log_masses: np.ndarray = self.bin_log_masses[t][:, bins].T
+            return log_masses
         # Few distinct bins among the points: gather each one's row of the cache once.
         distinct, inverse = np.unique(bins, return_inverse=True)
         m = len(source.rows)
