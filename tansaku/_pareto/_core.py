@@ -19,7 +19,8 @@ from tansaku._internal.study_direction import StudyDirection
 def to_loss(values: np.ndarray, directions: Sequence[StudyDirection]) -> np.ndarray:
     """Flip maximized columns of ``values`` (n, m) so that smaller is better in every column."""
     signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
-    return values * signs  # type: ignore[no-any-return]
+    loss: np.ndarray = values * signs
+    return loss
 
 
 # Up to this many rows, domination is decided by comparing all pairs at once.
@@ -34,7 +35,8 @@ def pareto_front_mask(loss: np.ndarray) -> np.ndarray:
     if n <= _PAIRWISE_MAX_ROWS:
         # dominates[i, j]: row i is no worse than row j everywhere and better somewhere.
         no_worse = np.all(loss[:, None, :] <= loss[None, :, :], axis=2)  # (n, n)
-        return ~np.any(no_worse & ~no_worse.T, axis=0)  # type: ignore[no-any-return]
+        undominated: np.ndarray = ~np.any(no_worse & ~no_worse.T, axis=0)
+        return undominated
     if m == 2:
         return _pareto_front_mask_2d(loss)
     unique, inverse = np.unique(loss, axis=0, return_inverse=True)  # rows sorted lexicographically
@@ -48,7 +50,7 @@ def pareto_front_mask(loss: np.ndarray) -> np.ndarray:
         dominated[0] = False
         on_front[remaining[dominated]] = False
         remaining = remaining[1:][~dominated[1:]]
-    return on_front[inverse]  # type: ignore[no-any-return]
+    return on_front[inverse]
 
 
 def _pareto_front_mask_2d(loss: np.ndarray) -> np.ndarray:
@@ -85,7 +87,8 @@ def reference_point(loss: np.ndarray) -> np.ndarray:
     worst = loss.max(axis=0)
     best = loss.min(axis=0)
     margin = np.maximum(0.1 * (worst - best), 1e-9 * np.maximum(1.0, np.abs(worst)))
-    return worst + margin  # type: ignore[no-any-return]
+    reference: np.ndarray = worst + margin
+    return reference
 
 
 def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
@@ -160,7 +163,7 @@ def _select_2d(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
         gain = np.clip(right_f1 - f1, 0.0, None) * np.clip(left_f2 - f2, 0.0, None)
         gain[picked] = -1.0
         picked[int(np.argmax(gain))] = True
-    return order[picked]  # type: ignore[no-any-return]
+    return order[picked]
 
 
 def _select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:

@@ -164,7 +164,7 @@ def variance_fractions(
     with np.errstate(divide="ignore", invalid="ignore"):
         fractions = np.clip(explained, 0.0, None) / variance[:, None]
     fractions[variance <= 0.0] = np.nan
-    return fractions  # type: ignore[no-any-return]
+    return fractions
 
 
 def _single_column_variances(
@@ -189,7 +189,7 @@ def _single_column_variances(
     marginal = running[cell] - carried[grid_of_cell]
     size = (boxes.edges[cell + 1] - boxes.edges[cell]) / span[grid_of_cell % n_columns]
     explained = np.bincount(grid_of_cell, size * marginal**2, minlength=n_grids)
-    return explained.reshape(-1, n_columns)  # type: ignore[no-any-return]
+    return explained.reshape(-1, n_columns)
 
 
 def _group_variances(

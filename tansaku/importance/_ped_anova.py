@@ -259,7 +259,8 @@ def _losses(study: Study, trials: Sequence[FrozenTrial]) -> np.ndarray:
     """The objective values of ``trials`` as losses to minimize: (n, n_objectives)."""
     signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions])
     values = np.array([trial.values for trial in trials], dtype=float).reshape(-1, len(signs))
-    return values * signs  # type: ignore[no-any-return]
+    losses: np.ndarray = values * signs
+    return losses
 
 
 def _best_mask(losses: np.ndarray, quantile: float) -> np.ndarray:
@@ -276,7 +277,8 @@ def _best_mask(losses: np.ndarray, quantile: float) -> np.ndarray:
     if losses.shape[1] == 1:
         loss = losses[:, 0]
         cutoff = np.partition(loss, n_best - 1)[n_best - 1]
-        return loss <= cutoff  # type: ignore[no-any-return]
+        best: np.ndarray = loss <= cutoff
+        return best
     fronts = fronts_until(losses, n_best)
     chosen = np.concatenate(fronts[:-1]) if len(fronts) > 1 else np.zeros(0, dtype=np.intp)
     last = fronts[-1]

@@ -213,13 +213,15 @@ def interpolate(
         last = len(inverse) - 1 - np.unique(inverse[::-1], return_index=True)[1]
         merged = zs[last]
     unit_x, unit_y = x_axis.to_unit(grid_x), y_axis.to_unit(grid_y)
-    nearest = griddata(unique, merged, tuple(np.meshgrid(unit_x, unit_y)), method="nearest")
+    nearest: np.ndarray = griddata(
+        unique, merged, tuple(np.meshgrid(unit_x, unit_y)), method="nearest"
+    )
     try:
         simplices = Delaunay(unique).simplices  # (n_triangles, 3)
     except (QhullError, ValueError):  # fewer than 3 points, or all on one line
-        return nearest  # type: ignore[no-any-return]
+        return nearest
     linear = _rasterize(unique[simplices], merged[simplices], unit_x, unit_y)
-    return np.where(np.isnan(linear), nearest, linear)  # type: ignore[no-any-return]
+    return np.where(np.isnan(linear), nearest, linear)
 
 
 # Bound on the (triangle, grid point) pairs tested at once, to bound memory on long slivers.

@@ -72,7 +72,7 @@ class Dimension:
         positions = np.asarray(positions, dtype=float)
         if self.high == self.low:
             return np.full(positions.shape, 0.5)
-        return (positions - self.low) / (self.high - self.low)  # type: ignore[no-any-return]
+        return (positions - self.low) / (self.high - self.low)
 
 
 @dataclass(frozen=True)

@@ -77,14 +77,14 @@ class ParamAxis:
             positions, low, high = np.log10(positions), math.log10(low), math.log10(high)
         if high == low:
             return np.full(len(positions), 0.5)
-        return (positions - low) / (high - low)  # type: ignore[no-any-return]
+        return (positions - low) / (high - low)
 
     def from_unit(self, units: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`to_unit`."""
         if self.is_log:
             low, high = math.log10(self.low), math.log10(self.high)
-            return np.power(10.0, low + units * (high - low))  # type: ignore[no-any-return]
-        return self.low + units * (self.high - self.low)  # type: ignore[no-any-return]
+            return np.power(10.0, low + units * (high - low))
+        return self.low + units * (self.high - self.low)
 
     @property
     def plotly_range(self) -> list[float]:
@@ -183,7 +183,8 @@ def is_reverse_scale(direction: StudyDirection | None) -> bool:
 def loss_matrix(values: Any, directions: Sequence[StudyDirection]) -> np.ndarray:
     """The objective values (n, m) with maximized columns negated, so smaller is better."""
     signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
-    return np.asarray(values, dtype=float).reshape(-1, len(directions)) * signs  # type: ignore[no-any-return]
+    loss: np.ndarray = np.asarray(values, dtype=float).reshape(-1, len(directions)) * signs
+    return loss
 
 
 def pareto_ranks(loss: np.ndarray) -> np.ndarray:
@@ -204,7 +205,8 @@ def plotly_values(axis: ParamAxis, positions: np.ndarray) -> list[Any]:
     """Positions on ``axis`` as plotly takes them: the category labels on a category axis."""
     if axis.is_categorical:
         return [axis.categories[int(p)] for p in positions]
-    return positions.tolist()  # type: ignore[no-any-return]
+    values: list[Any] = positions.tolist()
+    return values
 
 
 def style_plotly_axes(

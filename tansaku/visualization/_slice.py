@@ -169,7 +169,8 @@ def _traces(go: Any, panel: SlicePanel, numbers: tuple[int, int], showscale: boo
     def xs(mask: np.ndarray) -> list[Any]:
         if panel.axis.is_categorical:
             return [panel.axis.categories[int(p)] for p in panel.positions[mask]]
-        return panel.positions[mask].tolist()
+        values: list[Any] = panel.positions[mask].tolist()
+        return values
 
     feasible = panel.feasible
     traces = [
