@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -10,6 +12,8 @@ import pytest
 from sqlalchemy import text
 
 import tansaku
+from tansaku.distributions import CategoricalDistribution, FloatDistribution
+from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.storages._rdb import RDBStorage, _schema
 from tansaku.storages._rdb._engine import make_engine
 from tansaku.trial import TrialState
@@ -182,3 +186,61 @@ def test_trial_just_created_reads_back_as_it_was_served(tmp_path: Path) -> None:
     stored = RDBStorage(url).get_all_trials(study_id)
     assert stored == served
     assert [t.datetime_start for t in stored] == [t.datetime_start for t in served]
+
+
+# SQLAlchemy's text for a DateTime on SQLite; the driver's path must write the same.
+_TRIAL_TABLES = (
+    "trials",
+    "trial_params",
+    "trial_values",
+    "trial_intermediate_values",
+    "trial_user_attributes",
+    "trial_system_attributes",
+    "trial_heartbeats",
+)
+_TIME_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+
+
+def _rows(storage: RDBStorage) -> dict[str, list[tuple[object, ...]]]:
+    """Every trial row as stored, with each time replaced by whether it has SQLAlchemy's form."""
+    tables = {}
+    with storage.engine.connect() as connection:
+        for table in _TRIAL_TABLES:
+            rows = connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1").all()
+            tables[table] = [
+                tuple(
+                    "<time>" if isinstance(v, str) and _TIME_TEXT.fullmatch(v) else v for v in row
+                )
+                for row in rows
+            ]
+    return tables
+
+
+def test_driver_and_sqlalchemy_paths_write_the_same_rows(tmp_path: Path) -> None:
+    # A file database takes the driver's path for trial creation and a live trial's rows;
+    # an in-memory one runs the same statements through SQLAlchemy.
+    storages = [
+        RDBStorage(f"sqlite:///{tmp_path / 'driver.db'}", heartbeat_interval=60),
+        RDBStorage("sqlite:///:memory:", heartbeat_interval=60),
+    ]
+    assert [storage._tx.sqlite_file for storage in storages] == [True, False]
+    for storage in storages:
+        study_id = storage.create_new_study([tansaku.study.StudyDirection.MINIMIZE], "same")
+        for number, state in enumerate([TrialState.COMPLETE, TrialState.PRUNED, None]):
+            trial_id = storage.create_new_trial(study_id)
+            storage.set_trial_param(trial_id, "x", 0.5 * number, FloatDistribution(0, 1))
+            storage.set_trial_param(trial_id, "x", 0.25, FloatDistribution(0, 1))  # an update
+            storage.set_trial_param(trial_id, "c", 1, CategoricalDistribution(["a", None]))
+            for step, value in enumerate([1.0, math.inf, -math.inf, math.nan]):
+                storage.set_trial_intermediate_value(trial_id, step, value)
+            storage.set_trial_user_attr(trial_id, "u", {"n": number})
+            storage.set_trial_system_attr(trial_id, "s", [number, "é"])
+            storage.set_trial_system_attr(trial_id, "s", None)
+            if state is not None:
+                storage.set_trial_state_values(trial_id, state, [float(number)])
+        with pytest.raises(UpdateFinishedTrialError):
+            storage.set_trial_user_attr(1, "late", 1)
+    driver, sqlalchemy = (_rows(storage) for storage in storages)
+    assert driver["trials"][0][3:] == ("COMPLETE", "<time>", "<time>")
+    assert driver["trial_heartbeats"] == [(1, 3, "<time>")]
+    assert driver == sqlalchemy

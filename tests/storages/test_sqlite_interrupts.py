@@ -175,8 +175,8 @@ _LOCKING_CODE = {
     "lock_exclusive": _file_lock.lock_exclusive.__code__,
     "on_begin": _closure_code(_engine._configure_sqlite, "_on_begin"),
     "on_reset": _closure_code(_engine._configure_sqlite, "_on_reset"),
-    "write_sqlite": _closure_code(_transactions.Transactions.write_sqlite, "attempt"),
-    "write": _closure_code(_transactions.Transactions.write, "attempt"),
+    "write_rows": _transactions.Transactions.write_rows.__code__,
+    "write": _transactions.Transactions.write.__code__,
     "retrying": _transactions._retrying.__code__,
 }
 

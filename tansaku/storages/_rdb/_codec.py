@@ -1,8 +1,9 @@
-"""Rows to FrozenTrials and values to rows: how numbers, infinities and attrs are stored.
+"""How values are stored: numbers, infinities and NaN, attrs as JSON; and the tables' names.
 
 Objective values are stored as FINITE with the number, or INF_POS / INF_NEG with NULL;
 intermediate values may also be NAN. Attrs are JSON text; params are their internal float and
-the distribution's JSON, all in Optuna's encoding.
+the distribution's JSON, all in Optuna's encoding. (Rows are read into trials in
+``_one_trial.py``.)
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table
 
 from tansaku.storages._rdb._models import (
+    Base,
     StudyDirectionModel,
     StudyModel,
     StudySystemAttributeModel,
@@ -29,57 +31,62 @@ from tansaku.storages._rdb._models import (
     TrialValueModel,
     TrialValueType,
 )
-from tansaku.trial import TrialState
 
-TRIALS: Table = TrialModel.__table__  # type: ignore[assignment]
-PARAMS: Table = TrialParamModel.__table__  # type: ignore[assignment]
-VALUES: Table = TrialValueModel.__table__  # type: ignore[assignment]
-INTERMEDIATE: Table = TrialIntermediateValueModel.__table__  # type: ignore[assignment]
-TRIAL_USER_ATTRS: Table = TrialUserAttributeModel.__table__  # type: ignore[assignment]
-TRIAL_SYSTEM_ATTRS: Table = TrialSystemAttributeModel.__table__  # type: ignore[assignment]
-HEARTBEATS: Table = TrialHeartbeatModel.__table__  # type: ignore[assignment]
-STUDIES: Table = StudyModel.__table__  # type: ignore[assignment]
-DIRECTIONS: Table = StudyDirectionModel.__table__  # type: ignore[assignment]
-STUDY_USER_ATTRS: Table = StudyUserAttributeModel.__table__  # type: ignore[assignment]
-STUDY_SYSTEM_ATTRS: Table = StudySystemAttributeModel.__table__  # type: ignore[assignment]
+
+def _table(model: type[Base]) -> Table:
+    """The Core table of ``model`` (typed as a Table, which ``model.__table__`` is not)."""
+    return Base.metadata.tables[model.__tablename__]
+
+
+TRIALS = _table(TrialModel)
+PARAMS = _table(TrialParamModel)
+VALUES = _table(TrialValueModel)
+INTERMEDIATE = _table(TrialIntermediateValueModel)
+TRIAL_USER_ATTRS = _table(TrialUserAttributeModel)
+TRIAL_SYSTEM_ATTRS = _table(TrialSystemAttributeModel)
+HEARTBEATS = _table(TrialHeartbeatModel)
+STUDIES = _table(StudyModel)
+DIRECTIONS = _table(StudyDirectionModel)
+STUDY_USER_ATTRS = _table(StudyUserAttributeModel)
+STUDY_SYSTEM_ATTRS = _table(StudySystemAttributeModel)
+
+
+_Kind = TypeVar("_Kind", TrialValueType, TrialIntermediateValueType)
+
+
+def _encode(value: float, kinds: type[_Kind]) -> tuple[float | None, _Kind]:
+    if value == math.inf:
+        return None, kinds.INF_POS
+    if value == -math.inf:
+        return None, kinds.INF_NEG
+    return value, kinds.FINITE
 
 
 def encode_value(value: float) -> tuple[float | None, TrialValueType]:
-    if value == math.inf:
-        return None, TrialValueType.INF_POS
-    if value == -math.inf:
-        return None, TrialValueType.INF_NEG
-    return value, TrialValueType.FINITE
-
-
-def decode_value(value: float | None, kind: TrialValueType) -> float:
-    if kind is TrialValueType.INF_POS:
-        return math.inf
-    if kind is TrialValueType.INF_NEG:
-        return -math.inf
-    assert value is not None
-    return value
+    return _encode(value, TrialValueType)
 
 
 def encode_intermediate(value: float) -> tuple[float | None, TrialIntermediateValueType]:
     if math.isnan(value):
         return None, TrialIntermediateValueType.NAN
-    if value == math.inf:
-        return None, TrialIntermediateValueType.INF_POS
-    if value == -math.inf:
-        return None, TrialIntermediateValueType.INF_NEG
-    return value, TrialIntermediateValueType.FINITE
+    return _encode(value, TrialIntermediateValueType)
 
 
-def decode_intermediate(value: float | None, kind: TrialIntermediateValueType) -> float:
-    if kind is TrialIntermediateValueType.NAN:
-        return math.nan
-    if kind is TrialIntermediateValueType.INF_POS:
-        return math.inf
-    if kind is TrialIntermediateValueType.INF_NEG:
-        return -math.inf
-    assert value is not None
-    return value
+# The numbers that a kind stands for, stored as NULL.
+_NOT_FINITE: dict[TrialValueType | TrialIntermediateValueType, float] = {
+    TrialValueType.INF_POS: math.inf,
+    TrialValueType.INF_NEG: -math.inf,
+    TrialIntermediateValueType.INF_POS: math.inf,
+    TrialIntermediateValueType.INF_NEG: -math.inf,
+    TrialIntermediateValueType.NAN: math.nan,
+}
+
+
+def decode_value(value: float | None, kind: TrialValueType | TrialIntermediateValueType) -> float:
+    """The objective or intermediate value a row stores as ``value`` and ``kind``."""
+    number = _NOT_FINITE.get(kind, value)
+    assert number is not None
+    return number
 
 
 def dump_json(value: Any) -> str:
@@ -96,7 +103,3 @@ def value_rows(trial_id: int, values: Iterable[float]) -> list[dict[str, Any]]:
             {"trial_id": trial_id, "objective": objective, "value": stored, "value_type": kind}
         )
     return rows
-
-
-def is_finished(state: TrialState) -> bool:
-    return state.is_finished()

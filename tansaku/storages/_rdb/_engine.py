@@ -60,7 +60,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from tansaku._internal.redact import call_redacted, redact_exception, redact_url, url_secrets
 from tansaku.storages._file_lock import fcntl, lock_exclusive
@@ -287,10 +287,7 @@ def _configure_sqlite(
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get(WRITE_OPTION):
-            pooled = connection.connection
-            dbapi_connection = pooled.driver_connection
-            assert isinstance(dbapi_connection, sqlite3.Connection)
-            begin_write(dbapi_connection, pooled.info)
+            begin_write(connection.connection)
         else:
             connection.exec_driver_sql("BEGIN")
 
@@ -351,22 +348,29 @@ class WriterLock:
             self.may_hold = False
 
 
-def begin_write(connection: sqlite3.Connection, info: dict[Any, Any]) -> None:
+def begin_write(pooled: PoolProxiedConnection) -> sqlite3.Connection:
     """Start a write transaction on a pooled connection: the writer lock, then BEGIN IMMEDIATE.
 
-    Whatever happens from here on, ``end_write`` runs when the connection goes back to the
-    pool (or the connection is closed), and releases the lock.
+    The one way a write transaction starts, from the engine's ``begin`` event or from
+    ``sqlite_write``. Whatever happens from here on, ``end_write`` runs when the connection
+    goes back to the pool (or the connection is closed), and releases the lock.
+
+    Returns:
+        The driver's connection, in the transaction.
 
     Raises:
         PermissionError: the database was opened read-only (the message names the file).
     """
-    read_only = info.get(_READ_ONLY)
+    connection = pooled.driver_connection
+    assert isinstance(connection, sqlite3.Connection)
+    read_only = pooled.info.get(_READ_ONLY)
     if read_only is not None:
         raise PermissionError(errno.EACCES, read_only)
-    lock = info.get(_WRITER_LOCK)
+    lock = pooled.info.get(_WRITER_LOCK)
     if lock is not None:
         lock.acquire()
     connection.execute("BEGIN IMMEDIATE")
+    return connection
 
 
 def end_write(connection: sqlite3.Connection, info: dict[Any, Any]) -> None:
@@ -392,9 +396,7 @@ def sqlite_write(engine: Engine) -> Iterator[sqlite3.Connection]:
     """
     pooled = engine.raw_connection()
     try:
-        connection = pooled.driver_connection
-        assert isinstance(connection, sqlite3.Connection)
-        begin_write(connection, pooled.info)
+        connection = begin_write(pooled)
         yield connection
         connection.execute("COMMIT")
     finally:

@@ -30,7 +30,6 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
 from tansaku.distributions import BaseDistribution
@@ -41,10 +40,10 @@ from tansaku.storages._rdb._codec import (
     TRIAL_USER_ATTRS,
     TRIALS,
     VALUES,
-    decode_intermediate,
     decode_value,
 )
 from tansaku.storages._rdb._models import TrialIntermediateValueType, TrialValueType
+from tansaku.storages._rdb._statements import SqliteText
 from tansaku.storages._stored_values import (
     UnreadableParamError,
     external_value,
@@ -168,22 +167,17 @@ _AFTER = TRIALS.c.trial_id > bindparam("after_id", type_=Integer)
 _ANCHOR = TRIALS.c.trial_id == bindparam("anchor_id", type_=Integer)
 _LIVE_SIZES = (0, 4, 16, 64, 256)
 MAX_LIVE_IDS_PER_STATEMENT = _LIVE_SIZES[-1]
-_unseen_statements: dict[int, Any] = {}
 
 
 def _unseen_statement(size: int) -> Any:
-    statement = _unseen_statements.get(size)
-    if statement is None:
-        newer = _AFTER
-        if size:
-            live = [bindparam(f"live_{i}", type_=Integer) for i in range(size)]
-            newer = newer | TRIALS.c.trial_id.in_(live)
-        unseen = (TRIALS.c.study_id == _STUDY) & newer
-        ids = select(TRIALS.c.trial_id).where(unseen)
-        rows = (TRIALS.c.study_id == _STUDY) & (newer | _ANCHOR)
-        statement = _union(lambda table: rows if table is TRIALS else table.c.trial_id.in_(ids))
-        _unseen_statements[size] = statement
-    return statement
+    newer = _AFTER
+    if size:
+        live = [bindparam(f"live_{i}", type_=Integer) for i in range(size)]
+        newer = newer | TRIALS.c.trial_id.in_(live)
+    unseen = (TRIALS.c.study_id == _STUDY) & newer
+    ids = select(TRIALS.c.trial_id).where(unseen)
+    rows = (TRIALS.c.study_id == _STUDY) & (newer | _ANCHOR)
+    return _union(lambda table: rows if table is TRIALS else table.c.trial_id.in_(ids))
 
 
 def _unseen_arguments(
@@ -199,74 +193,81 @@ def _unseen_arguments(
     return size, bound
 
 
-def load_unseen_trials(
-    connection: Connection,
-    study_id: int,
-    after_id: int,
-    live_ids: list[int],
-    finished: dict[int, FrozenTrial],
-    anchor_id: int = -1,
-) -> list[FrozenTrial]:
-    """Read the trials of a study with an id above ``after_id`` or in ``live_ids``, by number.
-
-    The trial ``anchor_id`` comes too if it is still of the study, with its ``trials`` row
-    only (no params, values or attrs) unless it is in ``finished``. Trials found in
-    ``finished`` (finished trials already read, by id) are taken from there when the row read
-    is still theirs.
-    """
-    rows: list[Any] = []
-    start = 0
-    while True:
-        chunk = live_ids[start : start + MAX_LIVE_IDS_PER_STATEMENT]
-        size, bound = _unseen_arguments(study_id, after_id, chunk, anchor_id)
-        rows += connection.execute(_unseen_statement(size), bound).all()
-        start += len(chunk)
-        if start >= len(live_ids):
-            break
-        after_id = 2**31 - 1  # the newer trials came with the first chunk
-        anchor_id = -1  # and the anchor
-    trials = _build(rows, finished)
-    trials.sort(key=_number_of)
-    return trials
-
-
 def _number_of(trial: FrozenTrial) -> int:
     return trial.number
 
 
-def load_unseen_trials_on_sqlite(
-    connection: sqlite3.Connection,
-    study_id: int,
-    after_id: int,
-    live_ids: list[int],
-    finished: dict[int, FrozenTrial],
-    anchor_id: int = -1,
-) -> list[FrozenTrial]:
-    """``load_unseen_trials`` on SQLite's driver, for at most MAX_LIVE_IDS_PER_STATEMENT.
+class UnseenTrials:
+    """Reads of the trials of a study that a process has not seen finished (one storage's).
 
-    One statement, which sees one snapshot by itself; its times come as SQLite keeps them.
+    Holds the statement for each list length of live ids and, on SQLite, its text for the
+    driver, each built on first use and kept for the storage's life (five at most). Building
+    the UNION costs about 1.5 ms and compiling it for SQLite 4 to 9 ms, against about 0.2 ms
+    for the sync that runs it: without them every ``Study.ask`` would pay several times over.
     """
-    size, bound = _unseen_arguments(study_id, after_id, live_ids, anchor_id)
-    text, names, defaults = _sqlite_unseen(size)
-    bound = {**defaults, **bound}
-    rows = connection.execute(text, [bound[name] for name in names]).fetchall()
-    trials = _build(rows, finished, parse_times=True)
-    trials.sort(key=_number_of)
-    return trials
 
+    def __init__(self) -> None:
+        self._statements: dict[int, Any] = {}
+        self._sqlite_texts: dict[int, SqliteText] = {}
 
-_sqlite_unseen_texts: dict[int, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+    def _statement(self, size: int) -> Any:
+        statement = self._statements.get(size)
+        if statement is None:
+            statement = self._statements[size] = _unseen_statement(size)
+        return statement
 
+    def load(
+        self,
+        connection: Connection,
+        study_id: int,
+        after_id: int,
+        live_ids: list[int],
+        finished: dict[int, FrozenTrial],
+        anchor_id: int = -1,
+    ) -> list[FrozenTrial]:
+        """Read the trials of a study with an id above ``after_id`` or in ``live_ids``, by number.
 
-def _sqlite_unseen(size: int) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """The SQL of ``_unseen_statement(size)`` for SQLite, its parameters' order and defaults."""
-    known = _sqlite_unseen_texts.get(size)
-    if known is None:
-        compiled = _unseen_statement(size).compile(dialect=sqlite.dialect())
-        assert compiled.positiontup is not None
-        known = (compiled.string, tuple(compiled.positiontup), dict(compiled.params))
-        _sqlite_unseen_texts[size] = known
-    return known
+        The trial ``anchor_id`` comes too if it is still of the study, with its ``trials`` row
+        only (no params, values or attrs) unless it is in ``finished``. Trials found in
+        ``finished`` (finished trials already read, by id) are taken from there when the row
+        read is still theirs.
+        """
+        rows: list[Any] = []
+        start = 0
+        while True:
+            chunk = live_ids[start : start + MAX_LIVE_IDS_PER_STATEMENT]
+            size, bound = _unseen_arguments(study_id, after_id, chunk, anchor_id)
+            rows += connection.execute(self._statement(size), bound).all()
+            start += len(chunk)
+            if start >= len(live_ids):
+                break
+            after_id = 2**31 - 1  # the newer trials came with the first chunk
+            anchor_id = -1  # and the anchor
+        trials = _build(rows, finished)
+        trials.sort(key=_number_of)
+        return trials
+
+    def load_on_sqlite(
+        self,
+        connection: sqlite3.Connection,
+        study_id: int,
+        after_id: int,
+        live_ids: list[int],
+        finished: dict[int, FrozenTrial],
+        anchor_id: int = -1,
+    ) -> list[FrozenTrial]:
+        """``load`` on SQLite's driver, for at most MAX_LIVE_IDS_PER_STATEMENT live ids.
+
+        One statement, which sees one snapshot by itself; its times come as SQLite keeps them.
+        """
+        size, bound = _unseen_arguments(study_id, after_id, live_ids, anchor_id)
+        text = self._sqlite_texts.get(size)
+        if text is None:
+            text = self._sqlite_texts[size] = SqliteText(self._statement(size))
+        rows = text.execute(connection, bound).fetchall()
+        trials = _build(rows, finished, parse_times=True)
+        trials.sort(key=_number_of)
+        return trials
 
 
 def _time(text: str | None) -> datetime.datetime | None:
@@ -321,7 +322,7 @@ def _build(
         elif part == _VALUE:
             values.append(decode_value(stored, TrialValueType[name]))
         elif part == _INTERMEDIATE:
-            trial.intermediate_values[position] = decode_intermediate(
+            trial.intermediate_values[position] = decode_value(
                 stored, TrialIntermediateValueType[name]
             )
         else:

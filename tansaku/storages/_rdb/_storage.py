@@ -20,7 +20,7 @@ from tansaku.distributions import (
     distribution_to_json,
     json_to_distribution,
 )
-from tansaku.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
+from tansaku.exceptions import DuplicatedStudyError
 from tansaku.storages._base import (
     DEFAULT_STUDY_NAME_PREFIX,
     BaseStorage,
@@ -35,7 +35,7 @@ from tansaku.storages._heartbeat import (
     stale_trial_callback_argument,
 )
 from tansaku.storages._rdb import _schema
-from tansaku.storages._rdb._cache import JustCreated, StudyTrials, same_trial_row
+from tansaku.storages._rdb._cache import StudyTrials, same_trial_row
 from tansaku.storages._rdb._codec import (
     HEARTBEATS,
     PARAMS,
@@ -48,13 +48,8 @@ from tansaku.storages._rdb._codec import (
 )
 from tansaku.storages._rdb._engine import make_engine
 from tansaku.storages._rdb._models import MAX_INDEXED_STRING_LENGTH
-from tansaku.storages._rdb._one_trial import (
-    MAX_LIVE_IDS_PER_STATEMENT,
-    load_trial,
-    load_unseen_trials,
-    load_unseen_trials_on_sqlite,
-)
-from tansaku.storages._rdb._statements import LiveUpsert, TrialStatements
+from tansaku.storages._rdb._one_trial import MAX_LIVE_IDS_PER_STATEMENT, UnseenTrials, load_trial
+from tansaku.storages._rdb._statements import Statement, TrialStatements
 from tansaku.storages._rdb._study_rows import (
     delete_study_rows,
     insert_study,
@@ -63,6 +58,7 @@ from tansaku.storages._rdb._study_rows import (
     read_study_attrs,
 )
 from tansaku.storages._rdb._transactions import Transactions
+from tansaku.storages._rdb._trial_writes import TrialWrites
 from tansaku.storages._stored_values import check_param_to_store
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -160,6 +156,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self._tx = Transactions(self.engine)
         self._lock_rows = self.engine.dialect.name != "sqlite"
         self._statements = TrialStatements(self.engine.dialect.name, self._lock_rows)
+        self._writes = TrialWrites(
+            self._tx,
+            self._statements,
+            heartbeats=self.heartbeat_interval is not None,
+            check_distribution=self.check_param_distribution,
+        )
+        self._unseen = UnseenTrials()
         _schema.prepare(
             self.engine,
             self.url,
@@ -176,11 +179,6 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         # replaced or dropped like the keys above, and served in place of a row read only
         # when the row is still theirs).
         self._finished: dict[int, FrozenTrial] = {}
-        # Trials this process has just created, for the one read that follows (Study.ask's).
-        self._created = JustCreated()
-        # Live trials this process created without a template: they have no values (only
-        # the write that ends a trial sets them), so ending one deletes none first.
-        self._without_values: set[int] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -247,18 +245,15 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             delete_study_rows(connection, study_id)
 
         self._tx.write(work)
-        self._created.clear()
-        self._without_values.clear()
+        self._writes.created.clear()
         for trial_id in [i for i, (study, _) in self._trial_keys.items() if study == study_id]:
             self._finished.pop(trial_id, None)
             self._trial_keys.pop(trial_id, None)
         with self._caches_lock:
             self._caches.pop(study_id, None)
 
-    def _check_study(self, connection: Connection, study_id: int, lock: bool = False) -> None:
-        statements = self._statements
-        query = statements.locked_study_row if lock else statements.study_row
-        if connection.execute(query, {"study_id": study_id}).first() is None:
+    def _check_study(self, connection: Connection, study_id: int) -> None:
+        if connection.execute(self._statements.study_row, {"study_id": study_id}).first() is None:
             raise KeyError(f"No study with study_id {study_id} in the storage.")
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
@@ -349,31 +344,12 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
 
     # -- trials: writes -------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
-        from tansaku.storages._rdb._trial_writes import (
-            create_plain_trial_on_sqlite,
-            create_trial,
-        )
-
         if template_trial is not None:
             check_template_names("RDBStorage.create_new_trial", template_trial)
-        written: FrozenTrial | None
-        if template_trial is None and self._tx.sqlite_file:
-            trial_id, number, written = self._tx.write_sqlite(
-                lambda connection: create_plain_trial_on_sqlite(self, connection, study_id)
-            )
-        else:
-            trial_id, number, written = self._tx.write(
-                lambda connection: create_trial(self, connection, study_id, template_trial)
-            )
+        trial_id, number = self._writes.create(study_id, template_trial)
         # The id may have been a deleted trial's, which this process had read.
         self._trial_keys[trial_id] = (study_id, number)
         self._finished.pop(trial_id, None)
-        self._without_values.discard(trial_id)
-        if written is not None:
-            self._created.put(trial_id, written)
-            if len(self._without_values) >= 10_000:  # trials created and never ended
-                self._without_values.clear()
-            self._without_values.add(trial_id)
         return trial_id
 
     def set_trial_param(
@@ -398,10 +374,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         except ValueError:
             # A finished trial refuses every write, compatible or not, as the other backends
             # do: learn its state only on this error path, so a good write reads nothing.
-            with self._tx.reading() as connection:
-                self._live_trial_study(connection, trial_id)
+            self._writes.check_live(trial_id)
             raise
-        self._write_live(
+        self._writes.write_live(
             self._statements.upsert_param,
             {
                 "trial_id": trial_id,
@@ -443,65 +418,19 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         if known is not distribution:
             check_distribution_compatibility(known, distribution)
 
-    def _write_live(self, upsert: LiveUpsert, row: dict[str, Any]) -> None:
-        """Write ``row`` of a trial that must be live, in one statement.
-
-        Raises:
-            KeyError: there is no such trial.
-            UpdateFinishedTrialError: the trial has finished.
-        """
-        self._created.take(row["trial_id"])  # no longer as created
-        if self._tx.sqlite_file:
-            written = self._tx.write_sqlite(lambda connection: upsert.on_sqlite(connection, row))
-        else:
-            written = self._tx.write(
-                lambda connection: upsert(connection, row),
-                retry_on_conflict=True,
-                single_statement=True,
-            )
-        if not written:
-            # Nothing written: learn why (MySQL also reports 0 rows for a write that changed
-            # nothing, on a live trial: then there is nothing to raise).
-            with self._tx.reading() as connection:
-                self._live_trial_study(connection, row["trial_id"])
-
-    def _live_trial_study(self, connection: Connection, trial_id: int) -> int:
-        """The study of a trial that may still be written; lock its row where rows lock.
-
-        Raises:
-            KeyError: there is no such trial.
-            UpdateFinishedTrialError: the trial has finished.
-        """
-        row = connection.execute(self._statements.trial_row, {"trial_id": trial_id}).first()
-        if row is None:
-            raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
-        study_id, number, state, _, _ = row
-        if state.is_finished():
-            raise UpdateFinishedTrialError(
-                f"Trial#{number} has already finished and can not be updated."
-            )
-        return int(study_id)
-
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> bool:
-        from tansaku.storages._rdb._trial_writes import set_state_values
-
-        self._created.take(trial_id)
-        changed, ended = self._tx.write(
-            lambda connection: set_state_values(self, connection, trial_id, state, values)
-        )
+        changed, ended = self._writes.set_state_values(trial_id, state, values)
         if ended is not None:
             self._finished[trial_id] = ended
-        if values is not None:
-            self._without_values.discard(trial_id)
         return changed
 
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
     ) -> None:
         stored, kind = encode_intermediate(intermediate_value)
-        self._write_live(
+        self._writes.write_live(
             self._statements.upsert_intermediate,
             {
                 "trial_id": trial_id,
@@ -517,10 +446,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
         self._set_trial_attr(self._statements.upsert_system_attr, trial_id, key, value)
 
-    def _set_trial_attr(self, upsert: LiveUpsert, trial_id: int, key: str, value: Any) -> None:
+    def _set_trial_attr(self, upsert: Statement, trial_id: int, key: str, value: Any) -> None:
         _check_name("key", key)
         row = {"trial_id": trial_id, "key": key, "value_json": dump_json(value)}
-        self._write_live(upsert, row)
+        self._writes.write_live(upsert, row)
 
     # -- trials: reads --------------------------------------------------------------------------
     def _cache(self, study_id: int) -> StudyTrials:
@@ -531,7 +460,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         return cache
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
-        known = self._finished.get(trial_id) or self._created.take(trial_id)
+        known = self._finished.get(trial_id) or self._writes.created.take(trial_id)
         if known is not None:
             return known
         with self._tx.reading_one_statement() as connection:
@@ -632,7 +561,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         first = cache.max_trial_id < 0
         if self._tx.sqlite_file and not first and len(live) <= MAX_LIVE_IDS_PER_STATEMENT:
             with self._tx.sqlite_read() as raw:
-                fresh = load_unseen_trials_on_sqlite(
+                fresh = self._unseen.load_on_sqlite(
                     raw, study_id, cache.max_trial_id, live, self._finished, anchor_id
                 )
         else:
@@ -644,7 +573,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             with reading as connection:
                 if first:
                     self._check_study(connection, study_id)
-                fresh = load_unseen_trials(
+                fresh = self._unseen.load(
                     connection, study_id, cache.max_trial_id, live, self._finished, anchor_id
                 )
         by_id = {trial._trial_id: trial for trial in fresh}
@@ -680,13 +609,6 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             else:
                 self._finished.pop(trial_id, None)
         cache.absorb(fresh)
-
-    def get_n_trials(
-        self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
-    ) -> int:
-        if isinstance(state, TrialState):
-            state = (state,)
-        return len(self.get_all_trials(study_id, deepcopy=False, states=state))
 
     # -- heartbeats -----------------------------------------------------------------------------
     def record_heartbeat(self, trial_id: int) -> None:

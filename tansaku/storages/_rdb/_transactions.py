@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -28,8 +28,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tansaku.storages._rdb._engine import WRITE_OPTION, sqlite_write
+from tansaku.storages._rdb._statements import DriverWrites, EngineWrites, Writes
 
 _T = TypeVar("_T")
+_C = TypeVar("_C")
 # How many times a write that meets a lock is tried.
 _MAX_WRITE_ATTEMPTS = 8
 
@@ -89,39 +91,45 @@ class Transactions:
         ``single_statement`` work runs as a transaction of its own on server databases.
         """
         if single_statement and self._single_statement_engine is not None:
-            engine = self._single_statement_engine
-
-            def attempt() -> _T:
-                with engine.connect() as connection:
-                    return work(connection)
-
+            transaction: Callable[[], AbstractContextManager[Connection]] = (
+                self._single_statement_engine.connect
+            )
         else:
+            transaction = self._write_engine.begin
+        return _retrying(transaction, work, retry_on_conflict)
 
-            def attempt() -> _T:
-                with self._write_engine.begin() as connection:
-                    return work(connection)
+    def write_rows(
+        self,
+        work: Callable[[Writes], _T],
+        retry_on_conflict: bool = False,
+        single_statement: bool = False,
+    ) -> _T:
+        """``write`` for the hottest writes: on a SQLite file, on SQLite's driver itself."""
+        if self.sqlite_file:
+            return _retrying(
+                lambda: sqlite_write(self.engine),
+                lambda connection: work(DriverWrites(connection)),
+                retry_on_conflict,
+            )
+        return self.write(
+            lambda connection: work(EngineWrites(connection)), retry_on_conflict, single_statement
+        )
 
-        return _retrying(attempt, retry_on_conflict)
 
-    def write_sqlite(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` in one write transaction on SQLite's driver, retrying it when locked."""
-
-        def attempt() -> _T:
-            with sqlite_write(self.engine) as connection:
-                return work(connection)
-
-        return _retrying(attempt, retry_on_conflict=False)
-
-
-def _retrying(attempt: Callable[[], _T], retry_on_conflict: bool) -> _T:
-    """``attempt()``, tried again after a short, growing pause while it meets a lock.
+def _retrying(
+    transaction: Callable[[], AbstractContextManager[_C]],
+    work: Callable[[_C], _T],
+    retry_on_conflict: bool,
+) -> _T:
+    """Run ``work`` in a ``transaction()``; again, after a short growing pause, if locked out.
 
     A StorageLockTimeoutError (the writer lock's bound passed) is not retried: it already
     waited as long as it was told to.
     """
     for number in range(1, _MAX_WRITE_ATTEMPTS + 1):
         try:
-            return attempt()
+            with transaction() as connection:
+                return work(connection)
         except IntegrityError:
             if number == _MAX_WRITE_ATTEMPTS or not retry_on_conflict:
                 raise
