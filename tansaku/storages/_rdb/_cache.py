@@ -48,16 +48,13 @@ class StudyTrials:
         self.finished_by_state: list[list[FrozenTrial]] = [[] for _ in range(_N_STATES)]
         # trial_id -> the trial as last read, for trials not finished at the last sync.
         self.live: dict[int, FrozenTrial] = {}
+        # param name -> the study's distribution of it (the first met): a param write checks
+        # against it without the indexed read of the study's params it would take each time.
         self.distributions: dict[str, BaseDistribution] = {}
         # A finished trial held, re-read by every sync to learn whether the study is the same.
         self.anchor: FrozenTrial | None = None
-        # The study's directions, valid as long as the trials are (see has_witness).
+        # The study's directions, valid as long as the anchor is (RDBStorage._directions).
         self.directions: list[StudyDirection] | None = None
-
-    @property
-    def has_witness(self) -> bool:
-        """Whether each sync can tell that the study was replaced (it re-reads a trial)."""
-        return self.anchor is not None or bool(self.live)
 
     def absorb(self, trials: list[FrozenTrial]) -> None:
         """Take in freshly read trials (those the sync asked for)."""
@@ -85,10 +82,6 @@ class StudyTrials:
             trials.append(trial)  # the usual case: trials finish in order
         else:
             bisect.insort(trials, trial, key=_number_of)
-
-    def finished_trial(self, number: int) -> FrozenTrial | None:
-        """The finished trial ``number`` if this process has read it, else None."""
-        return self.finished_by_number.get(number)
 
     def select(self, states: Container[TrialState] | None) -> list[FrozenTrial]:
         """The trials in ``states`` ordered by number (finished ones shared, not copied)."""

@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     Double,
+    Enum,
     Integer,
     String,
+    Table,
     Text,
     bindparam,
     cast,
@@ -57,92 +59,71 @@ from tansaku.trial import FrozenTrial, TrialState
 _TRIAL, _PARAM, _VALUE, _INTERMEDIATE, _USER_ATTR, _SYSTEM_ATTR = range(6)
 
 
-def _column(value: Any, type_: Any, enum: bool = False) -> Any:
+# The shape every part's rows share: (name, SQL type) of each column after ``trial, part``.
+_SHAPE: tuple[tuple[str, Any], ...] = (
+    ("position", Integer()),
+    ("name", String(512)),
+    ("number", Double()),
+    ("text", Text()),
+    ("start", DateTime()),
+    ("complete", DateTime()),
+)
+# Each part: its table, and the table's column that fills each column of the shape it has.
+_PARTS: tuple[tuple[int, Table, dict[str, str]], ...] = (
+    (
+        _TRIAL,
+        TRIALS,
+        {
+            "position": "number",
+            "name": "state",
+            "start": "datetime_start",
+            "complete": "datetime_complete",
+        },
+    ),
+    (
+        _PARAM,
+        PARAMS,
+        {
+            "position": "param_id",
+            "name": "param_name",
+            "number": "param_value",
+            "text": "distribution_json",
+        },
+    ),
+    (_VALUE, VALUES, {"position": "objective", "name": "value_type", "number": "value"}),
+    (
+        _INTERMEDIATE,
+        INTERMEDIATE,
+        {"position": "step", "name": "intermediate_value_type", "number": "intermediate_value"},
+    ),
+    (_USER_ATTR, TRIAL_USER_ATTRS, {"name": "key", "text": "value_json"}),
+    (_SYSTEM_ATTR, TRIAL_SYSTEM_ATTRS, {"name": "key", "text": "value_json"}),
+)
+
+
+def _column(table: Table, name: str | None, type_: Any) -> Any:
     # NULLs and enums (PostgreSQL's enum types do not mix with text in a UNION) are cast; the
     # other columns keep their own type in SQL (MySQL's CAST would drop fractions of seconds).
-    if value is None:
+    if name is None:
         return cast(null(), type_)
-    return cast(value, type_) if enum else type_coerce(value, type_)
-
-
-def _part(
-    part: int,
-    table: Any,
-    where: Any,
-    position: Any = None,
-    name: Any = None,
-    number: Any = None,
-    text: Any = None,
-    start: Any = None,
-    complete: Any = None,
-    enum_name: bool = False,
-) -> Any:
-    return select(
-        type_coerce(table.c.trial_id, Integer).label("trial"),
-        literal(part, Integer).label("part"),
-        _column(position, Integer).label("position"),
-        _column(name, String(512), enum=enum_name).label("name"),
-        _column(number, Double()).label("number"),
-        _column(text, Text).label("text"),
-        _column(start, DateTime).label("start"),
-        _column(complete, DateTime).label("complete"),
-    ).where(where(table))
+    column = table.c[name]
+    return cast(column, type_) if isinstance(column.type, Enum) else type_coerce(column, type_)
 
 
 def _union(where: Any) -> Any:
     """The statement reading the trials that ``where(table)`` selects in each table."""
     return union_all(
-        _part(
-            _TRIAL,
-            TRIALS,
-            where,
-            position=TRIALS.c.number,
-            name=TRIALS.c.state,
-            enum_name=True,
-            start=TRIALS.c.datetime_start,
-            complete=TRIALS.c.datetime_complete,
-        ),
-        _part(
-            _PARAM,
-            PARAMS,
-            where,
-            position=PARAMS.c.param_id,
-            name=PARAMS.c.param_name,
-            number=PARAMS.c.param_value,
-            text=PARAMS.c.distribution_json,
-        ),
-        _part(
-            _VALUE,
-            VALUES,
-            where,
-            position=VALUES.c.objective,
-            name=VALUES.c.value_type,
-            enum_name=True,
-            number=VALUES.c.value,
-        ),
-        _part(
-            _INTERMEDIATE,
-            INTERMEDIATE,
-            where,
-            position=INTERMEDIATE.c.step,
-            name=INTERMEDIATE.c.intermediate_value_type,
-            enum_name=True,
-            number=INTERMEDIATE.c.intermediate_value,
-        ),
-        _part(
-            _USER_ATTR,
-            TRIAL_USER_ATTRS,
-            where,
-            name=TRIAL_USER_ATTRS.c.key,
-            text=TRIAL_USER_ATTRS.c.value_json,
-        ),
-        _part(
-            _SYSTEM_ATTR,
-            TRIAL_SYSTEM_ATTRS,
-            where,
-            name=TRIAL_SYSTEM_ATTRS.c.key,
-            text=TRIAL_SYSTEM_ATTRS.c.value_json,
-        ),
+        *[
+            select(
+                type_coerce(table.c.trial_id, Integer).label("trial"),
+                literal(part, Integer).label("part"),
+                *[
+                    _column(table, columns.get(label), type_).label(label)
+                    for label, type_ in _SHAPE
+                ],
+            ).where(where(table))
+            for part, table, columns in _PARTS
+        ]
     ).order_by("trial", "part", "position")
 
 

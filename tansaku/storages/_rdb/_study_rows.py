@@ -34,9 +34,9 @@ def insert_study(
     connection: Connection, study_name: str, directions: Sequence[StudyDirection]
 ) -> int:
     """Insert a study and its directions; return its id (IntegrityError: the name is taken)."""
-    study_id = int(
-        connection.execute(insert(STUDIES).values(study_name=study_name)).inserted_primary_key[0]  # type: ignore[index]
-    )
+    key = connection.execute(insert(STUDIES).values(study_name=study_name)).inserted_primary_key
+    assert key is not None
+    study_id = int(key[0])
     connection.execute(
         insert(DIRECTIONS),
         [
