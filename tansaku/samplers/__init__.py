@@ -2,6 +2,7 @@
 
 from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._brute_force import BruteForceSampler
+from tansaku.samplers._cmaes import CmaEsSampler
 from tansaku.samplers._ga import BaseGASampler
 from tansaku.samplers._grid import GridSampler
 from tansaku.samplers._nsgaiii import NSGAIIISampler
@@ -15,6 +16,7 @@ __all__ = [
     "BaseGASampler",
     "BaseSampler",
     "BruteForceSampler",
+    "CmaEsSampler",
     "GridSampler",
     "NSGAIIISampler",
     "NSGAIISampler",

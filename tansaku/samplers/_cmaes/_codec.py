@@ -1,0 +1,145 @@
+"""The stored form of a CMA-ES run: plain JSON in the study's system attrs, never pickle.
+
+Each generation's state is written once, under a key of its own (``tansaku.cmaes:state:<g>``),
+so a worker that lags behind can never overwrite a newer generation with an older one, and two
+workers closing the same generation write the same value to the same key. Floats are written
+with their shortest exact repr, so a state read back is bit for bit the state written, and
+every worker continues from the same numbers. Optuna's ``cma:*`` / ``sepcma:*`` / ``cmawm:*``
+attrs (pickled optimizers) are never read.
+
+A trial drawn by CMA-ES carries ``tansaku.cmaes:trial`` = ``{"g": generation, "x": point}``:
+the generation it belongs to and its point in the unit box (before rounding to the params'
+grids), from which the generation's update learns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tansaku.samplers._cmaes._core import CmaState
+from tansaku.samplers._cmaes._lr_adapt import LrState
+from tansaku.samplers._cmaes._restarts import RestartState
+
+STATE_KEY_PREFIX = "tansaku.cmaes:state:"
+TRIAL_KEY = "tansaku.cmaes:trial"
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything one generation of a study's CMA-ES run needs, as stored."""
+
+    generation: int  # counts every generation of the study, across restarts and new spaces
+    space: str  # the signature of the unit box the run searches (``UnitBox.signature``)
+    popsize: int
+    cma: CmaState
+    restart: RestartState
+    lr: LrState | None
+
+
+def state_key(generation: int) -> str:
+    return f"{STATE_KEY_PREFIX}{generation}"
+
+
+def latest(system_attrs: Mapping[str, Any]) -> Run | None:
+    """The newest run stored in a study's system attrs, or None."""
+    generations = [
+        int(key[len(STATE_KEY_PREFIX) :])
+        for key in system_attrs
+        if key.startswith(STATE_KEY_PREFIX) and key[len(STATE_KEY_PREFIX) :].isdigit()
+    ]
+    for generation in sorted(generations, reverse=True):
+        run = decode(system_attrs[state_key(generation)])
+        if run is not None:
+            return run
+    return None
+
+
+def encode(run: Run) -> dict[str, Any]:
+    cma = run.cma
+    if cma.separable:
+        cov = cma.cov.tolist()
+    else:
+        cov = cma.cov[np.triu_indices(cma.mean.size)].tolist()
+    restart = run.restart
+    stored: dict[str, Any] = {
+        "v": _VERSION,
+        "g": run.generation,
+        "space": run.space,
+        "popsize": run.popsize,
+        "mean": cma.mean.tolist(),
+        "sigma": cma.sigma,
+        "separable": cma.separable,
+        "cov": cov,
+        "p_sigma": cma.p_sigma.tolist(),
+        "p_c": cma.p_c.tolist(),
+        "scale": cma.scale.tolist(),
+        "t": cma.t,
+        "restart": [
+            restart.n_restarts,
+            restart.n_large,
+            restart.evals_small,
+            restart.evals_large,
+            restart.small,
+            restart.evals_run,
+            list(restart.best_history),
+        ],
+        "lr": None,
+    }
+    if run.lr is not None:
+        lr = run.lr
+        stored["lr"] = [
+            lr.eta_mean,
+            lr.eta_cov,
+            lr.e_mean.tolist(),
+            lr.v_mean,
+            lr.e_cov.tolist(),
+            lr.v_cov,
+        ]
+    return stored
+
+
+def decode(stored: Any) -> Run | None:
+    """The run ``stored`` holds, or None when it is not a state this version wrote."""
+    if not isinstance(stored, dict) or stored.get("v") != _VERSION:
+        return None
+    try:
+        mean = np.array(stored["mean"], dtype=float)
+        n = mean.size
+        if stored["separable"]:
+            cov = np.array(stored["cov"], dtype=float)
+        else:
+            cov = np.zeros((n, n))
+            cov[np.triu_indices(n)] = stored["cov"]
+            cov = cov + np.triu(cov, 1).T
+        cma = CmaState(
+            mean=mean,
+            sigma=float(stored["sigma"]),
+            cov=cov,
+            p_sigma=np.array(stored["p_sigma"], dtype=float),
+            p_c=np.array(stored["p_c"], dtype=float),
+            scale=np.array(stored["scale"], dtype=float),
+            t=int(stored["t"]),
+        )
+        r = stored["restart"]
+        restart = RestartState(
+            int(r[0]), int(r[1]), int(r[2]), int(r[3]), bool(r[4]), int(r[5]), tuple(r[6])
+        )
+        lr = None
+        if stored["lr"] is not None:
+            eta_mean, eta_cov, e_mean, v_mean, e_cov, v_cov = stored["lr"]
+            lr = LrState(
+                float(eta_mean),
+                float(eta_cov),
+                np.array(e_mean, dtype=float),
+                float(v_mean),
+                np.array(e_cov, dtype=float),
+                float(v_cov),
+            )
+        return Run(int(stored["g"]), str(stored["space"]), int(stored["popsize"]), cma, restart, lr)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None

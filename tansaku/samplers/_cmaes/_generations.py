@@ -1,0 +1,110 @@
+"""Which finished trials close a generation: decided alike by every worker of a study.
+
+A trial drawn by CMA-ES is tagged with its generation. Generation ``g`` closes with the
+``popsize`` lowest-numbered *usable* trials tagged ``g`` (COMPLETE ones, and PRUNED ones with an
+intermediate value when pruned trials count), and only once no trial below the last of them is
+still running (it might yet be tagged ``g`` and finish usable). Finished trials never change,
+so every worker that can close ``g`` closes it with the same trials; the next state is a pure
+function of the state and those trials, hence the same everywhere, and the state cannot fork.
+Trials tagged ``g`` beyond those ``popsize`` (drawn while ``g`` waited for a straggler) are
+not used. A trial that never finishes holds its generation open; the heartbeat of RDB and
+journal storages marks a crashed worker's trials FAIL, which releases it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tansaku.samplers._cmaes._codec import TRIAL_KEY
+from tansaku.search_space._intersection import _FinishedTrialCursor
+from tansaku.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from tansaku.study import Study
+
+
+def tag_of(trial: FrozenTrial) -> tuple[int, list[float]] | None:
+    """The generation and unit-box point a trial was drawn with, or None."""
+    tag: Any = trial.system_attrs.get(TRIAL_KEY)
+    if not isinstance(tag, dict):
+        return None
+    generation, x = tag.get("g"), tag.get("x")
+    if not isinstance(generation, int) or not isinstance(x, list):
+        return None
+    return generation, x
+
+
+def usable_value(trial: FrozenTrial, consider_pruned: bool) -> float | None:
+    """The value a finished trial gives CMA-ES (minimized as stored), or None if none."""
+    if trial.state == TrialState.COMPLETE:
+        values = trial.values
+        return float(values[0]) if values else None
+    if consider_pruned and trial.state == TrialState.PRUNED and trial.intermediate_values:
+        value = float(trial.intermediate_values[max(trial.intermediate_values)])
+        return value if not math.isnan(value) else None
+    return None
+
+
+class Ledger:
+    """The trials of one study by generation, folded in once each as they finish."""
+
+    def __init__(self, consider_pruned: bool) -> None:
+        self._consider_pruned = consider_pruned
+        self._cursor = _FinishedTrialCursor()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._finished: dict[int, list[FrozenTrial]] = {}  # generation -> tagged trials
+        self.n_usable = 0  # finished trials with a usable value (for n_startup_trials)
+        self.max_generation = -1  # the newest generation any trial is tagged with
+        self.live: list[FrozenTrial] = []
+
+    def advance(self, study: Study, trials: Sequence[FrozenTrial]) -> None:
+        """Fold in the trials that finished since the last call."""
+        advance = self._cursor.advance(study, trials)
+        if advance.restarted:
+            self._reset()
+        for trial in advance.new:
+            if usable_value(trial, self._consider_pruned) is None:
+                continue
+            self.n_usable += 1
+            tag = tag_of(trial)
+            if tag is not None:
+                self._finished.setdefault(tag[0], []).append(trial)
+                self.max_generation = max(self.max_generation, tag[0])
+        for trial in advance.live:
+            tag = tag_of(trial)
+            if tag is not None:
+                self.max_generation = max(self.max_generation, tag[0])
+        self.live = advance.live
+
+    def closing(
+        self,
+        generation: int,
+        popsize: int,
+        current_number: int,
+        fits: Callable[[FrozenTrial], bool],
+    ) -> list[FrozenTrial] | None:
+        """The trials that close ``generation`` (by number), or None while it stays open."""
+        finished = [t for t in self._finished.get(generation, ()) if fits(t)]
+        if len(finished) < popsize:
+            return None
+        finished.sort(key=lambda t: t.number)
+        chosen = finished[:popsize]
+        last = chosen[-1].number
+        for trial in self.live:
+            if trial.number >= last:
+                break
+            if trial.number == current_number:
+                continue
+            tag = tag_of(trial)
+            if tag is None or tag[0] == generation:
+                return None
+        return chosen
+
+    def forget_before(self, generation: int) -> None:
+        """Drop the trials of generations older than ``generation`` (never needed again)."""
+        for old in [g for g in self._finished if g < generation]:
+            del self._finished[old]
