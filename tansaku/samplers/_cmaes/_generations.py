@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tansaku.samplers._cmaes._codec import TRIAL_KEY
+from tansaku.samplers._cmaes._codec import TRIAL_KEY, parse_tag
 from tansaku.search_space._intersection import _FinishedTrialCursor
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -28,12 +28,16 @@ if TYPE_CHECKING:
 def tag_of(trial: FrozenTrial) -> tuple[int, list[float]] | None:
     """The generation and unit-box point a trial was drawn with, or None."""
     tag: Any = trial.system_attrs.get(TRIAL_KEY)
-    if not isinstance(tag, dict):
+    return parse_tag(tag) if isinstance(tag, str) else None
+
+
+def generation_of(trial: FrozenTrial) -> int | None:
+    """The generation a trial was drawn in (its tag's prefix only), or None."""
+    tag: Any = trial.system_attrs.get(TRIAL_KEY)
+    if not isinstance(tag, str):
         return None
-    generation, x = tag.get("g"), tag.get("x")
-    if not isinstance(generation, int) or not isinstance(x, list):
-        return None
-    return generation, x
+    prefix = tag.partition(":")[0]
+    return int(prefix) if prefix.isdigit() else None
 
 
 def usable_value(trial: FrozenTrial, consider_pruned: bool) -> float | None:
@@ -47,6 +51,13 @@ def usable_value(trial: FrozenTrial, consider_pruned: bool) -> float | None:
     return None
 
 
+class Tagged(NamedTuple):
+    """A finished trial drawn by CMA-ES, with its point in the unit box."""
+
+    trial: FrozenTrial
+    x: list[float]
+
+
 class Ledger:
     """The trials of one study by generation, folded in once each as they finish."""
 
@@ -56,7 +67,8 @@ class Ledger:
         self._reset()
 
     def _reset(self) -> None:
-        self._finished: dict[int, list[FrozenTrial]] = {}  # generation -> tagged trials
+        # generation -> its finished usable trials, each with its point (parsed once)
+        self._finished: dict[int, list[Tagged]] = {}
         self.n_usable = 0  # finished trials with a usable value (for n_startup_trials)
         self.max_generation = -1  # the newest generation any trial is tagged with
         self.live: list[FrozenTrial] = []
@@ -72,12 +84,12 @@ class Ledger:
             self.n_usable += 1
             tag = tag_of(trial)
             if tag is not None:
-                self._finished.setdefault(tag[0], []).append(trial)
+                self._finished.setdefault(tag[0], []).append(Tagged(trial, tag[1]))
                 self.max_generation = max(self.max_generation, tag[0])
         for trial in advance.live:
-            tag = tag_of(trial)
-            if tag is not None:
-                self.max_generation = max(self.max_generation, tag[0])
+            generation = generation_of(trial)
+            if generation is not None:
+                self.max_generation = max(self.max_generation, generation)
         self.live = advance.live
 
     def closing(
@@ -85,22 +97,25 @@ class Ledger:
         generation: int,
         popsize: int,
         current_number: int,
-        fits: Callable[[FrozenTrial], bool],
-    ) -> list[FrozenTrial] | None:
+        fits: Callable[[Tagged], bool],
+    ) -> list[Tagged] | None:
         """The trials that close ``generation`` (by number), or None while it stays open."""
-        finished = [t for t in self._finished.get(generation, ()) if fits(t)]
+        tagged = self._finished.get(generation, ())
+        if len(tagged) < popsize:
+            return None
+        finished = [t for t in tagged if fits(t)]
         if len(finished) < popsize:
             return None
-        finished.sort(key=lambda t: t.number)
+        finished.sort(key=lambda tagged: tagged.trial.number)
         chosen = finished[:popsize]
-        last = chosen[-1].number
+        last = chosen[-1].trial.number
         for trial in self.live:
             if trial.number >= last:
                 break
             if trial.number == current_number:
                 continue
-            tag = tag_of(trial)
-            if tag is None or tag[0] == generation:
+            tagged_with = generation_of(trial)
+            if tagged_with is None or tagged_with == generation:
                 return None
         return chosen
 

@@ -3,6 +3,7 @@ with the state stored in the study's system attrs (see ``_codec`` and ``_generat
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,8 +17,8 @@ from tansaku._internal.validation import invalid
 from tansaku.distributions import BaseDistribution
 from tansaku.samplers._cmaes import _codec, _restarts
 from tansaku.samplers._cmaes._codec import TRIAL_KEY, Run
-from tansaku.samplers._cmaes._core import CmaState, Constants, Eigen, proposal, sample
-from tansaku.samplers._cmaes._generations import Ledger, tag_of, usable_value
+from tansaku.samplers._cmaes._core import CmaState, Constants, Draws, Eigen, proposal
+from tansaku.samplers._cmaes._generations import Ledger, Tagged, usable_value
 from tansaku.samplers._cmaes._lr_adapt import LrState, adapt
 from tansaku.samplers._cmaes._margin import apply_margin, margin_alpha
 from tansaku.samplers._cmaes._restarts import RestartState
@@ -62,6 +63,9 @@ class StudyRun:
         self._boxes: dict[tuple[tuple[str, BaseDistribution], ...], UnitBox] = {}
         self._run: Run | None = None
         self._eigen: Eigen | None = None
+        self._draws: Draws | None = None
+        self._last_space: Mapping[str, BaseDistribution] | None = None
+        self._last_box: UnitBox | None = None
         self._constants: dict[tuple[int, int], Constants] = {}
         self._maximize = False
 
@@ -80,26 +84,27 @@ class StudyRun:
         study: Study,
         trial: FrozenTrial,
         search_space: Mapping[str, BaseDistribution],
-        rng: np.random.Generator,
+        rng: random.Random,
     ) -> dict[str, Any]:
         """Draw ``trial``'s params from the current generation, tagging the trial with it."""
         box = self._box(search_space)
         run = self._catch_up(study, trial, box)
-        assert self._eigen is not None
-        x = sample(run.cma, self._eigen, rng)
-        set_trial_system_attr(
-            study, trial._trial_id, TRIAL_KEY, {"g": run.generation, "x": x.tolist()}
-        )
+        assert self._draws is not None
+        x = self._draws.draw(rng)
+        set_trial_system_attr(study, trial._trial_id, TRIAL_KEY, _codec.trial_tag(run.generation, x))
         return box.decode(x)
 
     # -- keeping in step with the stored run ----------------------------------------------------
     def _box(self, search_space: Mapping[str, BaseDistribution]) -> UnitBox:
+        if search_space is self._last_space and self._last_box is not None:
+            return self._last_box  # the sampler hands out one dict while the space holds
         key = tuple(sorted(search_space.items()))
         box = self._boxes.get(key)
         if box is None:
             if len(self._boxes) >= 8:
                 self._boxes.clear()
             box = self._boxes[key] = UnitBox(search_space)
+        self._last_space, self._last_box = search_space, box
         return box
 
     def _catch_up(self, study: Study, trial: FrozenTrial, box: UnitBox) -> Run:
@@ -126,6 +131,7 @@ class StudyRun:
     def _adopt(self, run: Run) -> Run:
         self._run = run
         self._eigen = Eigen(run.cma.cov)
+        self._draws = Draws(run.cma, self._eigen)
         return run
 
     def _store(self, study: Study, run: Run) -> None:
@@ -143,15 +149,13 @@ class StudyRun:
         settings = self._settings
         popsize = settings.popsize or default_popsize(box.n)
         cma = self._initial_state(box, _initial_mean(box, settings.x0), 1.0, popsize)
-        return _round_trip(
-            Run(
-                generation=generation,
-                space=box.signature,
-                popsize=popsize,
-                cma=cma,
-                restart=RestartState(),
-                lr=LrState.initial(box.n) if settings.lr_adapt else None,
-            )
+        return Run(
+            generation=generation,
+            space=box.signature,
+            popsize=popsize,
+            cma=cma,
+            restart=RestartState(),
+            lr=LrState.initial(box.n) if settings.lr_adapt else None,
         )
 
     def _initial_state(
@@ -176,10 +180,11 @@ class StudyRun:
             cma = apply_margin(cma, box, margin_alpha(box.n, popsize))
         return cma
 
-    def _next(self, run: Run, box: UnitBox, closing: list[FrozenTrial]) -> Run:
-        """The run after the generation ``closing`` closes: a pure function of its inputs."""
+    def _next(self, run: Run, box: UnitBox, tagged: list[Tagged]) -> Run:
+        """The run after the generation of ``tagged`` closes: a pure function of its inputs."""
         settings = self._settings
-        x = np.array([tag_of(t)[1] for t in closing])  # type: ignore[index]  # (popsize, n)
+        closing = [entry.trial for entry in tagged]
+        x = np.array([entry.x for entry in tagged])  # (popsize, n)
         params = np.array([[float(t.params[name]) for name in box.names] for t in closing])
         # A trial whose params differ from its point (fixed or enqueued params) counts where
         # its params are.
@@ -230,24 +235,14 @@ class StudyRun:
             mean = rng.random(box.n)
             cma = self._initial_state(box, mean, factor, popsize)
             lr = LrState.initial(box.n) if settings.lr_adapt else None
-        next_run = Run(run.generation + 1, run.space, popsize, cma, restart, lr)
-        return _round_trip(next_run)
+        # Every array here is exactly as it reads back from storage (floats are stored by
+        # their exact repr, C is symmetric to the bit), so all workers continue from equal bits.
+        return Run(run.generation + 1, run.space, popsize, cma, restart, lr)
 
 
-def _round_trip(run: Run) -> Run:
-    """``run`` as every worker reads it back from storage, so all continue from equal bits."""
-    decoded = _codec.decode(_codec.encode(run))
-    assert decoded is not None
-    return decoded
-
-
-def _fits(trial: FrozenTrial, box: UnitBox) -> bool:
-    tag = tag_of(trial)
-    return (
-        tag is not None
-        and len(tag[1]) == box.n
-        and all(name in trial.params for name in box.names)
-    )
+def _fits(tagged: Tagged, box: UnitBox) -> bool:
+    params = tagged.trial.params
+    return len(tagged.x) == box.n and all(name in params for name in box.names)
 
 
 def _initial_mean(box: UnitBox, x0: Mapping[str, Any] | None) -> np.ndarray:

@@ -57,6 +57,8 @@ class UnitBox:
             self.box_high = np.where(self.log, np.log(self.high + half), self.high + half)
         self.width = self.box_high - self.box_low
         self.signature = _signature(self.names, self.distributions)
+        # Every param a plain float range: decoding is one affine map (the common case).
+        self._plain = not self.discrete.any() and not self.log.any()
 
     @property
     def n(self) -> int:
@@ -69,15 +71,19 @@ class UnitBox:
 
     def decode(self, x: np.ndarray) -> dict[str, Any]:
         """The params (external values) of the point ``x`` of the box."""
-        values = self.values(x)
+        values = self.values(x).tolist()
+        if self._plain:
+            return dict(zip(self.names, values))
         return {
             name: int(round(value)) if is_int else float(value)
-            for name, value, is_int in zip(self.names, values.tolist(), self.is_int.tolist())
+            for name, value, is_int in zip(self.names, values, self.is_int.tolist())
         }
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """The param values (as floats, on their grids and inside their ranges) of ``x``."""
         raw = self.box_low + np.clip(x, 0.0, 1.0) * self.width
+        if self._plain:
+            return np.clip(raw, self.low, self.high)
         raw = np.where(self.log, np.exp(raw), raw)
         stepped = self.low + np.round((raw - self.low) / np.where(self.discrete, self.step, 1))
         stepped = stepped * np.where(self.discrete, self.step, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import secrets
 import threading
 import warnings
@@ -31,6 +32,8 @@ _WHERE = "CmaEsSampler"
 # Studies whose run one sampler keeps in memory at once; a sampler rarely serves more than one.
 _MAX_STUDIES = 8
 _RESTART_STRATEGIES = (None, "ipop", "bipop")
+# A trial's draws are seeded by seed * _NUMBER_SPAN + its number: distinct for every trial.
+_NUMBER_SPAN = 1 << 40
 
 
 class CmaEsSampler(BaseSampler):
@@ -159,11 +162,14 @@ class CmaEsSampler(BaseSampler):
         self._lock = threading.Lock()
         self._runs: dict[tuple[int, int], StudyRun] = {}
         self._spaces: dict[tuple[int, int], IntersectionSearchSpace] = {}
+        # Per study: the last intersection seen and the relative space made of it, handed out
+        # again (the same dict) while the intersection holds the same distributions.
+        self._relative: dict[tuple[int, int], tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # The in-memory runs are a cache of the storage's state; a copy rebuilds them.
         state = self.__dict__.copy()
-        for name in ("_lock", "_runs", "_spaces"):
+        for name in ("_lock", "_runs", "_spaces", "_relative"):
             del state[name]
         return state
 
@@ -190,7 +196,14 @@ class CmaEsSampler(BaseSampler):
                     include_pruned=self._settings.consider_pruned
                 )
             full = space.calculate(study)
+            cached = self._relative.get(key)
+            if cached is not None and _same_distributions(cached[0], full):
+                return cached[1]
         relative = {name: dist for name, dist in full.items() if supported(dist)}
+        with self._lock:
+            if len(self._relative) >= _MAX_STUDIES:
+                self._relative.clear()
+            self._relative[key] = (full, relative)
         if not relative and self._warn_independent_sampling and not self._warned_no_relative_params:
             if any(isinstance(dist, CategoricalDistribution) for dist in full.values()):
                 self._warned_no_relative_params = True
@@ -218,7 +231,7 @@ class CmaEsSampler(BaseSampler):
             run.fold(study)
             if run.n_usable < self._n_startup_trials:
                 return {}
-            rng = np.random.default_rng([self._seed_base, trial.number])
+            rng = random.Random(self._seed_base * _NUMBER_SPAN + trial.number)
             return run.sample(study, trial, search_space, rng)
 
     def sample_independent(
@@ -252,6 +265,13 @@ class CmaEsSampler(BaseSampler):
         values: Sequence[float] | None,
     ) -> None:
         self._independent_sampler.after_trial(study, trial, state, values)
+
+
+def _same_distributions(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether two spaces hold the very same distribution objects (cheaper than ``==``)."""
+    return len(old) == len(new) and all(
+        old.get(name) is distribution for name, distribution in new.items()
+    )
 
 
 def _check_arguments(
