@@ -54,6 +54,7 @@ import tansaku
 from tansaku.samplers import (
     BaseSampler,
     BruteForceSampler,
+    CmaEsSampler,
     GridSampler,
     NSGAIIISampler,
     NSGAIISampler,
@@ -117,6 +118,24 @@ SAMPLERS: dict[str, SamplerEntry] = {
     ),
     "tpe_multivariate": SamplerEntry(
         lambda seed, space: TPESampler(seed=seed, n_startup_trials=N_STARTUP, multivariate=True),
+        cross_process=False,
+    ),
+    "cmaes": SamplerEntry(
+        lambda seed, space: CmaEsSampler(
+            seed=seed, n_startup_trials=N_STARTUP, popsize=4, warn_independent_sampling=False
+        ),
+        supports_multi_objective=False,
+    ),
+    "cmaes_margin_ipop": SamplerEntry(
+        lambda seed, space: CmaEsSampler(
+            seed=seed,
+            n_startup_trials=N_STARTUP,
+            popsize=4,
+            with_margin=True,
+            restart_strategy="ipop",
+            warn_independent_sampling=False,
+        ),
+        supports_multi_objective=False,
         cross_process=False,
     ),
     "tpe_group": SamplerEntry(

@@ -1,0 +1,267 @@
+"""CmaEsSampler in one process: params, restarts, warm start, stored state, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tansaku
+from tansaku.distributions import FloatDistribution, IntDistribution
+from tansaku.samplers import CmaEsSampler
+from tansaku.samplers._cmaes import _codec
+from tansaku.trial import Trial
+
+tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+
+
+def _quiet(**kwargs: Any) -> CmaEsSampler:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CmaEsSampler(**kwargs)
+
+
+def _states(study: tansaku.Study) -> dict[int, _codec.Run]:
+    attrs = study._storage.get_study_system_attrs(study._study_id)
+    runs = {}
+    for key, value in attrs.items():
+        if key.startswith(_codec.STATE_KEY_PREFIX):
+            run = _codec.decode(value)
+            assert run is not None
+            runs[run.generation] = run
+    return runs
+
+
+def _mixed(trial: Trial) -> float:
+    a = trial.suggest_float("log", 1e-4, 1.0, log=True)
+    b = trial.suggest_int("int", -3, 3)
+    c = trial.suggest_int("int_step", 0, 12, step=3)
+    d = trial.suggest_int("int_log", 1, 64, log=True)
+    e = trial.suggest_float("step", 0.0, 1.0, step=0.25)
+    f = trial.suggest_categorical("cat", ["x", "y"])
+    return math.log(a) ** 2 + (b - 2) ** 2 + (c - 6) ** 2 + math.log(d) + e + (f == "y")
+
+
+@pytest.mark.parametrize("with_margin", [False, True])
+def test_params_stay_inside_every_kind_of_distribution(with_margin: bool) -> None:
+    sampler = _quiet(seed=1, popsize=4, with_margin=with_margin, warn_independent_sampling=False)
+    study = tansaku.create_study(sampler=sampler)
+    study.optimize(_mixed, n_trials=60)
+    for trial in study.trials:
+        for name, value in trial.params.items():
+            assert trial.distributions[name]._contains(
+                trial.distributions[name].to_internal_repr(value)
+            ), (name, value)
+    # CMA-ES drew the numeric params of the later trials; the categorical came from the
+    # independent sampler.
+    assert _codec.TRIAL_KEY in study.trials[-1].system_attrs
+    assert len(_states(study)) > 5
+
+
+def test_minimizes_and_maximizes_a_sphere() -> None:
+    for direction, sign in (("minimize", 1.0), ("maximize", -1.0)):
+        study = tansaku.create_study(direction=direction, sampler=CmaEsSampler(seed=0))
+        study.optimize(
+            lambda t: sign * sum((t.suggest_float(f"x{i}", -5, 5) - 1) ** 2 for i in range(3)),
+            n_trials=200,
+        )
+        assert abs(study.best_value) < 1e-3
+
+
+def test_flat_objective_restarts_with_a_doubled_population_under_ipop() -> None:
+    study = tansaku.create_study(sampler=CmaEsSampler(seed=0, restart_strategy="ipop"))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) * 0 + t.suggest_float("y", 0, 1) * 0, 60)
+    popsizes = [run.popsize for _, run in sorted(_states(study).items())]
+    # n = 2: 4 + floor(3 ln 2) = 6, then x2 at each restart (a flat generation stagnates).
+    assert popsizes[:3] == [6, 12, 24]
+    assert [run.restart.n_restarts for _, run in sorted(_states(study).items())][:3] == [0, 1, 2]
+
+
+def test_inc_popsize_sets_the_growth_factor_and_no_strategy_never_restarts() -> None:
+    study = tansaku.create_study(
+        sampler=CmaEsSampler(seed=0, restart_strategy="ipop", inc_popsize=3, popsize=4)
+    )
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) * 0, 40)
+    assert [run.popsize for _, run in sorted(_states(study).items())][:3] == [4, 12, 36]
+    plain = tansaku.create_study(sampler=CmaEsSampler(seed=0, popsize=4))
+    plain.optimize(lambda t: t.suggest_float("x", 0, 1) * 0, 40)
+    assert {run.popsize for run in _states(plain).values()} == {4}
+
+
+def test_bipop_alternates_small_runs_with_growing_large_ones() -> None:
+    study = tansaku.create_study(sampler=CmaEsSampler(seed=0, restart_strategy="bipop", popsize=4))
+    study.optimize(lambda t: t.suggest_int("k", 0, 3) * 0 + t.suggest_int("j", 0, 3) * 0, 150)
+    runs = [run for _, run in sorted(_states(study).items())]
+    starts = [run for run in runs if run.cma.t == 0][1:]  # the first generation of each restart
+    assert starts[0].popsize == 8 and not starts[0].restart.small
+    assert any(run.restart.small and run.popsize <= 8 for run in starts)
+    assert max(run.popsize for run in starts) >= 16
+    for run in starts:  # a small run only while the small budget is behind the large one
+        if run.restart.small:
+            assert run.restart.evals_small < run.restart.evals_large
+
+
+def test_restart_strategy_and_inc_popsize_do_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CmaEsSampler(restart_strategy="bipop", inc_popsize=3)
+
+
+@pytest.mark.parametrize("name, value", [("x0", {"x": 0.5}), ("sigma0", 0.1)])
+def test_x0_and_sigma0_warn_future_warning_and_are_used(name: str, value: Any) -> None:
+    with pytest.warns(FutureWarning, match=name):
+        sampler = CmaEsSampler(seed=0, n_startup_trials=0, **{name: value})
+    study = tansaku.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("x", 0, 10) + t.suggest_float("y", 0, 10), 2)
+    run = _states(study)[0]
+    if name == "x0":
+        assert run.cma.mean[0] == pytest.approx(0.05)
+    else:
+        assert run.cma.sigma * math.sqrt(run.cma.cov[0, 0]) == pytest.approx(0.01)
+
+
+def test_warm_start_starts_near_the_source_optimum() -> None:
+    source = tansaku.create_study(sampler=CmaEsSampler(seed=0))
+    source.optimize(
+        lambda t: (t.suggest_float("x", -5, 5) - 3) ** 2 + (t.suggest_float("y", -5, 5) + 2) ** 2,
+        n_trials=100,
+    )
+    with pytest.warns(tansaku.exceptions.ExperimentalWarning):
+        sampler = CmaEsSampler(seed=0, source_trials=source.trials, n_startup_trials=0)
+    target = tansaku.create_study(sampler=sampler)
+    target.optimize(lambda t: t.suggest_float("x", -5, 5) + t.suggest_float("y", -5, 5), 2)
+    run = _states(target)[0]
+    assert run.cma.mean == pytest.approx([0.8, 0.3], abs=0.02)  # (3, -2) in the unit box
+    assert run.cma.sigma < 1 / 6
+
+
+def test_every_stored_value_is_json_and_no_optuna_key_is_written() -> None:
+    sampler = _quiet(seed=0, with_margin=True, restart_strategy="bipop", lr_adapt=False)
+    study = tansaku.create_study(sampler=sampler)
+    study.optimize(_mixed, n_trials=40)
+    attrs = [study._storage.get_study_system_attrs(study._study_id)]
+    attrs += [trial.system_attrs for trial in study.trials]
+    for found in attrs:
+        assert json.loads(json.dumps(found, allow_nan=True)) is not None
+        for key in found:
+            assert not key.startswith(("cma:", "sepcma:", "cmawm:")), key
+
+
+class _Explodes:
+    """Unpickling this creates a marker directory: the proof that something was unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def test_optuna_pickled_cma_attrs_are_ignored_and_never_unpickled(tmp_path: Path) -> None:
+    marker = tmp_path / "unpickled"
+    payload = pickle.dumps(_Explodes(marker)).hex()
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = tansaku.create_study(storage=storage, study_name="s")
+    # What Optuna's CmaEsSampler leaves in a study: the pickled optimizer in chunks, and the
+    # generation of each trial.
+    study._storage.set_study_system_attr(study._study_id, "cma:optimizer:0", payload)
+    study._storage.set_study_system_attr(study._study_id, "cma:n_restarts", 0)
+    for _ in range(3):
+        trial = study.ask()
+        study._storage.set_trial_system_attr(trial._trial_id, "cma:generation", 0)
+        study.tell(trial, trial.suggest_float("x", 0, 1) + trial.suggest_float("y", 0, 1))
+    loaded = tansaku.load_study(study_name="s", storage=storage, sampler=CmaEsSampler(seed=0))
+    loaded.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), 30)
+    assert not marker.exists()
+    assert len(_states(loaded)) > 2
+    assert loaded._storage.get_study_system_attrs(loaded._study_id)["cma:optimizer:0"] == payload
+
+
+# -- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"sigma0": 0.0}, "sigma0=0.0 must be > 0"),
+        ({"sigma0": -1.0}, "sigma0=-1.0 must be > 0"),
+        ({"sigma0": math.nan}, "sigma0=nan must be > 0"),
+        ({"popsize": 1}, "popsize=1 must be >= 2"),
+        ({"n_startup_trials": -1}, "n_startup_trials=-1 must be >= 0"),
+        ({"restart_strategy": "foo"}, "restart_strategy='foo' must be None, 'ipop' or 'bipop'"),
+        ({"inc_popsize": 0}, "inc_popsize=0 must be -1"),
+        ({"x0": {"x": math.inf}}, "must be finite"),
+        ({"use_separable_cma": True, "with_margin": True}, "cannot be combined"),
+        ({"lr_adapt": True, "use_separable_cma": True}, "cannot be combined"),
+        ({"source_trials": [], "sigma0": 1.0}, "cannot be combined"),
+        ({"source_trials": [], "use_separable_cma": True}, "cannot be combined"),
+    ],
+)
+def test_bad_arguments_raise_at_the_constructor(kwargs: dict[str, Any], match: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=match):
+            CmaEsSampler(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "x0, match",
+    [
+        ({"x": 0.5, "z": 1.0}, r"\['z'\] are not among them"),
+        ({"x": 2.0}, r"x0\['x'\]=2.0 must lie in \[0.0, 1.0\]"),
+    ],
+)
+def test_bad_x0_fails_the_first_cma_trial_and_keeps_what_is_stored(
+    x0: dict[str, float], match: str
+) -> None:
+    study = tansaku.create_study(sampler=_quiet(x0=x0, seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), 1)
+    with pytest.raises(ValueError, match=match):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), 1)
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "FAIL"]
+    assert study.trials[0].value is not None
+
+
+def test_categorical_only_space_warns_once_and_samples_independently() -> None:
+    study = tansaku.create_study(sampler=CmaEsSampler(seed=0))
+    with pytest.warns(UserWarning, match="no float or int param") as caught:
+        study.optimize(lambda t: float(t.suggest_categorical("c", ["a", "b"]) == "a"), 10)
+    assert len([w for w in caught if "no float or int param" in str(w.message)]) == 1
+    assert {t.state.name for t in study.trials} == {"COMPLETE"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = tansaku.create_study(sampler=CmaEsSampler(warn_independent_sampling=False))
+        quiet.optimize(lambda t: float(t.suggest_categorical("c", ["a", "b"]) == "a"), 5)
+
+
+def test_multi_objective_is_refused_naming_it() -> None:
+    study = tansaku.create_study(directions=["minimize", "minimize"], sampler=CmaEsSampler())
+    with pytest.raises(ValueError, match="multi-objective"):
+        study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), 1)
+
+
+def test_single_value_ranges_are_not_modelled() -> None:
+    space = {"x": FloatDistribution(0, 1), "k": IntDistribution(2, 2)}
+    study = tansaku.create_study(sampler=CmaEsSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_int("k", 2, 2), 5)
+    relative = study.sampler.infer_relative_search_space(study, study.trials[-1])
+    assert relative == {"x": space["x"]}
+
+
+def test_same_seed_same_points_and_codec_round_trips_exactly() -> None:
+    def run() -> tuple[list[dict[str, Any]], tansaku.Study]:
+        study = tansaku.create_study(sampler=_quiet(seed=3, lr_adapt=True))
+        study.optimize(lambda t: sum(t.suggest_float(f"x{i}", -2, 2) ** 2 for i in range(3)), 40)
+        return [t.params for t in study.trials], study
+
+    first, study = run()
+    assert run()[0] == first
+    for stored in _states(study).values():
+        again = _codec.decode(_codec.encode(stored))
+        assert again is not None
+        assert np.array_equal(again.cma.cov, stored.cma.cov) and again == again
