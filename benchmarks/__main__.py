@@ -7,6 +7,7 @@ Suites: overhead, quality, pruning, storage, importance; ``all`` runs them all a
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import os
 import sys
@@ -23,6 +24,30 @@ from benchmarks.suites import SUITE_NAMES
 
 def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    """``"1,3,5-7"`` -> (1, 3, 5, 6, 7)."""
+    values: list[int] = []
+    for part in _csv(text):
+        low, _, high = part.partition("-")
+        values.extend(range(int(low), int(high or low) + 1))
+    return tuple(values)
+
+
+def _override(preset: Any, args: argparse.Namespace) -> Any:
+    """The preset with the problem-set fields given on the command line replaced."""
+    fields = {
+        name: getattr(args, name, None) for name in ("functions", "dims", "budgets", "instances")
+    }
+    given = {name: value for name, value in fields.items() if value and hasattr(preset, name)}
+    if not given:
+        return preset
+    if "dims" in given and hasattr(preset, "sampler_dims"):
+        given["sampler_dims"] = ()
+    if "budgets" in given and getattr(preset, "gp_budgets", None) is not None:
+        given["gp_budgets"] = given["budgets"]
+    return dataclasses.replace(preset, **given)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -47,6 +72,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--samplers", type=_csv, help=f"subset of {','.join(SAMPLERS)} (overhead, quality)"
     )
+    # Problem-set overrides of the preset (quality): e.g. the CMA-ES restart tables run
+    # --samplers cmaes_ipop --functions 15-24 --dims 5,10 --budgets 1000 --instances 1-10.
+    parser.add_argument("--functions", type=_int_list, help="BBOB functions, e.g. 15-24 (quality)")
+    parser.add_argument("--dims", type=_int_list, help="dimensions, e.g. 5,10 (quality)")
+    parser.add_argument("--budgets", type=_int_list, help="trial budgets, e.g. 300,1000 (quality)")
+    parser.add_argument(
+        "--instances", type=_int_list, help="instances (seeds), e.g. 1-10 (quality)"
+    )
     parser.add_argument("--out", type=Path, default=_results.RESULTS_DIR, help="results dir")
     args = parser.parse_args(argv)
     unknown = [name for name in args.impls if not is_known(name)]
@@ -64,7 +97,7 @@ def run_suite(name: str, args: argparse.Namespace) -> dict[str, Any]:
     """Measure one suite on every requested implementation; write and print its tables."""
     suite: ModuleType = importlib.import_module(f"benchmarks.suites.{name}")
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
-    preset = suite.PRESETS[mode]
+    preset = _override(suite.PRESETS[mode], args)
     repeats = args.repeats or preset.repeats
     impls = list(args.impls)
     config = {**suite.config(preset), "repeats": repeats}

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks import _results, _stats, _tables
-from benchmarks._impls import SAMPLER_LABELS, SAMPLERS
+from benchmarks._impls import OPT_IN_SAMPLERS, SAMPLER_LABELS, SAMPLERS
 from benchmarks.suites._spaces import SPACE_LABELS, SPACES
 
 TITLE = "Overhead: ms per trial (ask + tell), last 10% of n trials"
@@ -54,7 +54,7 @@ def config(preset: Preset) -> dict[str, Any]:
 
 def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any]]:
     cells = []
-    for kind in samplers or tuple(SAMPLERS):
+    for kind in samplers or tuple(k for k in SAMPLERS if k not in OPT_IN_SAMPLERS):
         checkpoints = list(preset.gp_checkpoints if kind == "gp" else preset.checkpoints)
         for space in preset.spaces:
             for m in OBJECTIVES.get(kind, (None,)):

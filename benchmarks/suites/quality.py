@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks import _results, _stats, _tables
-from benchmarks._impls import SAMPLER_LABELS, SAMPLERS
+from benchmarks._impls import OPT_IN_SAMPLERS, SAMPLER_LABELS, SAMPLERS
 
 TITLE = "Quality: final log10 regret (lower is better)"
 PARALLEL_SAFE = True
@@ -95,7 +95,7 @@ def prepare(preset: Preset) -> None:
 
 def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any]]:
     cells = []
-    for kind in samplers or tuple(SAMPLERS):
+    for kind in samplers or tuple(k for k in SAMPLERS if k not in OPT_IN_SAMPLERS):
         budgets = list(preset.gp_budgets if kind == "gp" and preset.gp_budgets else preset.budgets)
         common = {"sampler": kind, "instances": list(preset.instances), "budgets": budgets}
         step = preset.functions_per_task

@@ -69,7 +69,9 @@ def test_minimizes_and_maximizes_a_sphere() -> None:
     for direction, sign in (("minimize", 1.0), ("maximize", -1.0)):
         study = tansaku.create_study(direction=direction, sampler=CmaEsSampler(seed=0))
         study.optimize(
-            lambda t: sign * sum((t.suggest_float(f"x{i}", -5, 5) - 1) ** 2 for i in range(3)),
+            lambda t, sign=sign: (
+                sign * sum((t.suggest_float(f"x{i}", -5, 5) - 1) ** 2 for i in range(3))
+            ),
             n_trials=200,
         )
         assert abs(study.best_value) < 1e-3

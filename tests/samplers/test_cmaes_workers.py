@@ -19,7 +19,8 @@ _WORKER = textwrap.dedent(
     import tansaku
     from tansaku.samplers._cmaes import _run
 
-    storage, n_trials, seed, log_path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    storage, log_path = sys.argv[1], sys.argv[4]
+    n_trials, seed = int(sys.argv[2]), int(sys.argv[3])
     tansaku.logging.set_verbosity(tansaku.logging.WARNING)
     if log_path:
         write = _run.set_study_system_attr

@@ -2,10 +2,10 @@
 
 Each generation's state is written once, under a key of its own (``tansaku.cmaes:state:<g>``),
 so a worker that lags behind can never overwrite a newer generation with an older one, and two
-workers closing the same generation write the same value to the same key. Arrays are written as
-strings of comma-separated floats, each in its shortest exact repr, so a state read back is bit for bit the state written, and
-every worker continues from the same numbers. Optuna's ``cma:*`` / ``sepcma:*`` / ``cmawm:*``
-attrs (pickled optimizers) are never read.
+workers closing the same generation write the same value to the same key. Arrays are written
+as strings of comma-separated floats, each in its shortest exact repr, so a state read back is
+bit for bit the state written, and every worker continues from the same numbers. Optuna's
+``cma:*`` / ``sepcma:*`` / ``cmawm:*`` attrs (pickled optimizers) are never read.
 
 A trial drawn by CMA-ES carries ``tansaku.cmaes:trial`` = ``"<g>:<x_1>,...,<x_n>"``: the
 generation it belongs to and its point in the unit box (before rounding to the params' grids),
@@ -140,7 +140,13 @@ def decode(stored: Any) -> Run | None:
         )
         r = stored["restart"]
         restart = RestartState(
-            int(r[0]), int(r[1]), int(r[2]), int(r[3]), bool(r[4]), int(r[5]), tuple(_array(r[6]).tolist())
+            int(r[0]),
+            int(r[1]),
+            int(r[2]),
+            int(r[3]),
+            bool(r[4]),
+            int(r[5]),
+            tuple(_array(r[6]).tolist()),
         )
         lr = None
         if stored["lr"] is not None:
@@ -153,7 +159,9 @@ def decode(stored: Any) -> Run | None:
                 _array(e_cov),
                 float(v_cov),
             )
-        return Run(int(stored["g"]), str(stored["space"]), int(stored["popsize"]), cma, restart, lr)
+        return Run(
+            int(stored["g"]), str(stored["space"]), int(stored["popsize"]), cma, restart, lr
+        )
     except (KeyError, TypeError, ValueError, IndexError):
         return None
 

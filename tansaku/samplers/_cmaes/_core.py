@@ -1,4 +1,4 @@
-"""The CMA-ES numerical core: a state as plain arrays, and pure functions that sample and update it.
+"""The CMA-ES numerical core: a state as plain arrays, and pure functions that draw and update.
 
 Written in numpy rather than on the ``cmaes`` package: the state must round-trip through JSON
 exactly (shared by every worker of a study through system attrs), one generation's update must

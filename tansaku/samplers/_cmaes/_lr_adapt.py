@@ -61,7 +61,9 @@ def adapt(
     ratio = (proposed.sigma / old.sigma) ** 2
     cov_step = sqrt_inv(sqrt_inv(ratio * proposed.cov - old.cov).T)  # (n, n)
     cov_step = cov_step.ravel() / math.sqrt(2)
-    eta_mean, e_mean, v_mean = _adapted_eta(lr.eta_mean, BETA_MEAN, lr.e_mean, lr.v_mean, mean_step)
+    eta_mean, e_mean, v_mean = _adapted_eta(
+        lr.eta_mean, BETA_MEAN, lr.e_mean, lr.v_mean, mean_step
+    )
     eta_cov, e_cov, v_cov = _adapted_eta(lr.eta_cov, BETA_COV, lr.e_cov, lr.v_cov, cov_step)
     state = replace(
         proposed,

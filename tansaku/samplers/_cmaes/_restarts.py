@@ -54,9 +54,7 @@ def record(restart: RestartState, ranked_values: np.ndarray, n: int) -> RestartS
     """``restart`` after one more generation of the current run."""
     keep = history_length(n, ranked_values.size)
     history = (*restart.best_history, float(ranked_values[0]))[-keep:]
-    return replace(
-        restart, evals_run=restart.evals_run + ranked_values.size, best_history=history
-    )
+    return replace(restart, evals_run=restart.evals_run + ranked_values.size, best_history=history)
 
 
 def stagnation(

@@ -91,7 +91,9 @@ class StudyRun:
         run = self._catch_up(study, trial, box)
         assert self._draws is not None
         x = self._draws.draw(rng)
-        set_trial_system_attr(study, trial._trial_id, TRIAL_KEY, _codec.trial_tag(run.generation, x))
+        set_trial_system_attr(
+            study, trial._trial_id, TRIAL_KEY, _codec.trial_tag(run.generation, x)
+        )
         return box.decode(x)
 
     # -- keeping in step with the stored run ----------------------------------------------------

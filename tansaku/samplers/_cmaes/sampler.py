@@ -204,16 +204,20 @@ class CmaEsSampler(BaseSampler):
             if len(self._relative) >= _MAX_STUDIES:
                 self._relative.clear()
             self._relative[key] = (full, relative)
-        if not relative and self._warn_independent_sampling and not self._warned_no_relative_params:
-            if any(isinstance(dist, CategoricalDistribution) for dist in full.values()):
-                self._warned_no_relative_params = True
-                warnings.warn(
-                    f"{_WHERE}: the search space has no float or int param to model "
-                    f"({sorted(full)} are categorical or fixed); every param is sampled by "
-                    f"{type(self._independent_sampler).__name__}.",
-                    UserWarning,
-                    stacklevel=2,
-                )
+        if (
+            not relative
+            and self._warn_independent_sampling
+            and not self._warned_no_relative_params
+            and any(isinstance(dist, CategoricalDistribution) for dist in full.values())
+        ):
+            self._warned_no_relative_params = True
+            warnings.warn(
+                f"{_WHERE}: the search space has no float or int param to model "
+                f"({sorted(full)} are categorical or fixed); every param is sampled by "
+                f"{type(self._independent_sampler).__name__}.",
+                UserWarning,
+                stacklevel=2,
+            )
         return relative
 
     def sample_relative(
@@ -298,7 +302,9 @@ def _check_arguments(
             raise invalid(_WHERE, "sigma0", sigma0, "must be > 0 and finite")
     _check_int("n_startup_trials", n_startup_trials, 0)
     if restart_strategy not in _RESTART_STRATEGIES:
-        raise invalid(_WHERE, "restart_strategy", restart_strategy, "must be None, 'ipop' or 'bipop'")
+        raise invalid(
+            _WHERE, "restart_strategy", restart_strategy, "must be None, 'ipop' or 'bipop'"
+        )
     if popsize is not None:
         _check_int("popsize", popsize, 2)
     _check_int("inc_popsize", inc_popsize, -1)
