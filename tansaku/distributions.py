@@ -98,7 +98,7 @@ class BaseDistribution:
     def __copy__(self) -> BaseDistribution:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> BaseDistribution:
+    def __deepcopy__(self, _memo: dict[int, Any]) -> BaseDistribution:
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:

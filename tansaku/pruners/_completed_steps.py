@@ -66,11 +66,6 @@ class CompletedStepValues:
         self._lock = threading.Lock()
         self._reset(None)
 
-    @property
-    def n_completed(self) -> int:
-        """How many completed trials have been folded in."""
-        return len(self._folded)
-
     def update(self, study: Study, completed: Sequence[FrozenTrial]) -> None:
         """Fold in the trials of ``completed`` (the study's COMPLETE trials) not seen yet.
 

@@ -35,7 +35,7 @@ def _upper_tail(n: int) -> np.ndarray:
         counts[rank:] = counts[rank:] + counts[:-rank]  # times (1 + x**rank)
     tail = np.zeros(top + 2)
     tail[:-1] = np.cumsum(counts[::-1])[::-1] / float(2**n)
-    tail.flags.writeable = False
+    tail.setflags(write=False)
     return tail
 
 

@@ -22,7 +22,6 @@ class ProgressBar:
         self._by_time = n_trials is None and timeout is not None
         total = n_trials if n_trials is not None else timeout
         self._bar = tqdm(total=total, bar_format=None if not self._by_time else "{l_bar}{bar}")
-        self._started = self._bar.format_dict.get("elapsed", 0)
 
     def update(self, study: Study, trial: FrozenTrial) -> None:
         bar = self._bar

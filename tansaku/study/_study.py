@@ -62,7 +62,7 @@ class Study:
         self._study_id = study_id
         self._storage = backend
         self._directions = backend.get_study_directions(study_id)
-        self.sampler = sampler if sampler is not None else _default_sampler(self._directions)
+        self.sampler = sampler if sampler is not None else _default_sampler()
         self.pruner = pruner if pruner is not None else _default_pruner()
         self._stop_flag = False
         self._thread_local = threading.local()
@@ -454,7 +454,7 @@ def _first_value(trial: FrozenTrial) -> float:
     return values[0]
 
 
-def _default_sampler(directions: Sequence[StudyDirection]) -> BaseSampler:
+def _default_sampler() -> BaseSampler:
     """TPESampler with its defaults, for one objective and several alike (as Optuna 5.0).
 
     Its ``multivariate=None`` default models the params jointly for one objective and one at

@@ -153,7 +153,7 @@ def _tell(
     frozen.state = state
 
     stored = storage.get_trial(trial_id)
-    _log_finished(study, stored, values, failure_reason)
+    _log_finished(study, stored, failure_reason)
     return stored
 
 
@@ -208,9 +208,7 @@ def _resolve_trial(study: Study, trial: Trial | int) -> tuple[int, int]:
     raise TypeError(f"tell: trial must be a Trial or a trial number, got {trial!r}")
 
 
-def _log_finished(
-    study: Study, trial: FrozenTrial, raw_values: Any, failure_reason: str | None
-) -> None:
+def _log_finished(study: Study, trial: FrozenTrial, failure_reason: str | None) -> None:
     state = trial.state
     if state is TrialState.FAIL:
         if failure_reason is not None:

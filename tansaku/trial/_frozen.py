@@ -237,7 +237,7 @@ class FrozenTrial(BaseTrial):
             setattr(clone, name, getattr(self, name))
         return clone
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenTrial:
+    def __deepcopy__(self, _memo: dict[int, Any]) -> FrozenTrial:
         # Params are scalars and distributions immutable, so flat copies of those dicts are
         # deep copies; only attrs can hold mutable values.
         clone = FrozenTrial.__new__(FrozenTrial)

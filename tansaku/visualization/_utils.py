@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.optional import import_optional
-from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from tansaku.distributions import CategoricalDistribution
 from tansaku.logging import get_logger
 
 if TYPE_CHECKING:
@@ -138,12 +138,6 @@ def param_distribution(trials: Sequence[FrozenTrial], param: str) -> Any | None:
         if distribution is not None:
             return distribution
     return None
-
-
-def is_log_scale(trials: Sequence[FrozenTrial], param: str) -> bool:
-    """Whether ``param`` was sampled on a log scale, so its axis should be logarithmic too."""
-    distribution = param_distribution(trials, param)
-    return isinstance(distribution, (FloatDistribution, IntDistribution)) and distribution.log
 
 
 def is_categorical(trials: Sequence[FrozenTrial], param: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 import tansaku as optuna
 from tansaku.distributions import BaseDistribution, FloatDistribution
@@ -121,3 +122,18 @@ def test_optimize_with_threads_reseeds_an_optuna_style_sampler() -> None:
     study = optuna.create_study(sampler=sampler)
     study.optimize(_objective, n_trials=8, n_jobs=2)
     assert sampler.reseeded > 0
+
+
+def test_an_optuna_style_single_objective_sampler_refuses_a_multi_objective_study() -> None:
+    class _SingleObjectiveSampler(_PerturbBestSampler):
+        def infer_relative_search_space(
+            self, study: optuna.Study, trial: FrozenTrial
+        ) -> dict[str, BaseDistribution]:
+            self._raise_error_if_multi_objective(study)
+            return super().infer_relative_search_space(study, trial)
+
+    study = optuna.create_study(
+        directions=["minimize", "minimize"], sampler=_SingleObjectiveSampler(seed=0)
+    )
+    with pytest.raises(ValueError, match="_SingleObjectiveSampler"):
+        study.optimize(lambda trial: (trial.suggest_float("x", 0.0, 1.0),) * 2, n_trials=1)

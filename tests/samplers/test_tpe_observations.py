@@ -11,6 +11,7 @@ from tansaku.distributions import CategoricalDistribution, FloatDistribution, In
 from tansaku.samplers._tpe._encoding import SpaceEncoding, transform
 from tansaku.samplers._tpe._history import TrialHistory
 from tansaku.samplers._tpe._observations import EncodedObservations
+from tansaku.samplers._tpe._scoring import Workspace, log_pdfs
 from tansaku.samplers._tpe.parzen_estimator import ParzenEstimator, ParzenOptions
 from tansaku.study import StudyDirection
 from tansaku.trial import FrozenTrial, TrialState, create_trial
@@ -152,7 +153,9 @@ def test_fast_estimators_equal_estimators_built_from_scratch() -> None:
         np.testing.assert_allclose(fast.features, slow.features, atol=1e-12)
         points_unit, points_choices = slow.sample(rng, 16)
         _, points = encoding.snap(points_unit, points_choices)
-        np.testing.assert_allclose(fast.log_pdf(points), slow.log_pdf(points))
+        np.testing.assert_allclose(
+            log_pdfs([fast], points, Workspace())[0], log_pdfs([slow], points, Workspace())[0]
+        )
 
 
 def test_transform_keeps_logs_of_log_scaled_params_only() -> None:

@@ -20,7 +20,8 @@ from tansaku.distributions import (
     IntDistribution,
 )
 from tansaku.samplers import TPESampler
-from tansaku.samplers._tpe._encoding import CONTINUOUS, LOG_INT, SpaceEncoding
+from tansaku.samplers._tpe._encoding import CONTINUOUS, LOG_INT, Points, SpaceEncoding
+from tansaku.samplers._tpe._scoring import Workspace, log_pdfs
 from tansaku.samplers._tpe._truncnorm import (
     log_interval_mass,
     log_unit_normalizer,
@@ -33,6 +34,20 @@ from tansaku.samplers._tpe.parzen_estimator import (
 )
 from tansaku.trial import Trial
 from tests._hypothesis import examples
+
+
+def _log_pdf(estimator: ParzenEstimator, points: Points) -> np.ndarray:
+    """Log density (log mass along discrete params) of ``points`` under ``estimator``, (n,)."""
+    return log_pdfs([estimator], points, Workspace())[0]
+
+
+def _categorical_log_probs(estimator: ParzenEstimator) -> list[np.ndarray]:
+    """The kernels' log probabilities of every choice, (n_kernels, n_choices) per param."""
+    return [
+        estimator.categorical_log_probs_at(j, np.arange(n_choices)).T
+        for j, n_choices in enumerate(estimator.encoding.n_choices)
+    ]
+
 
 SPACE: dict[str, BaseDistribution] = {
     "float": FloatDistribution(-3.0, 7.0),
@@ -92,11 +107,11 @@ def test_joint_density_matches_the_mixture_formula(seed: int) -> None:
             product = estimator.weights[k]
             for j in range(encoding.n_numerical):
                 product *= _kernel_density(estimator, encoding, k, j, x[j])
-            product *= math.exp(estimator.categorical_log_probs[0][k, c[0]])
+            product *= math.exp(_categorical_log_probs(estimator)[0][k, c[0]])
             total += product
         expected.append(math.log(total))
     # Discrete params with many values take the midpoint rule for narrow bins: 0.2% at most.
-    np.testing.assert_allclose(estimator.log_pdf(points), expected, atol=2e-3)
+    np.testing.assert_allclose(_log_pdf(estimator, points), expected, atol=2e-3)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -115,7 +130,7 @@ def test_marginal_densities_match_the_one_dimensional_mixtures(seed: int) -> Non
             )
             assert marginals[i, j] == pytest.approx(math.log(density), abs=2e-3)
         probability = np.sum(
-            estimator.weights * np.exp(estimator.categorical_log_probs[0][:, c[0]])
+            estimator.weights * np.exp(_categorical_log_probs(estimator)[0][:, c[0]])
         )
         assert marginals[i, -1] == pytest.approx(math.log(probability), abs=1e-9)
 
@@ -128,7 +143,7 @@ def test_discrete_masses_sum_to_one_over_all_values() -> None:
         values = np.arange(distribution.low, distribution.high + 1, dtype=float)[:, None]
         unit = encoding.to_unit(np.log(values) if distribution.log else values)
         _, points = encoding.snap(unit, np.zeros((len(values), 0), dtype=np.intp))
-        assert np.exp(estimator.log_pdf(points)).sum() == pytest.approx(1.0, abs=1e-9)
+        assert np.exp(_log_pdf(estimator, points)).sum() == pytest.approx(1.0, abs=1e-9)
 
 
 def test_a_log_int_bin_is_wide_at_small_values_and_narrow_at_large_ones() -> None:
@@ -144,7 +159,7 @@ def test_continuous_density_integrates_to_one() -> None:
     estimator = _random_estimator(encoding, np.random.default_rng(1), n_obs=5)
     grid = np.linspace(0.0, 1.0, 20001)[:, None]
     _, points = encoding.snap(grid, np.zeros((len(grid), 0), dtype=np.intp))
-    density = np.exp(estimator.log_pdf(points))
+    density = np.exp(_log_pdf(estimator, points))
     assert np.trapezoid(density, grid[:, 0]) == pytest.approx(1.0, abs=1e-6)
 
 
@@ -154,7 +169,7 @@ def test_categorical_rows_are_smoothed_histograms() -> None:
     estimator = ParzenEstimator.fit(
         encoding, np.zeros((3, 0)), choices, np.ones(3), ParzenOptions()
     )
-    (table,) = estimator.categorical_log_probs
+    (table,) = _categorical_log_probs(estimator)
     probabilities = np.exp(table)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
     assert probabilities[0].argmax() == 0 and probabilities[2].argmax() == 2
@@ -352,7 +367,7 @@ def test_categorical_and_bin_lookups_match_the_full_tables() -> None:
     estimator = _random_estimator(encoding, rng, n_obs=9)
     unit, choices = estimator.sample(rng, 7)
     _, points = encoding.snap(unit, choices)
-    (table,) = estimator.categorical_log_probs
+    (table,) = _categorical_log_probs(estimator)
     np.testing.assert_allclose(
         estimator.categorical_log_probs_at(0, points.choices[:, 0]), table[:, choices[:, 0]].T
     )
@@ -370,6 +385,6 @@ def test_categorical_draws_follow_the_smoothed_histograms() -> None:
     )
     _, choices = estimator.sample(np.random.default_rng(0), 30000)
     frequencies = np.bincount(choices[:, 0], minlength=3) / 30000
-    (table,) = estimator.categorical_log_probs
+    (table,) = _categorical_log_probs(estimator)
     expected = estimator.weights @ np.exp(table)
     np.testing.assert_allclose(frequencies, expected, atol=0.01)

@@ -123,7 +123,6 @@ class SpaceEncoding:
         self.discrete = self.kinds != CONTINUOUS  # (d_num,)
         self.has_discrete = bool(self.discrete.any())
         self.continuous_index = np.flatnonzero(~self.discrete)  # positions among d_num
-        self.discrete_index = np.flatnonzero(self.discrete)
         self._plain = not self.has_discrete and not self.log.any()
         self._log_float_index = np.flatnonzero(self.log & ~self.discrete)
         self._grid_index = np.flatnonzero(self.kinds == GRID)

@@ -7,8 +7,6 @@ satisfy ``a <= 0 <= b``; the formulas below lean on that for accuracy in the tai
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 # scipy.special is imported inside the functions that use it: importing it costs about a second,
@@ -20,8 +18,6 @@ LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 _TAIL_Z = 8.3
 # Arrays up to this size skip the search for entries that need no work.
 _SMALL = 256
-# log mass in [0, 1] of the prior kernel, N(0.5, 1): log(Phi(0.5) - Phi(-0.5)).
-LOG_PRIOR_MASS = math.log(math.erf(0.5 / math.sqrt(2.0)))  # Phi(z) - Phi(-z) = erf(z / sqrt 2)
 
 
 def log_unit_normalizer(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:

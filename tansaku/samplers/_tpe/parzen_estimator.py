@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tansaku.samplers._tpe._encoding import Points, SpaceEncoding
-from tansaku.samplers._tpe._scoring import Workspace, log_marginal_pdfs, log_pdfs
+from tansaku.samplers._tpe._scoring import Workspace, log_marginal_pdfs
 from tansaku.samplers._tpe._truncnorm import (
     LOG_SQRT_2PI,
     log_unit_normalizer,
@@ -190,14 +190,6 @@ class ParzenEstimator:
             ]
         return self._bin_log_masses
 
-    @property
-    def categorical_log_probs(self) -> list[np.ndarray]:
-        """The kernels' log probabilities of every choice, (n_kernels, n_choices) per param."""
-        return [
-            self.categorical_log_probs_at(j, np.arange(n_choices)).T
-            for j, n_choices in enumerate(self.encoding.n_choices)
-        ]
-
     def materialize(self) -> None:
         """Copy everything read from a row source, so that the estimator outlives the caches'
         next change."""
@@ -288,10 +280,6 @@ class ParzenEstimator:
         for j in range(d_cat):
             choices[:, j] = self._draw_choices(rng, j, kernel[:, d_num + j])
         return unit, choices
-
-    def log_pdf(self, points: Points) -> np.ndarray:
-        """Log density (log mass along discrete params) of points, (n,); see :func:`log_pdfs`."""
-        return log_pdfs([self], points, Workspace())[0]
 
     def log_marginal_pdfs(self, points: Points) -> np.ndarray:
         """Log marginal density of each param at points, (n, d_num + d_cat); see
