@@ -3,6 +3,7 @@
 from tansaku._pareto._core import (
     fronts_until,
     hypervolume,
+    loss_signs,
     pareto_front_mask,
     reference_point,
     select_by_hypervolume,
@@ -13,6 +14,7 @@ from tansaku._pareto._ranks import nondomination_ranks
 __all__ = [
     "fronts_until",
     "hypervolume",
+    "loss_signs",
     "nondomination_ranks",
     "pareto_front_mask",
     "reference_point",

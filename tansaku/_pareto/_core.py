@@ -10,16 +10,26 @@ selection), the evolutionary samplers, the plots and the importances. All losses
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from tansaku._internal.study_direction import StudyDirection
 
 
-def to_loss(values: np.ndarray, directions: Sequence[StudyDirection]) -> np.ndarray:
-    """Flip maximized columns of ``values`` (n, m) so that smaller is better in every column."""
-    signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
-    loss: np.ndarray = values * signs
+def loss_signs(directions: Sequence[StudyDirection]) -> np.ndarray:
+    """-1 for each maximized objective, 1 for the others: (m,) factors that turn values into
+    losses."""
+    return np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
+
+
+def to_loss(values: Any, directions: Sequence[StudyDirection]) -> np.ndarray:
+    """Flip maximized columns of ``values`` (n, m) so that smaller is better in every column.
+
+    ``values`` may be any rows of m numbers (a list of trials' values, possibly empty).
+    """
+    rows = np.asarray(values, dtype=float).reshape(-1, len(directions))
+    loss: np.ndarray = rows * loss_signs(directions)
     return loss
 
 

@@ -27,6 +27,7 @@ from tansaku._pareto import (
     fronts_until,
     reference_point,
     select_by_hypervolume,
+    to_loss,
 )
 from tansaku.distributions import BaseDistribution, CategoricalDistribution
 from tansaku.importance._base import (
@@ -40,7 +41,6 @@ from tansaku.importance._base import (
     zeros,
 )
 from tansaku.importance._grid_density import grid_counts, grid_density
-from tansaku.study import StudyDirection
 from tansaku.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         names = _assessed_names(trials, params)
         if target is None:
             trials = [trial for trial in trials if all_values_finite(trial)]
-            losses = _losses(study, trials)
+            losses = to_loss([trial.values for trial in trials], study.directions)
         else:
             warnings.warn(
                 "PedAnovaImportanceEvaluator explains low target values; to explain high "
@@ -253,14 +253,6 @@ def _assessed_names(trials: Sequence[FrozenTrial], params: list[str] | None) -> 
             "completed trial of the study has"
         )
     return list(dict.fromkeys(params))
-
-
-def _losses(study: Study, trials: Sequence[FrozenTrial]) -> np.ndarray:
-    """The objective values of ``trials`` as losses to minimize: (n, n_objectives)."""
-    signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions])
-    values = np.array([trial.values for trial in trials], dtype=float).reshape(-1, len(signs))
-    losses: np.ndarray = values * signs
-    return losses
 
 
 def _best_mask(losses: np.ndarray, quantile: float) -> np.ndarray:

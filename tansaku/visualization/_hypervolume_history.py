@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tansaku._pareto import hypervolume, pareto_front_mask
+from tansaku._pareto import hypervolume, pareto_front_mask, to_loss
 from tansaku.logging import get_logger
-from tansaku.visualization._param_utils import loss_matrix
 from tansaku.visualization._utils import is_feasible, plotly_go
 
 if TYPE_CHECKING:
@@ -63,8 +62,8 @@ def hypervolume_history_info(
     if not trials:
         _logger.warning("Your study does not have any completed trials.")
     feasible = np.array([is_feasible(t) for t in trials], dtype=bool)
-    losses = loss_matrix([t.values for t in trials], study.directions)  # (n, m)
-    reference_loss = loss_matrix([reference], study.directions)[0]
+    losses = to_loss([t.values for t in trials], study.directions)  # (n, m)
+    reference_loss = to_loss([reference], study.directions)[0]
     # Only the points strictly better than the reference everywhere add volume.
     counts = feasible & np.all(losses < reference_loss, axis=1)
     if not feasible.any():

@@ -180,13 +180,6 @@ def is_reverse_scale(direction: StudyDirection | None) -> bool:
     return direction != StudyDirection.MAXIMIZE
 
 
-def loss_matrix(values: Any, directions: Sequence[StudyDirection]) -> np.ndarray:
-    """The objective values (n, m) with maximized columns negated, so smaller is better."""
-    signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
-    loss: np.ndarray = np.asarray(values, dtype=float).reshape(-1, len(directions)) * signs
-    return loss
-
-
 def pareto_ranks(loss: np.ndarray) -> np.ndarray:
     """Non-domination rank of each row of ``loss`` (n, m): 0 for the Pareto front, 1 for the
     front once the first is removed, and so on."""

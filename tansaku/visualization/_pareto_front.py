@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku._internal.deprecation import warn_deprecated
-from tansaku._pareto import pareto_front_mask
+from tansaku._pareto import pareto_front_mask, to_loss
 from tansaku.logging import get_logger
-from tansaku.visualization._param_utils import loss_matrix
 from tansaku.visualization._utils import hover_text, is_feasible, plotly_go
 
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ def pareto_front_info(
         has_constraints = any(t.constraints for t in trials)
     feasible = [t for t, f in zip(trials, feasible_mask) if f]
     infeasible = [t for t, f in zip(trials, feasible_mask) if not f]
-    on_front = pareto_front_mask(loss_matrix([t.values for t in feasible], study.directions))
+    on_front = pareto_front_mask(to_loss([t.values for t in feasible], study.directions))
     best = [t for t, b in zip(feasible, on_front) if b]
     dominated = (
         [t for t, b in zip(feasible, on_front) if not b] if include_dominated_trials else []

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tansaku
-from tansaku._pareto import hypervolume, pareto_front_mask
+from tansaku._pareto import hypervolume, pareto_front_mask, to_loss
 from tansaku.samplers import RandomSampler, TPESampler
 from tansaku.trial import Trial, TrialState
 
@@ -54,8 +54,7 @@ def test_mixed_directions_are_flipped_to_losses() -> None:
 
     study = tansaku.create_study(directions=["minimize", "maximize"], sampler=TPESampler(seed=0))
     study.optimize(objective, n_trials=120)
-    values = np.array([t.values for t in study.trials])
-    values[:, 1] *= -1
+    values = to_loss([t.values for t in study.trials], study.directions)
     assert hypervolume(values[pareto_front_mask(values)], np.array([1.1, 11.0])) > 10.8
 
 

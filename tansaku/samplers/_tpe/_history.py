@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tansaku._internal.study_direction import StudyDirection
+from tansaku._pareto import loss_signs
 from tansaku.samplers._tpe._encoding import transform
 from tansaku.trial import FrozenTrial, TrialState
 from tansaku.trial._constraints import CONSTRAINT_PREFIX, CONSTRAINTS_FUNC_KEY
@@ -33,7 +34,7 @@ class TrialHistory:
     """
 
     def __init__(self, directions: Sequence[StudyDirection], constraints_func_set: bool) -> None:
-        self._signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
+        self._signs = loss_signs(directions)
         self._constraints_func_set = constraints_func_set
         self.n = 0
         self._numbers = np.empty(_INITIAL_ROWS, dtype=np.int64)
