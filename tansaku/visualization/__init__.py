@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from tansaku.visualization._utils import is_available
+from tansaku.visualization._utils import is_available, lazy_getattr
 
 # Public name -> module that defines it, imported on first use.
 _LAZY = {
@@ -31,15 +31,13 @@ _LAZY = {
 __all__ = ["is_available", "matplotlib", *_LAZY]
 
 
+_lazy_getattr = lazy_getattr(globals(), _LAZY)
+
+
 def __getattr__(name: str) -> Any:
     if name == "matplotlib":
         return importlib.import_module(f"{__name__}.matplotlib")
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+    return _lazy_getattr(name)
 
 
 def __dir__() -> list[str]:

@@ -14,7 +14,7 @@ from tansaku.visualization._param_utils import (
     ParamAxis,
     is_reverse_scale,
     param_axis,
-    plotly_subplots,
+    plotly_matrix,
     plotly_values,
     select_params,
     style_plotly_axes,
@@ -22,10 +22,10 @@ from tansaku.visualization._param_utils import (
 )
 from tansaku.visualization._utils import (
     DEFAULT_TARGET_NAME,
-    check_plot_args,
-    finite_complete_trials,
+    INFEASIBLE_COLOR,
     is_feasible,
     plotly_go,
+    plotted_trials,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ TITLE = "Contour Plot"
 # Grid points along a numeric axis; a categorical axis has one per category.
 GRID_SIZE = 100
 COLOR_SCALE = "Blues"
-INFEASIBLE_COLOR = "#cccccc"
 
 
 @dataclass(frozen=True)
@@ -104,12 +103,10 @@ def contour_info(
     Each panel without a surface says why in its ``note``, which is also logged as a warning
     unless ``quiet`` (the HTML report shows the notes on the page instead).
     """
-    check_plot_args([study], target, target_name, where)
-    trials, values = finite_complete_trials(study, target)
+    trials, values = plotted_trials(study, target, target_name, where)
     direction = study.direction if target is None else None
     empty = ContourInfo([], {}, target_name, is_reverse_scale(direction), (0.0, 1.0))
     if not trials:
-        _logger.warning("Your study does not have any completed trials.")
         return empty
     names = select_params(trials, params, where)
     if params is not None and len(names) <= 1:
@@ -135,20 +132,19 @@ def contour_info(
 
 def _panel(
     trials: list[FrozenTrial],
-    values: list[float],
+    values: np.ndarray,
     x_name: str,
     y_name: str,
     direction: StudyDirection | None,
 ) -> ContourPanel:
-    keep = trials_with(trials, [x_name, y_name])
-    kept = [t for t, k in zip(trials, keep) if k]
+    keep, kept = trials_with(trials, [x_name, y_name])
     # Axes span every trial that has the param, so that a conditional pair that no trial
     # shares still gets its axes (and every panel of a param the same range).
     x_axis = param_axis(trials, x_name, numeric_choices_as_numbers=True)
     y_axis = param_axis(trials, y_name, numeric_choices_as_numbers=True)
     xs = x_axis.positions([t.params[x_name] for t in kept])
     ys = y_axis.positions([t.params[y_name] for t in kept])
-    zs = np.asarray(values, dtype=float)[keep]
+    zs = values[keep]
     grid_x, grid_y = _grid(x_axis), _grid(y_axis)
     grid_z = None
     note = None
@@ -318,11 +314,7 @@ def _figure(go: Any, info: ContourInfo) -> Any:
         figure.update_yaxes(title_text=names[1])
         return figure
     n = len(names)
-    subplots = plotly_subplots("plot_contour")
-    figure = subplots.make_subplots(
-        rows=n, cols=n, horizontal_spacing=min(0.1, 0.3 / n), vertical_spacing=min(0.1, 0.25 / n)
-    )
-    figure.update_layout(title=TITLE, width=max(700, 260 * n), height=max(600, 240 * n))
+    figure = plotly_matrix("plot_contour", n, TITLE)
     showscale = True
     for row, y_name in enumerate(names, start=1):
         for col, x_name in enumerate(names, start=1):

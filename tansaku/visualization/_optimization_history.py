@@ -12,6 +12,7 @@ from tansaku._internal.study_direction import StudyDirection
 from tansaku.logging import get_logger
 from tansaku.visualization._utils import (
     DEFAULT_TARGET_NAME,
+    INFEASIBLE_COLOR,
     as_studies,
     check_plot_args,
     is_feasible,
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 _logger = get_logger(__name__)
 
 TITLE = "Optimization History Plot"
-INFEASIBLE_COLOR = "#cccccc"
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,9 @@ from tansaku.visualization._param_utils import (
 )
 from tansaku.visualization._utils import (
     DEFAULT_TARGET_NAME,
-    check_plot_args,
-    finite_complete_trials,
     is_feasible,
     plotly_go,
+    plotted_trials,
 )
 
 if TYPE_CHECKING:
@@ -123,10 +122,11 @@ def parallel_coordinate_info(
         colors = pareto_ranks(to_loss(objectives, study.directions)).astype(float)
         order = np.argsort(-colors, kind="stable")  # rank 0 drawn last
         color_title, reverse_scale = "Pareto Rank", True
+        if not trials:
+            _logger.warning("Your study does not have any completed trials.")
     else:
-        check_plot_args([study], target, target_name, where)
-        trials, values = finite_complete_trials(study, target)
-        objectives = np.asarray(values, dtype=float).reshape(-1, 1)
+        trials, values = plotted_trials(study, target, target_name, where)
+        objectives = values.reshape(-1, 1)
         names = [target_name]
         colors = objectives[:, 0]
         direction = study.direction if target is None else None
@@ -141,7 +141,6 @@ def parallel_coordinate_info(
         [], np.zeros(0), color_title, reverse_scale, all_objectives, None, np.zeros(0, int)
     )
     if not trials:
-        _logger.warning("Your study does not have any completed trials.")
         return empty
     param_names = select_params(trials, params, where)
     if not param_names:

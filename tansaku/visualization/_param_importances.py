@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tansaku.logging import get_logger
+from tansaku.visualization._param_utils import first_distribution
 from tansaku.visualization._utils import (
     DEFAULT_TARGET_NAME,
     check_plot_args,
     finite_complete_trials,
     objective_target,
-    param_distribution,
     plotly_go,
 )
 
@@ -109,7 +109,7 @@ def importance_chart(
     trials = study.get_trials(deepcopy=False)
     hovers = []
     for param in ordered:
-        distribution = param_distribution(trials, param)
+        distribution = first_distribution(trials, param)
         kind = type(distribution).__name__ if distribution is not None else "unknown"
         hovers.append(f"{param} ({kind})")
     groups = []

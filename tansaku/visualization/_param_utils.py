@@ -168,10 +168,13 @@ def select_params(
     return sorted(set(params))
 
 
-def trials_with(trials: Sequence[FrozenTrial], params: Sequence[str]) -> np.ndarray:
+def trials_with(
+    trials: Sequence[FrozenTrial], params: Sequence[str]
+) -> tuple[np.ndarray, list[FrozenTrial]]:
     """Mask of the trials that have every one of ``params`` (conditional params may be
-    missing from some)."""
-    return np.array([all(p in t.params for p in params) for t in trials], dtype=bool)
+    missing from some), and those trials."""
+    keep = np.array([all(p in t.params for p in params) for t in trials], dtype=bool)
+    return keep, [t for t, k in zip(trials, keep) if k]
 
 
 def is_reverse_scale(direction: StudyDirection | None) -> bool:
@@ -202,19 +205,35 @@ def plotly_values(axis: ParamAxis, positions: np.ndarray) -> list[Any]:
     return values
 
 
+def style_plotly_axis(update: Any, axis: ParamAxis, at: dict[str, int]) -> None:
+    """Give one axis of a plotly panel (``update`` is the figure's ``update_xaxes`` or
+    ``update_yaxes``; ``at`` = row/col, or empty for a single plot) the param's axis type
+    (linear, log or category, with the categories in order) and padded range."""
+    if axis.is_categorical:
+        update(
+            type="category",
+            categoryorder="array",
+            categoryarray=list(axis.categories),
+            range=axis.plotly_range,
+            **at,
+        )
+    else:
+        update(type=axis.scale, range=axis.plotly_range, **at)
+
+
 def style_plotly_axes(
     figure: Any, x_axis: ParamAxis, y_axis: ParamAxis, at: dict[str, int]
 ) -> None:
-    """Give a plotly panel (``at`` = row/col, or empty for a single plot) the params' axis
-    types (linear, log or category, with the categories in order) and padded ranges."""
-    for axis, update in ((x_axis, figure.update_xaxes), (y_axis, figure.update_yaxes)):
-        if axis.is_categorical:
-            update(
-                type="category",
-                categoryorder="array",
-                categoryarray=list(axis.categories),
-                range=axis.plotly_range,
-                **at,
-            )
-        else:
-            update(type=axis.scale, range=axis.plotly_range, **at)
+    """:func:`style_plotly_axis` for both axes of a panel of two params."""
+    style_plotly_axis(figure.update_xaxes, x_axis, at)
+    style_plotly_axis(figure.update_yaxes, y_axis, at)
+
+
+def plotly_matrix(feature: str, n: int, title: str) -> Any:
+    """A plotly figure of n x n panels, one per pair of params, sized to stay readable."""
+    subplots = plotly_subplots(feature)
+    figure = subplots.make_subplots(
+        rows=n, cols=n, horizontal_spacing=min(0.1, 0.3 / n), vertical_spacing=min(0.1, 0.25 / n)
+    )
+    figure.update_layout(title=title, width=max(700, 260 * n), height=max(600, 240 * n))
+    return figure

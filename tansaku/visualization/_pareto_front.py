@@ -11,7 +11,7 @@ import numpy as np
 from tansaku._internal.deprecation import warn_deprecated
 from tansaku._pareto import pareto_front_mask, to_loss
 from tansaku.logging import get_logger
-from tansaku.visualization._utils import hover_text, is_feasible, plotly_go
+from tansaku.visualization._utils import INFEASIBLE_COLOR, hover_text, is_feasible, plotly_go
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 _logger = get_logger(__name__)
 
 TITLE = "Pareto-front Plot"
-INFEASIBLE_COLOR = "#cccccc"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from tansaku.visualization._param_utils import (
     ParamAxis,
     format_number,
     param_axis,
-    plotly_subplots,
+    plotly_matrix,
     plotly_values,
     select_params,
     style_plotly_axes,
@@ -21,10 +21,10 @@ from tansaku.visualization._param_utils import (
 )
 from tansaku.visualization._utils import (
     DEFAULT_TARGET_NAME,
-    check_plot_args,
-    finite_complete_trials,
+    INFEASIBLE_COLOR,
     is_feasible,
     plotly_go,
+    plotted_trials,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 _logger = get_logger(__name__)
 
 COLOR_SCALE = "RdYlBu_r"
-INFEASIBLE_COLOR = "#cccccc"
 # Where the colour bar is labelled: the quantiles of the target.
 TICK_FRACTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
 TICK_NAMES = ("min.", "25%", "50%", "75%", "max.")
@@ -92,11 +91,9 @@ def rank_info(
     where: str = "plot_rank",
 ) -> RankInfo:
     """Compute the panels of the rank plot (see :func:`plot_rank`)."""
-    check_plot_args([study], target, target_name, where)
-    trials, values = finite_complete_trials(study, target)
+    trials, targets = plotted_trials(study, target, target_name, where)
     title = f"Rank ({target_name})"
     if not trials:
-        _logger.warning("Your study does not have any completed trials.")
         return RankInfo([], {}, title, [])
     names = select_params(trials, params, where)
     if not names:
@@ -104,7 +101,6 @@ def rank_info(
         return RankInfo([], {}, title, [])
     from scipy.stats import rankdata
 
-    targets = np.asarray(values, dtype=float)
     ranks = (rankdata(targets) - 1) / max(len(targets) - 1, 1)
     if len(targets) == 1:
         ranks = np.array([0.5])
@@ -119,8 +115,7 @@ def rank_info(
         pairs = [(x, y) for y in names for x in names]
     panels = {}
     for x_name, y_name in pairs:
-        keep = trials_with(trials, [x_name, y_name])
-        kept = [t for t, k in zip(trials, keep) if k]
+        keep, kept = trials_with(trials, [x_name, y_name])
         panels[x_name, y_name] = RankPanel(
             x=axes[x_name],
             y=axes[y_name],
@@ -184,14 +179,7 @@ def _figure(go: Any, info: RankInfo) -> Any:
         figure.update_yaxes(title_text=panel.y.name)
     else:
         n = len(names)
-        subplots = plotly_subplots("plot_rank")
-        figure = subplots.make_subplots(
-            rows=n,
-            cols=n,
-            horizontal_spacing=min(0.1, 0.3 / n),
-            vertical_spacing=min(0.1, 0.25 / n),
-        )
-        figure.update_layout(title=info.title, width=max(700, 260 * n), height=max(600, 240 * n))
+        figure = plotly_matrix("plot_rank", n, info.title)
         for row, y_name in enumerate(names, start=1):
             for col, x_name in enumerate(names, start=1):
                 at = {"row": row, "col": col}

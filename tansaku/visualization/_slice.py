@@ -13,15 +13,17 @@ from tansaku.visualization._param_utils import (
     ParamAxis,
     param_axis,
     plotly_subplots,
+    plotly_values,
     select_params,
+    style_plotly_axis,
     trials_with,
 )
 from tansaku.visualization._utils import (
     DEFAULT_TARGET_NAME,
-    check_plot_args,
-    finite_complete_trials,
+    INFEASIBLE_COLOR,
     is_feasible,
     plotly_go,
+    plotted_trials,
 )
 
 if TYPE_CHECKING:
@@ -32,7 +34,6 @@ _logger = get_logger(__name__)
 
 TITLE = "Slice Plot"
 COLOR_SCALE = "Blues"
-INFEASIBLE_COLOR = "#cccccc"
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,12 @@ def slice_info(
     where: str = "plot_slice",
 ) -> SliceInfo:
     """Compute the panels of the slice plot (see :func:`plot_slice`)."""
-    check_plot_args([study], target, target_name, where)
-    trials, values = finite_complete_trials(study, target)
+    trials, targets = plotted_trials(study, target, target_name, where)
     if not trials:
-        _logger.warning("Your study does not have any completed trials.")
         return SliceInfo([], target_name)
-    targets = np.asarray(values, dtype=float)
     panels = []
     for name in select_params(trials, params, where):
-        keep = trials_with(trials, [name])
-        kept = [t for t, k in zip(trials, keep) if k]
+        keep, kept = trials_with(trials, [name])
         axis = param_axis(kept, name)
         param_values = [t.params[name] for t in kept]
         panels.append(
@@ -148,18 +145,8 @@ def _figure(go: Any, info: SliceInfo) -> Any:
         at = {"row": 1, "col": col} if n > 1 else {}
         for trace in _traces(go, panel, (low, high), showscale=col == 1):
             figure.add_trace(trace, **at)
-        axis = panel.axis
-        figure.update_xaxes(title_text=axis.name, **at)
-        if axis.is_categorical:
-            figure.update_xaxes(
-                type="category",
-                categoryorder="array",
-                categoryarray=list(axis.categories),
-                range=axis.plotly_range,
-                **at,
-            )
-        else:
-            figure.update_xaxes(type=axis.scale, range=axis.plotly_range, **at)
+        figure.update_xaxes(title_text=panel.axis.name, **at)
+        style_plotly_axis(figure.update_xaxes, panel.axis, at)
         if col == 1:
             figure.update_yaxes(title_text=info.target_name, **at)
     return figure
@@ -167,10 +154,7 @@ def _figure(go: Any, info: SliceInfo) -> Any:
 
 def _traces(go: Any, panel: SlicePanel, numbers: tuple[int, int], showscale: bool) -> list[Any]:
     def xs(mask: np.ndarray) -> list[Any]:
-        if panel.axis.is_categorical:
-            return [panel.axis.categories[int(p)] for p in panel.positions[mask]]
-        values: list[Any] = panel.positions[mask].tolist()
-        return values
+        return plotly_values(panel.axis, panel.positions[mask])
 
     feasible = panel.feasible
     traces = [

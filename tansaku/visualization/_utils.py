@@ -7,16 +7,18 @@ them too, so that both backends draw the same data.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tansaku._internal.optional import import_optional
-from tansaku.distributions import CategoricalDistribution
 from tansaku.logging import get_logger
 
 if TYPE_CHECKING:
@@ -26,11 +28,30 @@ if TYPE_CHECKING:
 _logger = get_logger(__name__)
 
 DEFAULT_TARGET_NAME = "Objective Value"
+# The colour of the trials that break a constraint.
+INFEASIBLE_COLOR = "#cccccc"
 
 
 def is_available() -> bool:
     """Whether plotly can be imported, so that the plots of this module can be drawn."""
     return importlib.util.find_spec("plotly") is not None
+
+
+def lazy_getattr(namespace: dict[str, Any], lazy: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` (PEP 562) for the package whose globals are ``namespace``: a
+    public name of ``lazy`` (name -> submodule) is imported from its submodule on first use and
+    kept in the package."""
+    package = namespace["__name__"]
+
+    def getattr_(name: str) -> Any:
+        module = lazy.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        namespace[name] = value
+        return value
+
+    return getattr_
 
 
 def plotly_go(feature: str) -> ModuleType:
@@ -126,33 +147,24 @@ def finite_complete_trials(
     return kept_trials, kept_values
 
 
+def plotted_trials(
+    study: Study,
+    target: Callable[[FrozenTrial], float] | None,
+    target_name: str,
+    where: str,
+) -> tuple[list[FrozenTrial], np.ndarray]:
+    """The trials a plot of one target draws and their target values (n,), after the checks of
+    :func:`check_plot_args`; a study without any logs a warning."""
+    check_plot_args([study], target, target_name, where)
+    trials, values = finite_complete_trials(study, target)
+    if not trials:
+        _logger.warning("Your study does not have any completed trials.")
+    return trials, np.asarray(values, dtype=float)
+
+
 def is_feasible(trial: FrozenTrial) -> bool:
     """Whether every constraint of the trial is satisfied (a trial without constraints is)."""
     return all(value <= 0.0 for value in trial.constraints.values())
-
-
-def param_distribution(trials: Sequence[FrozenTrial], param: str) -> Any | None:
-    """The distribution of ``param`` in the first trial that has it, or None if none has it."""
-    for trial in trials:
-        distribution = trial.distributions.get(param)
-        if distribution is not None:
-            return distribution
-    return None
-
-
-def is_categorical(trials: Sequence[FrozenTrial], param: str) -> bool:
-    """Whether ``param`` is drawn as categories rather than on a numeric axis.
-
-    A categorical parameter whose choices are all numbers (not booleans) is drawn on a numeric
-    axis, since its values have an order and a distance.
-    """
-    distribution = param_distribution(trials, param)
-    if not isinstance(distribution, CategoricalDistribution):
-        return False
-    return not all(
-        isinstance(choice, (int, float)) and not isinstance(choice, bool)
-        for choice in distribution.choices
-    )
 
 
 def json_safe(value: Any) -> Any:

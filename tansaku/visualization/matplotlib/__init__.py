@@ -6,36 +6,17 @@ names the extra to install (``pip install tansaku[visualization]``).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from tansaku.visualization import _LAZY as _PLOTLY_LAZY
+from tansaku.visualization._utils import lazy_getattr
 from tansaku.visualization.matplotlib._utils import is_available
 
-# Public name -> module of this package that defines it, imported on first use.
-_LAZY = {
-    "plot_contour": "_contour",
-    "plot_edf": "_edf",
-    "plot_hypervolume_history": "_hypervolume_history",
-    "plot_intermediate_values": "_intermediate_values",
-    "plot_optimization_history": "_optimization_history",
-    "plot_parallel_coordinate": "_parallel_coordinate",
-    "plot_param_importances": "_param_importances",
-    "plot_pareto_front": "_pareto_front",
-    "plot_rank": "_rank",
-    "plot_slice": "_slice",
-    "plot_timeline": "_timeline",
-}
+# Public name -> module of this package that defines it, imported on first use: every plotly
+# plot has its matplotlib twin, in a module of the same name.
+_LAZY = {name: module for name, module in _PLOTLY_LAZY.items() if name.startswith("plot_")}
 
 __all__ = ["is_available", *_LAZY]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(globals(), _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -8,9 +8,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku.visualization._contour import TITLE, ContourInfo, ContourPanel, contour_info
-from tansaku.visualization._utils import DEFAULT_TARGET_NAME
-from tansaku.visualization.matplotlib._param_utils import INFEASIBLE_COLOR, apply_param_axis
-from tansaku.visualization.matplotlib._utils import plot_style, start_plot
+from tansaku.visualization._utils import DEFAULT_TARGET_NAME, INFEASIBLE_COLOR
+from tansaku.visualization.matplotlib._param_utils import apply_param_axis
+from tansaku.visualization.matplotlib._utils import (
+    empty_axes,
+    matrix_axes,
+    pair_axes,
+    plot_style,
+    start_plot,
+)
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -60,21 +66,15 @@ def _draw(plt: Any, info: ContourInfo) -> Any:
     if levels[0] == levels[-1]:
         levels = np.array([levels[0] - 0.5, levels[0] + 0.5])
     if len(names) <= 1:
-        _, ax = plt.subplots()
-        ax.set_title(TITLE)
-        return ax
+        return empty_axes(plt, TITLE)
     if len(names) == 2:
-        figure, ax = plt.subplots(figsize=(7.0, 5.5), layout="constrained")
-        ax.set_title(TITLE)
+        figure, ax = pair_axes(plt, TITLE)
         filled = _draw_panel(ax, info.panels[names[0], names[1]], cmap, levels)
         if filled is not None:
             figure.colorbar(filled, ax=ax).set_label(info.target_name)
         return ax
     n = len(names)
-    figure, axs = plt.subplots(
-        n, n, figsize=(2.6 * n + 1.5, 2.4 * n), squeeze=False, layout="constrained"
-    )
-    figure.suptitle(TITLE)
+    figure, axs = matrix_axes(plt, n, TITLE)
     colored = None
     for row, y_name in enumerate(names):
         for col, x_name in enumerate(names):

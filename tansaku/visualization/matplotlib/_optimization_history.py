@@ -7,12 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tansaku.visualization._optimization_history import (
-    INFEASIBLE_COLOR,
-    TITLE,
-    optimization_history_series,
-)
-from tansaku.visualization._utils import DEFAULT_TARGET_NAME
+from tansaku.visualization._optimization_history import TITLE, optimization_history_series
+from tansaku.visualization._utils import DEFAULT_TARGET_NAME, INFEASIBLE_COLOR
 from tansaku.visualization.matplotlib._utils import new_axes, plot_style, start_plot
 
 if TYPE_CHECKING:

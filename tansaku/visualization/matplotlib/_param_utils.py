@@ -6,8 +6,6 @@ from typing import Any, Literal
 
 from tansaku.visualization._param_utils import ParamAxis
 
-INFEASIBLE_COLOR = "#cccccc"
-
 
 def apply_param_axis(ax: Any, axis: ParamAxis, which: Literal["x", "y"]) -> None:
     """Give ``ax``'s ``which`` axis the param's scale, padded range and (for categories) one

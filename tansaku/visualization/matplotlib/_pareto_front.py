@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku.visualization._pareto_front import TITLE, ParetoFrontInfo, pareto_front_info
-from tansaku.visualization.matplotlib._param_utils import INFEASIBLE_COLOR
+from tansaku.visualization._utils import INFEASIBLE_COLOR
 from tansaku.visualization.matplotlib._utils import plot_style, start_plot
 
 if TYPE_CHECKING:

@@ -6,9 +6,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tansaku.visualization._rank import COLOR_SCALE, RankInfo, RankPanel, rank_info
-from tansaku.visualization._utils import DEFAULT_TARGET_NAME
-from tansaku.visualization.matplotlib._param_utils import INFEASIBLE_COLOR, apply_param_axis
-from tansaku.visualization.matplotlib._utils import plot_style, start_plot
+from tansaku.visualization._utils import DEFAULT_TARGET_NAME, INFEASIBLE_COLOR
+from tansaku.visualization.matplotlib._param_utils import apply_param_axis
+from tansaku.visualization.matplotlib._utils import (
+    empty_axes,
+    matrix_axes,
+    pair_axes,
+    plot_style,
+    start_plot,
+)
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -51,19 +57,13 @@ def _draw(plt: Any, info: RankInfo) -> Any:
     names = info.params
     cmap = plt.get_cmap(COLOR_SCALE)
     if not names:
-        _, ax = plt.subplots()
-        ax.set_title(info.title)
-        return ax
+        return empty_axes(plt, info.title)
     if len(names) <= 2:
-        figure, axs = plt.subplots(figsize=(7.0, 5.5), layout="constrained")
-        axs.set_title(info.title)
+        figure, axs = pair_axes(plt, info.title)
         _draw_panel(axs, info.panels[names[0], names[-1]], cmap)
     else:
         n = len(names)
-        figure, axs = plt.subplots(
-            n, n, figsize=(2.6 * n + 1.5, 2.4 * n), squeeze=False, layout="constrained"
-        )
-        figure.suptitle(info.title)
+        figure, axs = matrix_axes(plt, n, info.title)
         for row, y_name in enumerate(names):
             for col, x_name in enumerate(names):
                 ax = axs[row, col]

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tansaku.visualization._slice import TITLE, SliceInfo, SlicePanel, slice_info
-from tansaku.visualization._utils import DEFAULT_TARGET_NAME
-from tansaku.visualization.matplotlib._param_utils import INFEASIBLE_COLOR, apply_param_axis
-from tansaku.visualization.matplotlib._utils import plot_style, start_plot
+from tansaku.visualization._utils import DEFAULT_TARGET_NAME, INFEASIBLE_COLOR
+from tansaku.visualization.matplotlib._param_utils import apply_param_axis
+from tansaku.visualization.matplotlib._utils import empty_axes, plot_style, start_plot
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -49,9 +49,7 @@ def plot_slice(
 def _draw(plt: Any, info: SliceInfo) -> Any:
     n = len(info.panels)
     if n == 0:
-        _, ax = plt.subplots()
-        ax.set_title(TITLE)
-        return ax
+        return empty_axes(plt, TITLE)
     width, height = plt.rcParams["figure.figsize"]
     figure, axs = plt.subplots(
         1,

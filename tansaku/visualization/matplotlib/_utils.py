@@ -52,3 +52,26 @@ def new_axes(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return ax
+
+
+def empty_axes(plt: ModuleType, title: str) -> Any:
+    """The axes of a plot with nothing to draw: a default figure with the plot's title."""
+    _, ax = plt.subplots()
+    ax.set_title(title)
+    return ax
+
+
+def pair_axes(plt: ModuleType, title: str) -> tuple[Any, Any]:
+    """The figure and axes of a plot of one pair of params, with room for a colour bar."""
+    figure, ax = plt.subplots(figsize=(7.0, 5.5), layout="constrained")
+    ax.set_title(title)
+    return figure, ax
+
+
+def matrix_axes(plt: ModuleType, n: int, title: str) -> tuple[Any, Any]:
+    """The figure and (n, n) axes of a plot with one panel per pair of params."""
+    figure, axs = plt.subplots(
+        n, n, figsize=(2.6 * n + 1.5, 2.4 * n), squeeze=False, layout="constrained"
+    )
+    figure.suptitle(title)
+    return figure, axs
