@@ -13,7 +13,7 @@ from tansaku.pruners._completed_steps import CompletedStepValues
 from tansaku.pruners._steps import (
     best_value,
     check_warmup_and_interval,
-    is_first_report_in_interval,
+    step_to_judge,
 )
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -82,12 +82,8 @@ class PercentilePruner(BasePruner):
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         # The checks on the trial alone come first: they need no read of the study.
         intermediate = trial.intermediate_values
-        if not intermediate:
-            return False
-        step = max(intermediate)
-        if step < self._n_warmup_steps or not is_first_report_in_interval(
-            step, intermediate, self._n_warmup_steps, self._interval_steps
-        ):
+        step = step_to_judge(intermediate, self._n_warmup_steps, self._interval_steps)
+        if step is None:
             return False
         completed = study.get_trials(deepcopy=False, states=_COMPLETE)
         if not completed or len(completed) < self._n_startup_trials:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from tansaku._internal.study_direction import StudyDirection
 from tansaku._internal.validation import invalid
@@ -34,6 +34,21 @@ def is_first_report_in_interval(
         if previous < reported != step:
             previous = reported
     return previous < checkpoint
+
+
+def step_to_judge(
+    intermediate: Mapping[int, float], n_warmup_steps: int, interval_steps: int
+) -> int | None:
+    """The trial's latest step if the trial is judged now: past the warm-up and the first
+    report in its interval (see :func:`is_first_report_in_interval`); else None."""
+    if not intermediate:
+        return None
+    step = max(intermediate)
+    if step < n_warmup_steps or not is_first_report_in_interval(
+        step, intermediate, n_warmup_steps, interval_steps
+    ):
+        return None
+    return step
 
 
 def best_value(values: Iterable[float], direction: StudyDirection) -> float:

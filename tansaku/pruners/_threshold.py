@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.pruners._base import BasePruner
-from tansaku.pruners._steps import check_warmup_and_interval, is_first_report_in_interval
+from tansaku.pruners._steps import check_warmup_and_interval, step_to_judge
 from tansaku.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -64,12 +64,8 @@ class ThresholdPruner(BasePruner):
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         intermediate = trial.intermediate_values
-        if not intermediate:
-            return False
-        step = max(intermediate)
-        if step < self._n_warmup_steps or not is_first_report_in_interval(
-            step, intermediate, self._n_warmup_steps, self._interval_steps
-        ):
+        step = step_to_judge(intermediate, self._n_warmup_steps, self._interval_steps)
+        if step is None:
             return False
         latest = intermediate[step]
         return math.isnan(latest) or latest < self._lower or latest > self._upper

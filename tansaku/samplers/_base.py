@@ -8,6 +8,7 @@ first ``suggest``; any param outside that space is drawn by :meth:`sample_indepe
 from __future__ import annotations
 
 import abc
+import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -71,3 +72,23 @@ class BaseSampler(abc.ABC):
             raise ValueError(
                 f"{type(self).__name__} does not support multi-objective optimization."
             )
+
+
+class IndependentSampler(BaseSampler):
+    """A sampler that draws every param on its own (no relative search space), from the
+    ``random.Random`` in ``self._rng``."""
+
+    _rng: random.Random
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        return {}
+
+    def reseed_rng(self) -> None:
+        self._rng = random.Random()

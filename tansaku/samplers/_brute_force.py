@@ -17,7 +17,7 @@ from tansaku.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from tansaku.samplers._base import BaseSampler
+from tansaku.samplers._base import IndependentSampler
 from tansaku.search_space._intersection import _FinishedTrialCursor
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -124,7 +124,7 @@ class _Tree:
             ancestor.n_open -= 1
 
 
-class BruteForceSampler(BaseSampler):
+class BruteForceSampler(IndependentSampler):
     """Try every combination of a finite search space, conditional params included.
 
     The sampler learns the space from what the objective suggests: it keeps a tree whose paths
@@ -188,20 +188,7 @@ class BruteForceSampler(BaseSampler):
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def reseed_rng(self) -> None:
-        self._rng = random.Random()
-
     # -- BaseSampler ------------------------------------------------------------------------------
-    def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
-
     def sample_independent(
         self,
         study: Study,
@@ -254,7 +241,7 @@ class BruteForceSampler(BaseSampler):
         """Stop ``optimize`` when this trial explored the last open combination."""
         # A pruner may hand samplers a view of some trials only; the space is the whole study's.
         study = study._unfiltered_study()
-        if not getattr(getattr(study, "_thread_local", None), "in_optimize_loop", False):
+        if not study._in_optimize_loop():
             # Study.stop only works inside optimize; ask-and-tell has nothing to stop.
             return
         with self._lock:

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku import logging as tansaku_logging
+from tansaku._internal.given_values import warn_if_outside
 from tansaku._internal.validation import invalid_type
 from tansaku.distributions import BaseDistribution
-from tansaku.samplers._base import BaseSampler
+from tansaku.samplers._base import IndependentSampler
 from tansaku.search_space._intersection import _FinishedTrialCursor
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -31,7 +32,7 @@ SEARCH_SPACE_KEY = "search_space"
 FIXED_PARAMS_KEY = "fixed_params"
 
 
-class GridSampler(BaseSampler):
+class GridSampler(IndependentSampler):
     """Try every combination of the given param values, one combination per trial.
 
     The grid is the product of the value lists, ordered by param name and, within a param, by the
@@ -116,20 +117,7 @@ class GridSampler(BaseSampler):
         # A copy in another process runs none of the trials of this process's optimize.
         self._placed_in_optimize = set()
 
-    def reseed_rng(self) -> None:
-        self._rng = random.Random()
-
     # -- BaseSampler ------------------------------------------------------------------------------
-    def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
-
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         """Pick the trial's grid point and record it on the trial."""
         if GRID_ID_KEY in trial.system_attrs:
@@ -156,7 +144,7 @@ class GridSampler(BaseSampler):
             storage = study._storage
             storage.set_trial_system_attr(trial._trial_id, SEARCH_SPACE_KEY, self._search_space)
             storage.set_trial_system_attr(trial._trial_id, GRID_ID_KEY, grid_id)
-            if _in_optimize(study):
+            if study._in_optimize_loop():
                 self._placed_in_optimize.add(trial._trial_id)
 
     def sample_independent(
@@ -192,13 +180,8 @@ class GridSampler(BaseSampler):
             internal = param_distribution.to_internal_repr(value)
         except ValueError as error:
             raise ValueError(f"GridSampler: grid value of param {param_name!r}: {error}") from None
-        if not param_distribution._contains(internal):
-            warnings.warn(
-                f"GridSampler: grid value {value!r} of param {param_name!r} is outside "
-                f"{param_distribution!r}; it is used as given.",
-                UserWarning,
-                stacklevel=4,
-            )
+        what = f"GridSampler: grid value {value!r} of param {param_name!r}"
+        warn_if_outside(param_distribution, internal, what, stacklevel=4)
         return value
 
     def after_trial(
@@ -212,7 +195,7 @@ class GridSampler(BaseSampler):
         this ``optimize``."""
         # A pruner may hand samplers a view of some trials only; the grid is the whole study's.
         study = study._unfiltered_study()
-        if not _in_optimize(study):
+        if not study._in_optimize_loop():
             # Study.stop only works inside optimize; ask-and-tell users check is_exhausted.
             return
         with self._lock:
@@ -316,11 +299,6 @@ class GridSampler(BaseSampler):
                 )
             pool = candidates
         return int(pool[self._rng.randrange(len(pool))])
-
-
-def _in_optimize(study: Study) -> bool:
-    """Whether the calling thread runs ``study``'s :meth:`~tansaku.study.Study.optimize`."""
-    return bool(getattr(study._thread_local, "in_optimize_loop", False))
 
 
 def _checked_values(name: str, values: Any) -> tuple[Any, ...]:

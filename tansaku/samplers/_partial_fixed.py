@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.deprecation import warn_experimental
+from tansaku._internal.given_values import warn_if_outside
 from tansaku._internal.validation import invalid_type
 from tansaku.distributions import BaseDistribution
 from tansaku.samplers._base import BaseSampler
@@ -100,13 +100,8 @@ class PartialFixedSampler(BaseSampler):
                 f"PartialFixedSampler: fixed_params[{param_name!r}]={value!r} cannot be a value "
                 f"of {param_distribution!r}: {error}"
             ) from None
-        if not param_distribution._contains(internal):
-            warnings.warn(
-                f"PartialFixedSampler: fixed_params[{param_name!r}]={value!r} is outside "
-                f"{param_distribution!r}; it is used as given.",
-                UserWarning,
-                stacklevel=4,
-            )
+        what = f"PartialFixedSampler: fixed_params[{param_name!r}]={value!r}"
+        warn_if_outside(param_distribution, internal, what, stacklevel=4)
         return value
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:

@@ -12,14 +12,14 @@ from tansaku.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from tansaku.samplers._base import BaseSampler
+from tansaku.samplers._base import IndependentSampler
 from tansaku.trial import FrozenTrial
 
 if TYPE_CHECKING:
     from tansaku.study import Study
 
 
-class RandomSampler(BaseSampler):
+class RandomSampler(IndependentSampler):
     """Draw every param independently and uniformly (log-uniformly for ``log=True``).
 
     Args:
@@ -30,19 +30,6 @@ class RandomSampler(BaseSampler):
     def __init__(self, seed: int | None = None) -> None:
         self._seed = seed
         self._rng = random.Random(seed)
-
-    def reseed_rng(self) -> None:
-        self._rng = random.Random()
-
-    def infer_relative_search_space(
-        self, study: Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
-    ) -> dict[str, Any]:
-        return {}
 
     def sample_independent(
         self,

@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tansaku.distributions import BaseDistribution
-from tansaku.search_space._intersection import _FinishedTrialCursor, _states_of_interest
+from tansaku.search_space._intersection import (
+    _FinishedTrialCursor,
+    _states_of_interest,
+    pinned_study_id,
+)
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -85,13 +89,9 @@ class _GroupDecomposedSearchSpace:
         Raises:
             ValueError: ``study`` is not the study of the earlier calls.
         """
-        if self._study_id is None:
-            self._study_id = study._study_id
-        elif self._study_id != study._study_id:
-            raise ValueError(
-                f"_GroupDecomposedSearchSpace.calculate: study={study.study_name!r} (id "
-                f"{study._study_id}) must be the study of the earlier calls (id {self._study_id})"
-            )
+        self._study_id = pinned_study_id(
+            self._study_id, study, "_GroupDecomposedSearchSpace.calculate"
+        )
         advance = self._cursor.advance(study, study.get_trials(deepcopy=False))
         if advance.restarted:
             self._group = _SearchSpaceGroup()

@@ -118,6 +118,23 @@ def _sorted(search_space: Mapping[str, BaseDistribution] | None) -> dict[str, Ba
     return dict(sorted((search_space or {}).items()))
 
 
+def pinned_study_id(pinned: int | None, study: Study, where: str) -> int:
+    """The id of the one study a search space folds: ``study``'s on the first call (``pinned``
+    None), else ``pinned``, which ``study`` must have.
+
+    Raises:
+        ValueError: ``study`` is another study than the one of the earlier calls.
+    """
+    if pinned is None:
+        return study._study_id
+    if pinned != study._study_id:
+        raise ValueError(
+            f"{where}: study={study.study_name!r} (id {study._study_id}) must be the study of "
+            f"the earlier calls (id {pinned})"
+        )
+    return pinned
+
+
 class IntersectionSearchSpace:
     """The params that every completed trial of a study suggested, with the same distribution.
 
@@ -156,13 +173,9 @@ class IntersectionSearchSpace:
         Raises:
             ValueError: ``study`` is not the study of the earlier calls.
         """
-        if self._study_id is None:
-            self._study_id = study._study_id
-        elif self._study_id != study._study_id:
-            raise ValueError(
-                f"IntersectionSearchSpace.calculate: study={study.study_name!r} (id "
-                f"{study._study_id}) must be the study of the earlier calls (id {self._study_id})"
-            )
+        self._study_id = pinned_study_id(
+            self._study_id, study, "IntersectionSearchSpace.calculate"
+        )
         advance = self._cursor.advance(study, study.get_trials(deepcopy=False))
         if advance.restarted:
             self._search_space = None

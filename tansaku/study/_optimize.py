@@ -41,7 +41,7 @@ def optimize(
     """Run ``func`` in trials of ``study``; see :meth:`Study.optimize` for the arguments."""
     catch_types = _check_catch(catch)
     _check_limits(n_trials, timeout, n_jobs)
-    if getattr(study._thread_local, "in_optimize_loop", False):
+    if study._in_optimize_loop():
         raise RuntimeError("Nested optimization is not allowed: optimize is already running.")
     if show_progress_bar and n_trials is None and timeout is not None and n_jobs != 1:
         # Optuna's documented behaviour: no time-based bar with several workers.

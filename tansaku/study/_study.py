@@ -79,6 +79,10 @@ class Study:
         self.__dict__.update(state)
         self._thread_local = threading.local()
 
+    def _in_optimize_loop(self) -> bool:
+        """Whether the calling thread runs this study's :meth:`optimize`."""
+        return bool(getattr(self._thread_local, "in_optimize_loop", False))
+
     # -- objectives -----------------------------------------------------------------------------
     def _is_multi_objective(self) -> bool:
         return len(self._directions) > 1
@@ -366,7 +370,7 @@ class Study:
         Raises:
             RuntimeError: called outside an objective or callback of ``optimize``.
         """
-        if not getattr(self._thread_local, "in_optimize_loop", False):
+        if not self._in_optimize_loop():
             raise RuntimeError(
                 "Study.stop is supposed to be invoked inside an objective function or a "
                 "callback of Study.optimize."

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.categorical_choices import choice_key
+from tansaku._internal.given_values import warn_if_outside
 from tansaku.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -169,13 +170,8 @@ class Trial(BaseTrial):
         fixed = self._fixed_params
         if fixed is not None and name in fixed:
             internal = distribution.to_internal_repr(fixed[name])
-            if not distribution._contains(internal):
-                warnings.warn(
-                    f"Fixed param {name!r}={fixed[name]!r} of trial {frozen.number} is outside "
-                    f"{distribution!r}; it is used as given.",
-                    UserWarning,
-                    stacklevel=3,
-                )
+            what = f"Fixed param {name!r}={fixed[name]!r} of trial {frozen.number}"
+            warn_if_outside(distribution, internal, what, stacklevel=3)
         elif distribution.single():
             internal = distribution.to_internal_repr(_single_value(distribution))
         elif name in self.relative_search_space and self._is_relative_param(name, distribution):

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tansaku.logging import get_logger
 from tansaku.visualization._param_utils import (
     ParamAxis,
     param_axis,
@@ -29,8 +28,6 @@ from tansaku.visualization._utils import (
 if TYPE_CHECKING:
     from tansaku.study import Study
     from tansaku.trial import FrozenTrial
-
-_logger = get_logger(__name__)
 
 TITLE = "Slice Plot"
 COLOR_SCALE = "Blues"
