@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku._internal.study_direction import StudyDirection
-from tansaku._pareto import to_loss
+from tansaku._pareto import nondomination_ranks, to_loss
 from tansaku.distributions import IntDistribution
 from tansaku.logging import get_logger
 from tansaku.visualization._param_utils import (
@@ -18,7 +18,6 @@ from tansaku.visualization._param_utils import (
     format_number,
     is_reverse_scale,
     param_axis,
-    pareto_ranks,
     select_params,
 )
 from tansaku.visualization._utils import (
@@ -119,7 +118,7 @@ def parallel_coordinate_info(
         ]
         objectives = np.array([t.values for t in trials], dtype=float).reshape(len(trials), -1)
         names = study.metric_names or [f"Objective {i}" for i in range(len(study.directions))]
-        colors = pareto_ranks(to_loss(objectives, study.directions)).astype(float)
+        colors = nondomination_ranks(to_loss(objectives, study.directions)).astype(float)
         order = np.argsort(-colors, kind="stable")  # rank 0 drawn last
         color_title, reverse_scale = "Pareto Rank", True
         if not trials:

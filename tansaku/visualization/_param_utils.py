@@ -16,7 +16,6 @@ import numpy as np
 
 from tansaku._internal.optional import import_optional
 from tansaku._internal.study_direction import StudyDirection
-from tansaku._pareto import fronts_until
 from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 if TYPE_CHECKING:
@@ -181,15 +180,6 @@ def is_reverse_scale(direction: StudyDirection | None) -> bool:
     """Whether a colour scale runs reversed, so that the better values get the dark end: for a
     minimized objective, or a custom target (``direction`` None) whose sense is unknown."""
     return direction != StudyDirection.MAXIMIZE
-
-
-def pareto_ranks(loss: np.ndarray) -> np.ndarray:
-    """Non-domination rank of each row of ``loss`` (n, m): 0 for the Pareto front, 1 for the
-    front once the first is removed, and so on."""
-    ranks = np.zeros(len(loss), dtype=int)
-    for rank, front in enumerate(fronts_until(loss, len(loss))):
-        ranks[front] = rank
-    return ranks
 
 
 def format_number(value: float) -> str:

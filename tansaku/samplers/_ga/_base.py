@@ -147,10 +147,6 @@ class BaseGASampler(BaseSampler, abc.ABC):
             state.keep_parents(generation, parents)
             return parents
 
-    def generation_memo(self, study: Study, generation: int) -> dict[str, Any]:
-        """A dict for what a subclass derives from ``generation``'s parents, dropped with them."""
-        return self._state(study).memo.setdefault(generation, {})
-
     @abc.abstractmethod
     def select_parent(self, study: Study, generation: int) -> list[FrozenTrial]:
         """Choose the parents of ``generation`` (>= 1), typically from the population and the

@@ -9,7 +9,7 @@ which is what lets several processes share one run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tansaku.distributions import BaseDistribution
 from tansaku.search_space._intersection import _FinishedTrialCursor
@@ -18,7 +18,7 @@ from tansaku.trial import FrozenTrial, TrialState
 if TYPE_CHECKING:
     from tansaku.study import Study
 
-# Generations whose parents and derived arrays are kept in memory: the current one and the
+# Generations whose parents are kept in memory: the current one and the
 # one before it (a worker may still finish a child of the older one).
 _KEPT_GENERATIONS = 2
 
@@ -42,8 +42,6 @@ class GenerationState:
         self.by_id: dict[int, FrozenTrial] = {}  # completed trials by trial id
         self._intersection: dict[str, BaseDistribution] | None = None
         self.parents: dict[int, list[FrozenTrial]] = {}
-        # Anything a sampler derives from one generation's parents (ranks, encoded params).
-        self.memo: dict[int, dict[str, Any]] = {}
 
     def refresh(self, study: Study, trial_number: int | None = None) -> None:
         """Fold in the trials that completed since the last call.
@@ -98,4 +96,3 @@ class GenerationState:
         self.parents[generation] = trials
         for old in [g for g in self.parents if g <= generation - _KEPT_GENERATIONS]:
             del self.parents[old]
-            self.memo.pop(old, None)
