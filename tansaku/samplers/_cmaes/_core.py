@@ -68,9 +68,14 @@ class Constants:
             c_mu = min(1 - c_1, c_mu * (n + 2) / 3)
             weights = np.concatenate([positive / positive.sum(), np.zeros(negative.size)])
         else:
-            alpha_mu_minus = 1 + c_1 / c_mu  # (eq. 50)
+            # With one parent (popsize 2 or 3) mu_eff is 1 and the rank-mu update learns
+            # nothing (c_mu = 0): eq. 50 and 52 then bound nothing.
+            unbounded = c_mu == 0
+            alpha_mu_minus = math.inf if unbounded else 1 + c_1 / c_mu  # (eq. 50)
             alpha_mu_eff_minus = 1 + 2 * mu_eff_minus / (mu_eff + 2)  # (eq. 51)
-            alpha_posdef_minus = (1 - c_1 - c_mu) / (n * c_mu)  # (eq. 52)
+            alpha_posdef_minus = (
+                math.inf if unbounded else (1 - c_1 - c_mu) / (n * c_mu)  # (eq. 52)
+            )
             negative_scale = min(alpha_mu_minus, alpha_mu_eff_minus, alpha_posdef_minus)
             negative_sum = -negative.sum() if negative.size else 1.0
             weights = np.concatenate(  # (eq. 53)
