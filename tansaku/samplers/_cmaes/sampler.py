@@ -117,10 +117,6 @@ class CmaEsSampler(BaseSampler):
         lr_adapt: bool = False,
         source_trials: list[FrozenTrial] | None = None,
     ) -> None:
-        _check_arguments(
-            x0, sigma0, n_startup_trials, restart_strategy, popsize, inc_popsize, source_trials
-        )
-        _check_combinations(x0, sigma0, use_separable_cma, with_margin, lr_adapt, source_trials)
         for name, value in (("x0", x0), ("sigma0", sigma0)):
             if value is not None:
                 warnings.warn(
@@ -138,6 +134,11 @@ class CmaEsSampler(BaseSampler):
         ):
             if flag:
                 warn_experimental(f"{_WHERE}({name}=...)")
+        # The warnings come first, as in Optuna, so that a refused call warns alike.
+        _check_arguments(
+            x0, sigma0, n_startup_trials, restart_strategy, popsize, inc_popsize, source_trials
+        )
+        _check_combinations(x0, sigma0, use_separable_cma, with_margin, lr_adapt, source_trials)
         self._settings = RunSettings(
             x0=dict(x0) if x0 is not None else None,
             sigma0=float(sigma0) if sigma0 is not None else None,
