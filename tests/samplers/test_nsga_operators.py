@@ -234,7 +234,7 @@ def test_polynomial_mutation_stays_inside_the_bounds_and_near_the_value() -> Non
     [
         (lambda: UniformCrossover(swapping_prob=1.5), "swapping_prob"),
         (lambda: BLXAlphaCrossover(alpha=-1.0), "alpha"),
-        (lambda: SBXCrossover(eta=0.0), "eta"),
+        (lambda: SBXCrossover(eta=-0.5), "eta"),
         (lambda: SBXCrossover(uniform_crossover_prob=-0.1), "uniform_crossover_prob"),
         (lambda: VSBXCrossover(use_child_gene_prob=0.0), "use_child_gene_prob"),
         (lambda: UNDXCrossover(sigma_xi=0.0), "sigma_xi"),
@@ -249,3 +249,38 @@ def test_operator_arguments_out_of_range_are_refused_by_name(
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=argument):
             factory()
+
+
+@pytest.mark.parametrize(
+    ("factory", "argument"),
+    [
+        (lambda: UniformCrossover(swapping_prob="0.5"), "swapping_prob"),
+        (lambda: BLXAlphaCrossover(alpha="0.5"), "alpha"),
+        (lambda: SBXCrossover(eta="2"), "eta"),
+        (lambda: VSBXCrossover(uniform_crossover_prob=None), "uniform_crossover_prob"),
+        (lambda: UNDXCrossover(sigma_xi="0.5"), "sigma_xi"),
+        (lambda: SPXCrossover(epsilon="1"), "epsilon"),
+        (lambda: PolynomialMutation(eta="20"), "eta"),
+    ],
+)
+def test_operator_arguments_that_are_not_numbers_raise_type_error_by_name(
+    factory: Callable[[], object], argument: str
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TypeError, match=argument):
+            factory()
+
+
+def test_distribution_index_zero_is_the_widest_spread_not_an_error() -> None:
+    # Deb & Agrawal (1995) allow any eta >= 0; 0 spreads children and mutants the most.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        crossover, mutation = SBXCrossover(eta=0.0), PolynomialMutation(eta=0.0)
+    rng = np.random.RandomState(0)
+    parents = np.array([[0.4, 0.2], [0.6, 0.8]])
+    bounds = np.array([[0.0, 1.0], [0.0, 1.0]])
+    children = np.array([crossover.crossover(parents, rng, _study(), bounds) for _ in range(200)])
+    assert np.all((children >= 0.0) & (children <= 1.0))
+    mutants = [mutation.mutation(0.5, rng, _study(), bounds[0]) for _ in range(200)]
+    assert all(0.0 <= v <= 1.0 for v in mutants)

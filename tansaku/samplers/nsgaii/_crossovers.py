@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tansaku._internal.deprecation import warn_experimental
-from tansaku._internal.validation import invalid
+from tansaku._internal.validation import invalid, invalid_type
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -54,23 +54,38 @@ class BaseCrossover(abc.ABC):
         """
 
 
+def _number(where: str, argument: str, value: object) -> float:
+    """``value`` as a float; a TypeError naming ``argument`` when it is not a real number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise invalid_type(where, argument, value, "a float")
+    return float(value)
+
+
 def _probability(where: str, argument: str, value: float, low_open: bool = False) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    ok = ok and (0.0 < value <= 1.0 if low_open else 0.0 <= value <= 1.0)
-    if not ok:
+    number = _number(where, argument, value)
+    if not (0.0 < number <= 1.0 if low_open else 0.0 <= number <= 1.0):
         rule = "must be in (0, 1]" if low_open else "must be in [0, 1]"
         raise invalid(where, argument, value, rule)
-    return float(value)
+    return number
 
 
 def _positive(where: str, argument: str, value: float | None) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+    if not _number(where, argument, value) > 0:
         raise invalid(where, argument, value, "must be a float > 0")
     if not math.isfinite(value):
         raise invalid(where, argument, value, "must be finite")
     return float(value)
+
+
+def distribution_index(where: str, value: float) -> float:
+    """A distribution index ``eta`` of SBX or polynomial mutation: finite and >= 0 (Deb &
+    Agrawal 1995 allow any non-negative number; 0 spreads children the widest)."""
+    eta = _number(where, "eta", value)
+    if not 0.0 <= eta < math.inf:
+        raise invalid(where, "eta", value, "must be a finite float >= 0")
+    return eta
 
 
 class UniformCrossover(BaseCrossover):
@@ -108,7 +123,7 @@ class BLXAlphaCrossover(BaseCrossover):
 
     def __init__(self, alpha: float = 0.5) -> None:
         warn_experimental("BLXAlphaCrossover")
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha >= 0:
+        if not _number("BLXAlphaCrossover", "alpha", alpha) >= 0:
             raise invalid("BLXAlphaCrossover", "alpha", alpha, "must be a float >= 0")
         self._alpha = float(alpha)
 
@@ -155,7 +170,7 @@ class SBXCrossover(BaseCrossover):
     Experimental.
 
     Args:
-        eta: Distribution index (> 0); larger keeps children closer to the parents. None: 2
+        eta: Distribution index (>= 0); larger keeps children closer to the parents. None: 2
             for one objective, 20 for several.
         uniform_crossover_prob: Probability of swapping the two children's values of a param
             before the first child is kept. In [0, 1].
@@ -173,7 +188,7 @@ class SBXCrossover(BaseCrossover):
     ) -> None:
         name = type(self).__name__
         warn_experimental(name)
-        self._eta = _positive(name, "eta", eta)
+        self._eta = None if eta is None else distribution_index(name, eta)
         self._uniform_crossover_prob = _probability(
             name, "uniform_crossover_prob", uniform_crossover_prob
         )

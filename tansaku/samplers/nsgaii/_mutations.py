@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tansaku._internal.deprecation import warn_experimental
-from tansaku._internal.validation import invalid
+from tansaku.samplers.nsgaii._crossovers import distribution_index
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -47,14 +47,12 @@ class PolynomialMutation(BaseMutation):
     so the result always lies inside them. Experimental.
 
     Args:
-        eta: Distribution index (> 0); larger keeps the value closer to the original.
+        eta: Distribution index (>= 0); larger keeps the value closer to the original.
     """
 
     def __init__(self, eta: float = 20.0) -> None:
         warn_experimental("PolynomialMutation")
-        if isinstance(eta, bool) or not isinstance(eta, int | float) or not 0 < eta < np.inf:
-            raise invalid("PolynomialMutation", "eta", eta, "must be a finite float > 0")
-        self._eta = float(eta)
+        self._eta = distribution_index("PolynomialMutation", eta)
 
     def mutation(
         self,

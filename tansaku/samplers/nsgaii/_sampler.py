@@ -52,8 +52,9 @@ def check_ga_arguments(
             raise invalid_type(where, name, value, "a float in [0, 1]")
         if not 0.0 <= value <= 1.0:
             raise invalid(where, name, value, "must be in [0, 1]")
+    # Not a ValueError's usual case, but the type Optuna raises here, which programs catch.
     if not isinstance(crossover, BaseCrossover):
-        raise invalid_type(where, "crossover", crossover, "a BaseCrossover")
+        raise invalid(where, "crossover", crossover, "must be a BaseCrossover instance")
     if crossover.n_parents > population_size:
         raise invalid(
             where,
@@ -62,7 +63,7 @@ def check_ga_arguments(
             f"must be >= crossover.n_parents={crossover.n_parents} of {crossover}",
         )
     if mutation is not None and not isinstance(mutation, BaseMutation):
-        raise invalid_type(where, "mutation", mutation, "a BaseMutation or None")
+        raise invalid(where, "mutation", mutation, "must be a BaseMutation instance or None")
 
 
 class _NSGASampler(BaseGASampler):
