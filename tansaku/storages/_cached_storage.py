@@ -7,8 +7,6 @@ storage it wraps; it is never created by tansaku.
 
 from __future__ import annotations
 
-import abc
-import functools
 from typing import TYPE_CHECKING, Any
 
 from tansaku.storages._base import BaseStorage
@@ -18,7 +16,11 @@ if TYPE_CHECKING:
     from tansaku.storages._rdb import RDBStorage
 
 
-class _CachedStorage(BaseStorage, BaseHeartbeat):
+# A virtual subclass of both bases (isinstance and issubclass hold, as for Optuna's class):
+# inheriting from them would give it their methods, which must go to ``backend`` instead.
+@BaseStorage.register
+@BaseHeartbeat.register
+class _CachedStorage:
     """Forward every storage call to ``backend``, which caches finished trials itself.
 
     Args:
@@ -32,28 +34,3 @@ class _CachedStorage(BaseStorage, BaseHeartbeat):
         if name == "_backend":  # not set yet (unpickling): no recursion
             raise AttributeError(name)
         return getattr(self._backend, name)
-
-
-def _forwarder(name: str) -> Any:
-    original = getattr(BaseStorage, name, None) or getattr(BaseHeartbeat, name)
-
-    @functools.wraps(original)
-    def forward(self: _CachedStorage, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self._backend, name)(*args, **kwargs)
-
-    forward.__isabstractmethod__ = False  # type: ignore[attr-defined]
-    return forward
-
-
-def _storage_methods() -> list[str]:
-    names = set()
-    for base in (BaseStorage, BaseHeartbeat):
-        for name, value in vars(base).items():
-            if callable(value) and (not name.startswith("_") or name == "_get_stale_trial_ids"):
-                names.add(name)
-    return sorted(names)
-
-
-for _name in _storage_methods():
-    setattr(_CachedStorage, _name, _forwarder(_name))
-abc.update_abstractmethods(_CachedStorage)  # type: ignore[type-abstract]

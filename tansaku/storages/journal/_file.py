@@ -49,7 +49,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tansaku.storages._file_lock import HAVE_FLOCK, fcntl, lock_exclusive
-from tansaku.storages.journal._base import BaseJournalBackend
+from tansaku.storages.journal._base import BaseJournalBackend, reopen
 from tansaku.storages.journal._file_locks import BaseJournalFileLock, JournalFileOpenLock
 from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 
@@ -97,12 +97,9 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         self._writable = True
         self._check_is_journal()
 
-    def __getstate__(self) -> dict[str, Any]:
-        # A copy (sent to another process) reads the file from its start, like a new reader.
-        return {"file_path": self._path, "lock_obj": self._lock_obj, "fsync": self._fsync}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
+    def __reduce__(self) -> tuple[Any, ...]:
+        arguments = {"file_path": self._path, "lock_obj": self._lock_obj, "fsync": self._fsync}
+        return (reopen, (type(self), arguments))
 
     def __del__(self) -> None:
         try:

@@ -28,10 +28,12 @@ import threading
 import time
 import uuid
 import warnings
+from typing import Any
 
 from tansaku import logging as tansaku_logging
 from tansaku._internal.validation import invalid
 from tansaku.exceptions import StorageLockTimeoutError
+from tansaku.storages.journal._base import reopen
 
 _logger = tansaku_logging.get_logger(__name__)
 
@@ -81,11 +83,9 @@ class _LockFileLock(BaseJournalFileLock):
         self._held: str | None = None
         self._thread_lock = threading.Lock()
 
-    def __getstate__(self) -> dict[str, object]:
-        return {"filepath": self._target, "grace_period": self.grace_period}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
+    def __reduce__(self) -> tuple[Any, ...]:
+        arguments = {"filepath": self._target, "grace_period": self.grace_period}
+        return (reopen, (type(self), arguments))
 
     @abc.abstractmethod
     def _create(self, token: str) -> None:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from tansaku._internal.redact import call_redacted, redact_url, url_secrets
-from tansaku.storages.journal._base import BaseJournalBackend
+from tansaku.storages.journal._base import BaseJournalBackend, reopen
 from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 
 # Records fetched per MGET when reading.
@@ -120,21 +120,14 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         self._next_number = 0
         self._next_key = 0
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {
+    def __reduce__(self) -> tuple[Any, ...]:
+        arguments = {
             "url": self._url,
             "use_cluster": self._use_cluster,
             "prefix": self._prefix,
             "hole_timeout": self._hole_timeout,
         }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(  # type: ignore[misc]
-            state["url"],
-            state["use_cluster"],
-            state["prefix"],
-            hole_timeout=state["hole_timeout"],
-        )
+        return (reopen, (type(self), arguments))
 
     def __repr__(self) -> str:
         return (

@@ -40,7 +40,7 @@ from tansaku.storages._heartbeat import (
 )
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.storages._stored_values import check_param_to_store
-from tansaku.storages.journal._base import BaseJournalBackend
+from tansaku.storages.journal._base import BaseJournalBackend, reopen
 from tansaku.storages.journal._heartbeats import HEARTBEAT_KEY
 from tansaku.storages.journal._replay import (
     JournalReplay,
@@ -126,16 +126,14 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._restore_snapshot()
         self._sync()
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {
+    def __reduce__(self) -> tuple[Any, ...]:
+        arguments = {
             "log_storage": self._backend,
             "heartbeat_interval": self.heartbeat_interval,
             "grace_period": self.grace_period,
             "heartbeat_stale_trial_callback": self.heartbeat_stale_trial_callback,
         }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
+        return (reopen, (type(self), arguments))
 
     @property
     def _state(self) -> InMemoryStorage:
