@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import dataclasses
 import datetime
 import threading
 import uuid
@@ -81,10 +82,17 @@ def _snapshot(trial: FrozenTrial) -> FrozenTrial:
 class InMemoryStorage(BaseStorage):
     """Keeps studies in this process's memory; the default storage of ``create_study``.
 
-    Every method holds one lock, so threads of ``study.optimize(n_jobs=...)`` share it safely.
-    Finished trials are stored once and shared with readers (``get_all_trials(deepcopy=False)``
-    hands out the stored objects); live trials are copied when read. Best trials, per-state
-    lists and counts are kept as trials finish, so none of them rescans the history.
+    Threads of ``study.optimize(n_jobs=...)`` share it safely. Finished trials are stored once
+    and shared with readers (``get_all_trials(deepcopy=False)`` hands out the stored objects);
+    live trials are copied when read. Best trials, per-state lists and counts are kept as
+    trials finish, so none of them rescans the history.
+
+    Locking, the one rule: the records (studies, trials and their indexes) are read and
+    written only by this class's own methods, public or in-package, and each of them holds
+    ``self._lock`` (not reentrant) for its whole body; helpers named ``*_locked``, and the
+    ``_study``/``_live_trial``/``_index_new_state`` helpers, expect it held and never take it.
+    A caller holds no lock of this storage, and no method hands out the stored object of a
+    live trial (finished trials never change, so sharing those is safe).
     """
 
     # Whether names are checked (off for a journal's replay, whose records were written by
@@ -196,12 +204,9 @@ class InMemoryStorage(BaseStorage):
             check_template_names("InMemoryStorage.create_new_trial", template_trial)
         with self._lock:
             record = self._study(study_id)
-            trial_id = self._next_trial_id
-            self._next_trial_id += 1
-            number = len(record.trials)
             if template_trial is None:
                 trial = FrozenTrial(
-                    number,
+                    -1,
                     TrialState.RUNNING,
                     None,
                     datetime.datetime.now(),
@@ -211,40 +216,29 @@ class InMemoryStorage(BaseStorage):
                     {},
                     {},
                     {},
-                    trial_id,
+                    -1,
                 )
             else:
                 trial = template_trial.__deepcopy__({})
-                trial.number = number
-                trial._trial_id = trial_id
-                for name, distribution in trial.distributions.items():
-                    self._check_param_distribution(record, name, distribution)
-            record.trials.append(trial)
-            self._trial_index[trial_id] = (record, number)
-            self._index_new_state(record, trial)
-            return trial_id
+            return self._append_trial_locked(record, trial, None)
 
-    def _adopt_trial(self, study_id: int, trial: FrozenTrial, trial_id: int | None = None) -> int:
-        """Append ``trial`` itself, not a copy, numbered next in its study (for replays).
-
-        What ``create_new_trial(study_id, template)`` does, minus the copy of the template:
-        replays build fresh trials, and copying 100k of them costs a third of reading a
-        journal. ``trial_id`` keeps an id a snapshot recorded; by default the next id is used.
-        """
-        with self._lock:
-            record = self._study(study_id)
-            if trial_id is None:
-                trial_id = self._next_trial_id
-                self._next_trial_id += 1
-            number = len(record.trials)
-            trial.number = number
-            trial._trial_id = trial_id
-            for name, distribution in trial.distributions.items():
-                self._check_param_distribution(record, name, distribution)
-            record.trials.append(trial)
-            self._trial_index[trial_id] = (record, number)
-            self._index_new_state(record, trial)
-            return trial_id
+    def _append_trial_locked(
+        self, record: _StudyRecord, trial: FrozenTrial, trial_id: int | None
+    ) -> int:
+        """Store ``trial`` itself as the next trial of ``record``, under ``trial_id`` (by
+        default the next unused id); number and id are set on it. Returns the id."""
+        if trial_id is None:
+            trial_id = self._next_trial_id
+            self._next_trial_id += 1
+        number = len(record.trials)
+        trial.number = number
+        trial._trial_id = trial_id
+        for name, distribution in trial.distributions.items():
+            self._check_param_distribution(record, name, distribution)
+        record.trials.append(trial)
+        self._trial_index[trial_id] = (record, number)
+        self._index_new_state(record, trial)
+        return trial_id
 
     def _check_param_distribution(
         self, record: _StudyRecord, name: str, distribution: BaseDistribution
@@ -308,11 +302,7 @@ class InMemoryStorage(BaseStorage):
         if self._checks_names:
             check_name("InMemoryStorage", "param_name", param_name)
         with self._lock:
-            entry = self._trial_index.get(trial_id)
-            if entry is None or entry[0].trials[entry[1]].state in FINISHED_STATES:
-                self._live_trial(trial_id)  # raises the right error
-            record, number = entry  # type: ignore[misc]
-            trial = record.trials[number]
+            record, trial = self._live_trial(trial_id)
             if record.param_distributions.get(param_name) is not distribution:
                 self._check_param_distribution(record, param_name, distribution)
             trial.params[param_name] = distribution.to_external_repr(param_value_internal)
@@ -336,24 +326,39 @@ class InMemoryStorage(BaseStorage):
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> bool:
         with self._lock:
-            record, trial = self._live_trial(trial_id)
-            previous = trial.state
-            if state is TrialState.RUNNING and previous is not TrialState.WAITING:
-                return False
-            if previous is TrialState.WAITING:
-                del record.waiting[trial.number]
-            else:
-                del record.running[trial.number]
-            trial.state = state
-            if values is not None:
-                trial._values = list(values)
-            now = datetime.datetime.now()
-            if state is TrialState.RUNNING:
-                trial.datetime_start = now
-            elif state.is_finished():
-                trial.datetime_complete = now
-            self._index_new_state(record, trial)
-            return True
+            return self._set_state_locked(trial_id, state, values, None, None)
+
+    def _set_state_locked(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: Sequence[float] | None,
+        datetime_start: datetime.datetime | None,
+        datetime_complete: datetime.datetime | None,
+    ) -> bool:
+        """``set_trial_state_values``; the times given (not None) replace the ones it sets."""
+        record, trial = self._live_trial(trial_id)
+        previous = trial.state
+        if state is TrialState.RUNNING and previous is not TrialState.WAITING:
+            return False
+        if previous is TrialState.WAITING:
+            del record.waiting[trial.number]
+        else:
+            del record.running[trial.number]
+        trial.state = state
+        if values is not None:
+            trial._values = list(values)
+        now = datetime.datetime.now()
+        if state is TrialState.RUNNING:
+            trial.datetime_start = now
+        elif state.is_finished():
+            trial.datetime_complete = now
+        if datetime_start is not None:
+            trial.datetime_start = datetime_start
+        if datetime_complete is not None:
+            trial.datetime_complete = datetime_complete
+        self._index_new_state(record, trial)
+        return True
 
     def set_trial_intermediate_value(
         self, trial_id: int, step: int, intermediate_value: float
@@ -461,3 +466,151 @@ class InMemoryStorage(BaseStorage):
             if record.best_number is None:
                 raise ValueError("No trials are completed yet.")
             return record.trials[record.best_number]
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredStudy:
+    """One study of a :class:`LogReplayStorage`, as :meth:`LogReplayStorage.export` reads it.
+
+    Attributes:
+        study_id: The study's id.
+        name: The study's name.
+        directions: Its directions.
+        user_attrs: Its user attrs (a copy of the dict; the values are shared).
+        system_attrs: Its system attrs (likewise).
+        trials: Its trials by number: finished ones shared, live ones copied.
+        trial_ids: The id of each trial, in the same order.
+    """
+
+    study_id: int
+    name: str
+    directions: list[StudyDirection]
+    user_attrs: dict[str, Any]
+    system_attrs: dict[str, Any]
+    trials: list[FrozenTrial]
+    trial_ids: list[int]
+
+
+@dataclasses.dataclass(frozen=True)
+class StorageImage:
+    """Everything a :class:`LogReplayStorage` holds, ids included (for snapshots of it).
+
+    Attributes:
+        studies: The studies, by id.
+        next_study_id: The id the next new study gets.
+        next_trial_id: The id the next new trial gets.
+    """
+
+    studies: list[StoredStudy]
+    next_study_id: int
+    next_trial_id: int
+
+
+class LogReplayStorage(InMemoryStorage):
+    """The in-memory storage that an operation log (the journal) is replayed into.
+
+    It adds the in-package API the replay and its snapshots need, and takes names as the
+    records hold them: any version of tansaku or Optuna wrote them, and the writer checked
+    them. Its methods follow :class:`InMemoryStorage`'s locking rule: each takes the storage's
+    lock itself; a caller may hold locks of its own (JournalStorage holds its lock while it
+    replays), never this storage's.
+    """
+
+    _checks_names = False
+
+    def adopt_trial(self, study_id: int, trial: FrozenTrial) -> int:
+        """Store ``trial`` itself, not a copy, as the next trial of the study; return its id.
+
+        What ``create_new_trial(study_id, template)`` does minus the copy of the template:
+        a replay builds a fresh trial for each record, and copying 100k of them costs a third
+        of reading a journal. The caller hands ``trial`` over: it must not keep or change it.
+
+        Raises:
+            KeyError: there is no such study.
+            ValueError: a param's distribution conflicts with the study's.
+        """
+        with self._lock:
+            return self._append_trial_locked(self._study(study_id), trial, None)
+
+    def set_trial_state_values_at(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: Sequence[float] | None,
+        datetime_start: datetime.datetime | None,
+        datetime_complete: datetime.datetime | None,
+    ) -> bool:
+        """``set_trial_state_values``, with the times the log recorded where it has them.
+
+        A time that is None is set as ``set_trial_state_values`` sets it (now, for the start
+        of a RUNNING trial or the completion of a finished one).
+        """
+        with self._lock:
+            return self._set_state_locked(
+                trial_id, state, values, datetime_start, datetime_complete
+            )
+
+    def trial_state(self, trial_id: int) -> TrialState | None:
+        """The trial's state, or None when there is no such trial (nothing is copied)."""
+        with self._lock:
+            entry = self._trial_index.get(trial_id)
+            if entry is None:
+                return None
+            record, number = entry
+            return record.trials[number].state
+
+    def running_trial_ids(self, study_id: int) -> list[int]:
+        """The ids of the study's RUNNING trials, by number.
+
+        Raises:
+            KeyError: there is no such study.
+        """
+        with self._lock:
+            record = self._study(study_id)
+            return [record.trials[number]._trial_id for number in sorted(record.running)]
+
+    def export(self) -> StorageImage:
+        """Everything this storage holds, ids included; later writes do not change it."""
+        with self._lock:
+            studies = []
+            for study_id, record in sorted(self._studies.items()):
+                trials = [
+                    trial if trial.state in FINISHED_STATES else _snapshot(trial)
+                    for trial in record.trials
+                ]
+                studies.append(
+                    StoredStudy(
+                        study_id,
+                        record.name,
+                        list(record.directions),
+                        dict(record.user_attrs),
+                        dict(record.system_attrs),
+                        trials,
+                        [trial._trial_id for trial in trials],
+                    )
+                )
+            return StorageImage(studies, self._next_study_id, self._next_trial_id)
+
+    @classmethod
+    def from_image(cls, image: StorageImage) -> LogReplayStorage:
+        """A storage holding what ``image`` holds, with its ids; the trials are taken over.
+
+        Raises:
+            ValueError: two studies of ``image`` have one name.
+            KeyError, ValueError: as :meth:`adopt_trial` does for a trial.
+        """
+        storage = cls()
+        with storage._lock:
+            for study in image.studies:
+                if study.name in storage._study_ids_by_name:
+                    raise ValueError(f"two studies named {study.name!r} in one image")
+                record = _StudyRecord(study.study_id, study.name, list(study.directions))
+                record.user_attrs.update(study.user_attrs)
+                record.system_attrs.update(study.system_attrs)
+                storage._studies[study.study_id] = record
+                storage._study_ids_by_name[study.name] = study.study_id
+                for trial, trial_id in zip(study.trials, study.trial_ids):
+                    storage._append_trial_locked(record, trial, trial_id)
+            storage._next_study_id = image.next_study_id
+            storage._next_trial_id = image.next_trial_id
+        return storage

@@ -22,6 +22,7 @@ from sqlalchemy import Table, select, update
 import tansaku
 from tansaku.samplers import RandomSampler
 from tansaku.storages import BaseStorage, InMemoryStorage, JournalStorage, RDBStorage
+from tansaku.storages._in_memory import LogReplayStorage
 from tansaku.storages._rdb._codec import PARAMS, TRIAL_USER_ATTRS, TRIALS
 from tansaku.storages.journal import JournalFileBackend, JournalRedisBackend
 from tansaku.storages.journal._replay import OpCode
@@ -214,7 +215,7 @@ def test_journal_copied_trial_with_an_unreadable_param_keeps_its_other_params(
 
 
 def test_snapshot_with_an_unreadable_distribution_leaves_only_that_param_out() -> None:
-    storage = InMemoryStorage()
+    storage = LogReplayStorage()
     _new_study(storage)
     document = json.loads(dump_state(storage, n_records=10))
     texts = document["studies"][0]["distributions"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution
-from tansaku.storages._in_memory import InMemoryStorage
+from tansaku.storages._in_memory import LogReplayStorage
 from tansaku.storages._stored_values import (
     UnreadableParamError,
     external_value,
@@ -217,9 +217,8 @@ class JournalReplay:
         heartbeats: When this process saw each running trial's latest heartbeat.
     """
 
-    def __init__(self, state: InMemoryStorage | None = None) -> None:
-        self.state = state if state is not None else InMemoryStorage()
-        self.state._checks_names = False  # records are taken as written (JournalStorage checks)
+    def __init__(self, state: LogReplayStorage | None = None) -> None:
+        self.state = state if state is not None else LogReplayStorage()
         self.heartbeats = HeartbeatLedger()
         # Distributions by JSON text: a study has a handful, each record repeats one.
         self._distributions: dict[str, BaseDistribution] = {}
@@ -248,19 +247,19 @@ class JournalReplay:
         if op == OpCode.SET_TRIAL_PARAM:
             return self._set_trial_param(record)
         if op == OpCode.SET_TRIAL_STATE_VALUES:
-            changed = state.set_trial_state_values(
-                trial_id, TrialState(record["state"]), record.get("values")
+            new_state = TrialState(record["state"])
+            changed = state.set_trial_state_values_at(
+                trial_id,
+                new_state,
+                record.get("values"),
+                parse_time(record.get("datetime_start")),
+                parse_time(record.get("datetime_complete")),
             )
             if changed:
-                if TrialState(record["state"]).is_finished():
+                if new_state.is_finished():
                     self.heartbeats.forget(trial_id)
-                elif record["state"] == TrialState.RUNNING:
+                elif new_state is TrialState.RUNNING:
                     self._first_heartbeat(trial_id, record)
-                trial = self.live(trial_id)
-                if record.get("datetime_start") is not None:
-                    trial.datetime_start = parse_time(record["datetime_start"])
-                if record.get("datetime_complete") is not None:
-                    trial.datetime_complete = parse_time(record["datetime_complete"])
             return changed
         if op == OpCode.SET_TRIAL_INTERMEDIATE_VALUE:
             return state.set_trial_intermediate_value(
@@ -273,9 +272,7 @@ class JournalReplay:
         if op == OpCode.SET_TRIAL_SYSTEM_ATTR:
             if is_heartbeat_record(record["system_attr"]):
                 # Late beats of a finished (or deleted) trial are harmless: ignore them.
-                if trial_id in self.state._trial_index and (
-                    self.live(trial_id).state is TrialState.RUNNING
-                ):
+                if state.trial_state(trial_id) is TrialState.RUNNING:
                     self.heartbeats.saw(
                         trial_id, written_time(record["system_attr"][HEARTBEAT_KEY])
                     )
@@ -299,24 +296,29 @@ class JournalReplay:
         except UnreadableParamError as error:
             # tansaku checks both before it writes them: another program wrote this record.
             # The param is left out; the rest of the trial and of the journal is replayed.
-            if trial_id in self.state._trial_index:
-                trial = self.live(trial_id)
-                if not trial.state.is_finished():
-                    warn_param_left_out(trial.number, name, error)
+            trial_state = self.state.trial_state(trial_id)
+            if trial_state is not None and not trial_state.is_finished():
+                warn_param_left_out(self.state.get_trial_number_from_id(trial_id), name, error)
             return
         self.state.set_trial_param(trial_id, name, internal, distribution)
-
-    def live(self, trial_id: int) -> FrozenTrial:
-        """The stored trial itself, not a copy."""
-        # The stored record itself (not a copy), to set the times the journal recorded.
-        record, number = self.state._trial_index[trial_id]
-        return record.trials[number]
 
     def _create_trial(self, record: dict[str, Any]) -> int:
         study_id = record["study_id"]
         if "state" not in record:
-            trial_id = self.state.create_new_trial(study_id)
-            self.live(trial_id).datetime_start = parse_time(record.get("datetime_start"))
+            started = FrozenTrial(
+                -1,
+                TrialState.RUNNING,
+                None,
+                parse_time(record.get("datetime_start")),
+                None,
+                {},
+                {},
+                {},
+                {},
+                {},
+                -1,
+            )
+            trial_id = self.state.adopt_trial(study_id, started)
             self._first_heartbeat(trial_id, record)
             return trial_id
         params, distributions = self._template_params(record)
@@ -337,7 +339,7 @@ class JournalReplay:
             intermediate_values={int(k): v for k, v in record["intermediate_values"].items()},
             trial_id=-1,
         )
-        return self.state._adopt_trial(study_id, trial)
+        return self.state.adopt_trial(study_id, trial)
 
     def _template_params(
         self, record: dict[str, Any]

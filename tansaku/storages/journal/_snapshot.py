@@ -22,7 +22,7 @@ from typing import Any
 
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution, distribution_to_json
-from tansaku.storages._in_memory import InMemoryStorage
+from tansaku.storages._in_memory import LogReplayStorage, StorageImage, StoredStudy
 from tansaku.storages._stored_values import (
     UnreadableParamError,
     external_value,
@@ -61,7 +61,7 @@ def snapshot_due(n_records: int, n_at_last_snapshot: int) -> bool:
 
 
 def dump_state(
-    state: InMemoryStorage, n_records: int, heartbeat_trial_ids: list[int] | None = None
+    state: LogReplayStorage, n_records: int, heartbeat_trial_ids: list[int] | None = None
 ) -> bytes:
     """The replayed ``state`` after ``n_records`` records, as JSON bytes.
 
@@ -70,23 +70,26 @@ def dump_state(
         n_records: How many records ``state`` covers.
         heartbeat_trial_ids: The running trials that have sent heartbeats.
     """
-    # The snapshot reads the in-memory storage's records directly: it must capture the ids
-    # the replay assigned (including gaps left by deleted studies), which the public API
-    # does not expose.
+    # The image keeps the ids the replay assigned (gaps left by deleted studies included),
+    # which the public storage API does not expose.
+    image = state.export()
     studies = []
-    for study_id, record in sorted(state._studies.items()):
+    for study in image.studies:
         # A study's trials share a handful of distribution objects (replay parses each text
         # once): each is written once, and params name it by its index in the list.
         indexes: dict[int, int] = {}
         texts: list[str] = []
-        trials = [_trial_to_json(trial, indexes, texts) for trial in record.trials]
+        trials = [
+            _trial_to_json(trial, trial_id, indexes, texts)
+            for trial, trial_id in zip(study.trials, study.trial_ids)
+        ]
         studies.append(
             {
-                "id": study_id,
-                "name": record.name,
-                "directions": [int(d) for d in record.directions],
-                "user_attrs": record.user_attrs,
-                "system_attrs": record.system_attrs,
+                "id": study.study_id,
+                "name": study.name,
+                "directions": [int(d) for d in study.directions],
+                "user_attrs": study.user_attrs,
+                "system_attrs": study.system_attrs,
                 "distributions": texts,
                 "trials": trials,
             }
@@ -94,15 +97,15 @@ def dump_state(
     document = {
         "format": SNAPSHOT_FORMAT,
         "n_records": n_records,
-        "next_study_id": state._next_study_id,
-        "next_trial_id": state._next_trial_id,
+        "next_study_id": image.next_study_id,
+        "next_trial_id": image.next_trial_id,
         "studies": studies,
         "heartbeat_trial_ids": heartbeat_trial_ids or [],
     }
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def load_state(snapshot: bytes) -> tuple[InMemoryStorage, int, list[int]]:
+def load_state(snapshot: bytes) -> tuple[LogReplayStorage, int, list[int]]:
     """The state, record count and heartbeat trial ids that :func:`dump_state` wrote.
 
     Raises:
@@ -111,22 +114,28 @@ def load_state(snapshot: bytes) -> tuple[InMemoryStorage, int, list[int]]:
     document = json.loads(snapshot)
     if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
         raise ValueError(f"not a tansaku journal snapshot of format {SNAPSHOT_FORMAT}")
-    state = InMemoryStorage()
-    known: dict[str, BaseDistribution] = {}  # parsed once per text
+    # Cache: distributions by text, for this load only: each text is parsed once.
+    known: dict[str, BaseDistribution] = {}
+    studies = []
     for study in document["studies"]:
         distributions = [_parse_distribution(text, known) for text in study["distributions"]]
-        state._next_study_id = study["id"]
-        study_id = state.create_new_study(
-            [StudyDirection(d) for d in study["directions"]], study["name"]
+        studies.append(
+            StoredStudy(
+                study_id=study["id"],
+                name=study["name"],
+                directions=[StudyDirection(d) for d in study["directions"]],
+                user_attrs=study["user_attrs"],
+                system_attrs=study["system_attrs"],
+                trials=[
+                    _trial_from_json(trial_json, number, distributions)
+                    for number, trial_json in enumerate(study["trials"])
+                ],
+                trial_ids=[trial_json["id"] for trial_json in study["trials"]],
+            )
         )
-        record = state._studies[study_id]
-        record.user_attrs.update(study["user_attrs"])
-        record.system_attrs.update(study["system_attrs"])
-        for number, trial_json in enumerate(study["trials"]):
-            trial = _trial_from_json(trial_json, number, distributions)
-            state._adopt_trial(study_id, trial, trial_json["id"])
-    state._next_study_id = document["next_study_id"]
-    state._next_trial_id = document["next_trial_id"]
+    state = LogReplayStorage.from_image(
+        StorageImage(studies, document["next_study_id"], document["next_trial_id"])
+    )
     return state, int(document["n_records"]), list(document.get("heartbeat_trial_ids", []))
 
 
@@ -150,10 +159,10 @@ def _distribution_index(
 
 
 def _trial_to_json(
-    trial: FrozenTrial, indexes: dict[int, int], texts: list[str]
+    trial: FrozenTrial, trial_id: int, indexes: dict[int, int], texts: list[str]
 ) -> dict[str, Any]:
     return {
-        "id": trial._trial_id,
+        "id": trial_id,
         "state": int(trial.state),
         "values": trial.values,
         "start": _time_to_json(trial.datetime_start),

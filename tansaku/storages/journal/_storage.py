@@ -38,7 +38,7 @@ from tansaku.storages._heartbeat import (
     check_heartbeat_arguments,
     stale_trial_callback_argument,
 )
-from tansaku.storages._in_memory import InMemoryStorage
+from tansaku.storages._in_memory import LogReplayStorage
 from tansaku.storages._stored_values import check_param_to_store
 from tansaku.storages.journal._base import BaseJournalBackend, reopen
 from tansaku.storages.journal._heartbeats import HEARTBEAT_KEY
@@ -136,7 +136,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         return (reopen, (type(self), arguments))
 
     @property
-    def _state(self) -> InMemoryStorage:
+    def _state(self) -> LogReplayStorage:
         return self._replay.state
 
     # -- the log --------------------------------------------------------------------------------
@@ -345,12 +345,12 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         and a trial another worker finished meanwhile is caught when the record is replayed.
         """
         with self._lock:
-            known = self._state._trial_index
-            if trial_id not in known:
+            state = self._state.trial_state(trial_id)
+            if state is None:
                 self._sync()
-                if trial_id not in known:
+                state = self._state.trial_state(trial_id)
+                if state is None:
                     raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
-            state = self._replay.live(trial_id).state  # the stored trial: no copy
         self.check_trial_is_updatable(trial_id, state)
 
     def set_trial_param(
@@ -462,10 +462,8 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         grace = self.grace_period or 2 * self.heartbeat_interval
         with self._lock:
             self._sync()
-            running = self._state.get_all_trials(
-                study_id, deepcopy=False, states=(TrialState.RUNNING,)
-            )
-            return self._replay.heartbeats.stale([trial._trial_id for trial in running], grace)
+            running = self._state.running_trial_ids(study_id)
+            return self._replay.heartbeats.stale(running, grace)
 
     def get_heartbeat_interval(self) -> int | None:
         return self.heartbeat_interval
