@@ -526,22 +526,9 @@ def distribution_to_json(dist: BaseDistribution) -> str:
     Raises:
         TypeError: a categorical choice cannot be written as JSON.
     """
-    numeric = type(dist) is FloatDistribution or type(dist) is IntDistribution
-    if numeric:
-        # Equal numeric distributions have equal texts (their bounds are normalized), and a
-        # study writes the same few with every trial. Categorical ones are not cached: 1 and
-        # 1.0 are equal choices with different texts.
-        text = _to_json_cache.get(dist)
-        if text is not None:
-            return text
     if isinstance(dist, CategoricalDistribution):
         return _categorical_to_json(dist)
-    text = json.dumps({"name": type(dist).__name__, "attributes": dist._asdict()})
-    if numeric:
-        if len(_to_json_cache) >= 1024:
-            _to_json_cache.clear()
-        _to_json_cache[dist] = text
-    return text
+    return json.dumps({"name": type(dist).__name__, "attributes": dist._asdict()})
 
 
 def _categorical_to_json(dist: CategoricalDistribution) -> str:
@@ -564,14 +551,8 @@ def _categorical_to_json(dist: CategoricalDistribution) -> str:
                     f"cannot be stored: storages keep choices as JSON ({error})"
                 ) from None
         raise
-    json_to_distribution(text)  # what is written must read back (and is now parsed once)
+    json_to_distribution(text)  # what is written must read back
     return text
-
-
-_to_json_cache: dict[BaseDistribution, str] = {}
-
-
-_json_cache: dict[str, BaseDistribution] = {}
 
 
 def json_to_distribution(json_str: str) -> BaseDistribution:
@@ -584,20 +565,13 @@ def json_to_distribution(json_str: str) -> BaseDistribution:
         ValueError: the text is not a distribution tansaku can rebuild (an unknown name,
             missing or wrong attributes, a range that the constructor refuses).
     """
-    cached = _json_cache.get(json_str)
-    if cached is not None:
-        return cached
     try:
-        dist = _parse_distribution(json_str)
+        return _parse_distribution(json_str)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ValueError(
             f"json_to_distribution: {json_str!r} is not a distribution tansaku can read "
             f"({type(error).__name__}: {error})"
         ) from None
-    if len(_json_cache) < 65536:
-        # Registry of parsed distributions: they are immutable, so sharing them is safe.
-        _json_cache[json_str] = dist
-    return dist
 
 
 def _parse_distribution(json_str: str) -> BaseDistribution:

@@ -25,9 +25,7 @@ from tansaku.trial import FrozenTrial, TrialState
 from tansaku.trial._state import FINISHED_STATES
 
 _N_STATES = len(TrialState)
-# Registry of the states a ``states=`` tuple selects, in TrialState order: callers pass the
-# same few tuples on every trial.
-_WANTED_STATES: dict[tuple[TrialState, ...], list[TrialState]] = {}
+_ALL_STATES = tuple(TrialState)
 
 
 def _number_of(trial: FrozenTrial) -> int:
@@ -415,12 +413,7 @@ class InMemoryStorage(BaseStorage):
             for number in record.waiting:
                 selected[number] = _snapshot(all_trials[number])
             return selected
-        try:
-            wanted = _WANTED_STATES[states]  # type: ignore[index]
-        except (KeyError, TypeError):
-            wanted = [state for state in TrialState if state in states]
-            if isinstance(states, tuple) and len(_WANTED_STATES) < 64:
-                _WANTED_STATES[states] = wanted
+        wanted = [state for state in _ALL_STATES if state in states]
         if not wanted:
             return []
         if len(wanted) == 1:

@@ -24,7 +24,12 @@ from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.study_direction import StudyDirection
-from tansaku.distributions import BaseDistribution, distribution_to_json
+from tansaku.distributions import (
+    BaseDistribution,
+    FloatDistribution,
+    IntDistribution,
+    distribution_to_json,
+)
 from tansaku.storages._base import (
     DEFAULT_STUDY_NAME_PREFIX,
     BaseStorage,
@@ -123,6 +128,12 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         # Outcome of this worker's latest record: (result, error).
         self._outcome: tuple[Any, BaseException | None] = (None, None)
         self._n_at_snapshot = 0
+        # Cache: the JSON text of each Float/IntDistribution this storage wrote. Equal ones
+        # have equal texts (bounds are normalized); categorical ones are left out, as 1 and
+        # 1.0 are equal choices with different texts. Dropped with the storage, and cleared
+        # at 1024 entries (a space whose ranges move every trial). Buys the json.dumps of
+        # every param write (~7 us): ~6% of a journal-file trial with 10 params.
+        self._distribution_texts: dict[BaseDistribution, str] = {}
         self._restore_snapshot()
         self._sync()
 
@@ -368,8 +379,22 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             trial_id=trial_id,
             param_name=param_name,
             param_value_internal=param_value_internal,
-            distribution=distribution_to_json(distribution),
+            distribution=self._distribution_text(distribution),
         )
+
+    def _distribution_text(self, distribution: BaseDistribution) -> str:
+        """``distribution_to_json(distribution)``, from the cache where it may be."""
+        if (
+            type(distribution) is not FloatDistribution
+            and type(distribution) is not IntDistribution
+        ):
+            return distribution_to_json(distribution)
+        text = self._distribution_texts.get(distribution)
+        if text is None:
+            if len(self._distribution_texts) >= 1024:
+                self._distribution_texts.clear()
+            text = self._distribution_texts[distribution] = distribution_to_json(distribution)
+        return text
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         self._sync()
