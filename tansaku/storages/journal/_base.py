@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
-from typing import Any, TypeVar
-
-_T = TypeVar("_T")
+from typing import Any
 
 
 class BaseJournalBackend(abc.ABC):
@@ -23,14 +21,3 @@ class BaseJournalBackend(abc.ABC):
     @abc.abstractmethod
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
         """Append ``logs`` as one unit: no other writer's record lands between them."""
-
-
-def reopen(cls: type[_T], arguments: dict[str, Any]) -> _T:
-    """``cls(**arguments)``: how a journal object comes out of a pickle.
-
-    Backends, locks and storages hold open files, connections and threads, which do not
-    travel: a copy (sent to another process) is opened anew from the arguments it was built
-    with, and reads the journal from its start like any new reader. Their ``__reduce__``
-    returns ``(reopen, (type(self), arguments))``.
-    """
-    return cls(**arguments)

@@ -49,7 +49,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tansaku.storages._file_lock import HAVE_FLOCK, fcntl, lock_exclusive
-from tansaku.storages.journal._base import BaseJournalBackend, reopen
+from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._file_locks import BaseJournalFileLock, JournalFileOpenLock
 from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 
@@ -97,9 +97,13 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         self._writable = True
         self._check_is_journal()
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        arguments = {"file_path": self._path, "lock_obj": self._lock_obj, "fsync": self._fsync}
-        return (reopen, (type(self), arguments))
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy (sent to another process) reads the file from its start, like a new reader.
+        return {"file_path": self._path, "lock_obj": self._lock_obj, "fsync": self._fsync}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Rebuilt from its arguments: open files, connections and locks do not travel.
+        type(self).__init__(self, **state)
 
     def __del__(self) -> None:
         try:

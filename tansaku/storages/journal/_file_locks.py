@@ -33,7 +33,6 @@ from typing import Any
 from tansaku import logging as tansaku_logging
 from tansaku._internal.validation import invalid
 from tansaku.exceptions import StorageLockTimeoutError
-from tansaku.storages.journal._base import reopen
 
 _logger = tansaku_logging.get_logger(__name__)
 
@@ -83,9 +82,12 @@ class _LockFileLock(BaseJournalFileLock):
         self._held: str | None = None
         self._thread_lock = threading.Lock()
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        arguments = {"filepath": self._target, "grace_period": self.grace_period}
-        return (reopen, (type(self), arguments))
+    def __getstate__(self) -> dict[str, Any]:
+        return {"filepath": self._target, "grace_period": self.grace_period}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Rebuilt from its arguments: open files, connections and locks do not travel.
+        type(self).__init__(self, **state)
 
     @abc.abstractmethod
     def _create(self, token: str) -> None:

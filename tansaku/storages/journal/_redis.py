@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from tansaku._internal.redact import call_redacted, redact_url, url_secrets
-from tansaku.storages.journal._base import BaseJournalBackend, reopen
+from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._snapshot import BaseJournalSnapshot
 
 # Records fetched per MGET when reading.
@@ -120,14 +120,17 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         self._next_number = 0
         self._next_key = 0
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        arguments = {
+    def __getstate__(self) -> dict[str, Any]:
+        return {
             "url": self._url,
             "use_cluster": self._use_cluster,
             "prefix": self._prefix,
             "hole_timeout": self._hole_timeout,
         }
-        return (reopen, (type(self), arguments))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Rebuilt from its arguments: open files, connections and locks do not travel.
+        type(self).__init__(self, **state)
 
     def __repr__(self) -> str:
         return (

@@ -45,7 +45,7 @@ from tansaku.storages._heartbeat import (
 )
 from tansaku.storages._in_memory import LogReplayStorage
 from tansaku.storages._stored_values import check_param_to_store
-from tansaku.storages.journal._base import BaseJournalBackend, reopen
+from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._heartbeats import HEARTBEAT_KEY
 from tansaku.storages.journal._replay import (
     JournalReplay,
@@ -137,14 +137,17 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._restore_snapshot()
         self._sync()
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        arguments = {
+    def __getstate__(self) -> dict[str, Any]:
+        return {
             "log_storage": self._backend,
             "heartbeat_interval": self.heartbeat_interval,
             "grace_period": self.grace_period,
             "heartbeat_stale_trial_callback": self.heartbeat_stale_trial_callback,
         }
-        return (reopen, (type(self), arguments))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Rebuilt from its arguments: open files, connections and locks do not travel.
+        type(self).__init__(self, **state)
 
     @property
     def _state(self) -> LogReplayStorage:
