@@ -26,6 +26,8 @@ from tansaku.trial._state import FINISHED_STATES
 
 _N_STATES = len(TrialState)
 _ALL_STATES = tuple(TrialState)
+# A trial's (datetime_start, datetime_complete).
+_Times = tuple[datetime.datetime | None, datetime.datetime | None]
 
 
 def _number_of(trial: FrozenTrial) -> int:
@@ -324,17 +326,13 @@ class InMemoryStorage(BaseStorage):
         self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
     ) -> bool:
         with self._lock:
-            return self._set_state_locked(trial_id, state, values, None, None)
+            return self._set_state_locked(trial_id, state, values, (None, None))
 
     def _set_state_locked(
-        self,
-        trial_id: int,
-        state: TrialState,
-        values: Sequence[float] | None,
-        datetime_start: datetime.datetime | None,
-        datetime_complete: datetime.datetime | None,
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None, times: _Times
     ) -> bool:
-        """``set_trial_state_values``; the times given (not None) replace the ones it sets."""
+        """``set_trial_state_values``; the (start, complete) ``times`` that are not None
+        replace the ones it sets."""
         record, trial = self._live_trial(trial_id)
         previous = trial.state
         if state is TrialState.RUNNING and previous is not TrialState.WAITING:
@@ -351,6 +349,7 @@ class InMemoryStorage(BaseStorage):
             trial.datetime_start = now
         elif state.is_finished():
             trial.datetime_complete = now
+        datetime_start, datetime_complete = times
         if datetime_start is not None:
             trial.datetime_start = datetime_start
         if datetime_complete is not None:
@@ -539,9 +538,8 @@ class LogReplayStorage(InMemoryStorage):
         of a RUNNING trial or the completion of a finished one).
         """
         with self._lock:
-            return self._set_state_locked(
-                trial_id, state, values, datetime_start, datetime_complete
-            )
+            times = (datetime_start, datetime_complete)
+            return self._set_state_locked(trial_id, state, values, times)
 
     def trial_state(self, trial_id: int) -> TrialState | None:
         """The trial's state, or None when there is no such trial (nothing is copied)."""

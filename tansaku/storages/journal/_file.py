@@ -51,7 +51,7 @@ from typing import Any
 from tansaku.storages._file_lock import HAVE_FLOCK, fcntl, lock_exclusive
 from tansaku.storages.journal._base import BaseJournalBackend
 from tansaku.storages.journal._file_locks import BaseJournalFileLock, JournalFileOpenLock
-from tansaku.storages.journal._snapshot import BaseJournalSnapshot
+from tansaku.storages.journal._snapshot import BaseJournalSnapshot, warn_snapshot_ignored
 
 # Seconds a writer waits for the journal's lock (held by others only while they append) before
 # StorageLockTimeoutError names the holder.
@@ -261,12 +261,7 @@ class JournalFileBackend(BaseJournalBackend, BaseJournalSnapshot):
         except (ValueError, KeyError, TypeError):
             matches = False
         if not matches:
-            warnings.warn(
-                f"JournalFileBackend: ignored the snapshot {self._snapshot_path()!r}, which "
-                "does not match the journal; replaying the whole journal",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+            warn_snapshot_ignored("JournalFileBackend", self._snapshot_path())
             return None
         with self._lock:
             self._next_number, self._next_offset = number, offset

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 from tansaku._internal.redact import call_redacted, redact_url, url_secrets
 from tansaku.storages.journal._base import BaseJournalBackend
-from tansaku.storages.journal._snapshot import BaseJournalSnapshot
+from tansaku.storages.journal._snapshot import BaseJournalSnapshot, warn_snapshot_ignored
 
 # Records fetched per MGET when reading.
 _READ_BATCH = 1000
@@ -232,12 +232,7 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         except (ValueError, KeyError, TypeError):
             matches = False
         if not matches:
-            warnings.warn(
-                f"JournalRedisBackend: ignored the snapshot {self._snapshot_key()!r}, which "
-                "does not match the journal; replaying the whole journal",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+            warn_snapshot_ignored("JournalRedisBackend", self._snapshot_key())
             return None
         with self._lock:
             self._next_number, self._next_key = number, next_key

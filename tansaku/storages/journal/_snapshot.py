@@ -18,6 +18,7 @@ from __future__ import annotations
 import abc
 import datetime
 import json
+import warnings
 from typing import Any
 
 from tansaku._internal.study_direction import StudyDirection
@@ -52,6 +53,16 @@ class BaseJournalSnapshot(abc.ABC):
     @abc.abstractmethod
     def load_snapshot(self) -> bytes | None:
         """The latest snapshot that matches the log, or None; moves the read position to it."""
+
+
+def warn_snapshot_ignored(backend: str, where: str) -> None:
+    """Report that the snapshot at ``where`` does not match the journal and is not used."""
+    warnings.warn(
+        f"{backend}: ignored the snapshot {where!r}, which does not match the journal; "
+        "replaying the whole journal",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def snapshot_due(n_records: int, n_at_last_snapshot: int) -> bool:
