@@ -9,7 +9,7 @@ import datetime
 import threading
 import uuid
 from collections.abc import Container, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution, check_distribution_compatibility
@@ -282,15 +282,19 @@ class InMemoryStorage(BaseStorage):
 
     def _live_trial(self, trial_id: int) -> tuple[_StudyRecord, FrozenTrial]:
         entry = self._trial_index.get(trial_id)
+        if entry is None or entry[0].trials[entry[1]].state in FINISHED_STATES:
+            self._refuse_update(trial_id)
+        record, number = entry
+        return record, record.trials[number]
+
+    def _refuse_update(self, trial_id: int) -> NoReturn:
+        """Raise why the trial cannot be updated: there is none, or it has finished."""
+        entry = self._trial_index.get(trial_id)
         if entry is None:
             raise KeyError(f"No trial with trial_id {trial_id} in the storage.")
-        record, number = entry
-        trial = record.trials[number]
-        if trial.state in FINISHED_STATES:
-            raise UpdateFinishedTrialError(
-                f"Trial#{number} has already finished and can not be updated."
-            )
-        return record, trial
+        raise UpdateFinishedTrialError(
+            f"Trial#{entry[1]} has already finished and can not be updated."
+        )
 
     def set_trial_param(
         self,
@@ -302,7 +306,12 @@ class InMemoryStorage(BaseStorage):
         if self._checks_names:
             check_name("InMemoryStorage", "param_name", param_name)
         with self._lock:
-            record, trial = self._live_trial(trial_id)
+            # _live_trial's lines, inlined: a call more per param costs ~5% of an ask/tell.
+            entry = self._trial_index.get(trial_id)
+            if entry is None or entry[0].trials[entry[1]].state in FINISHED_STATES:
+                self._refuse_update(trial_id)
+            record, number = entry
+            trial = record.trials[number]
             if record.param_distributions.get(param_name) is not distribution:
                 self._check_param_distribution(record, param_name, distribution)
             trial.params[param_name] = distribution.to_external_repr(param_value_internal)
