@@ -421,7 +421,10 @@ class InMemoryStorage(BaseStorage):
             for number in record.waiting:
                 selected[number] = _snapshot(all_trials[number])
             return selected
-        wanted = [state for state in _ALL_STATES if state in states]
+        if type(states) is tuple and len(states) == 1 and isinstance(states[0], TrialState):
+            wanted = list(states)  # what samplers pass on every trial: no scan (~0.3 us)
+        else:
+            wanted = [state for state in _ALL_STATES if state in states]
         if not wanted:
             return []
         if len(wanted) == 1:
