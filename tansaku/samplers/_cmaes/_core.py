@@ -136,12 +136,6 @@ class Eigen:
         self.basis = basis
         self.sqrt_eigenvalues = np.sqrt(np.maximum(eigenvalues, _EIG_FLOOR))
 
-    def times_sqrt(self, z: np.ndarray) -> np.ndarray:
-        """C^(1/2) z for each row z of ``z`` (B D z, eq. 39)."""
-        if self.basis is None:
-            return z * self.sqrt_eigenvalues
-        return (z * self.sqrt_eigenvalues) @ self.basis.T
-
     def times_inv_sqrt(self, y: np.ndarray) -> np.ndarray:
         """C^(-1/2) y for each row y of ``y`` (B D^-1 B^T y)."""
         if self.basis is None:

@@ -154,7 +154,6 @@ class CmaEsSampler(BaseSampler):
         self._n_startup_trials = n_startup_trials
         self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
         self._warn_independent_sampling = warn_independent_sampling
-        self._seed = seed
         self._seed_base = seed if seed is not None else secrets.randbits(63)
         self._warned_no_relative_params = False
         self._init_memory()
