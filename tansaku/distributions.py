@@ -626,6 +626,8 @@ def check_distribution_compatibility(
     Raises:
         ValueError: the two distributions are not compatible.
     """
+    if dist_old is dist_new:
+        return  # trials share distribution objects: the common case costs one comparison
     old_kind = _kind(dist_old)
     if old_kind != _kind(dist_new):
         raise ValueError(

@@ -43,9 +43,9 @@ class Run:
     lr: LrState | None
 
 
-def trial_tag(generation: int, x: np.ndarray) -> str:
+def trial_tag(generation: int, x: list[float]) -> str:
     """The tag of a trial drawn in ``generation`` at ``x``."""
-    return f"{generation}:{','.join(map(repr, x.tolist()))}"
+    return f"{generation}:{','.join(map(repr, x))}"
 
 
 def parse_tag(tag: str) -> tuple[int, list[float]] | None:

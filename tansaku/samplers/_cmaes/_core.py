@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -211,7 +211,7 @@ def proposal(
     p_sigma = (1 - c_sigma) * state.p_sigma + math.sqrt(
         c_sigma * (2 - c_sigma) * consts.mu_eff
     ) * eigen.times_inv_sqrt(y_w)  # (eq. 43)
-    norm_p_sigma = float(np.linalg.norm(p_sigma))
+    norm_p_sigma = math.sqrt(float(p_sigma @ p_sigma))  # np.linalg.norm's sum, less overhead
     sigma = state.sigma * math.exp(
         min(1.0, (c_sigma / consts.d_sigma) * (norm_p_sigma / consts.chi_n - 1))
     )  # (eq. 44); the exponent capped at 1 as in the tutorial's footnote on large steps
@@ -234,6 +234,6 @@ def proposal(
         circle = np.where(weights >= 0, weights, weights * consts.n / np.maximum(norms, 1e-300))
         rank_mu = (y.T * circle) @ y  # (n, n)
         cov = (1 + c_1 * delta_h - c_1 - c_mu * weights.sum()) * state.cov
-        cov = cov + c_1 * np.outer(p_c, p_c) + c_mu * rank_mu  # (eq. 47)
+        cov = cov + c_1 * (p_c[:, None] * p_c) + c_mu * rank_mu  # (eq. 47)
         cov = (cov + cov.T) / 2
-    return replace(state, mean=mean, sigma=sigma, cov=cov, p_sigma=p_sigma, p_c=p_c, t=t), y_w
+    return CmaState(mean, sigma, cov, p_sigma, p_c, state.scale, t), y_w

@@ -17,8 +17,13 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from tansaku.distributions import BaseDistribution
 from tansaku.samplers._cmaes._codec import TRIAL_KEY, parse_tag
-from tansaku.search_space._intersection import _FinishedTrialCursor
+from tansaku.search_space._intersection import (
+    _FinishedTrialCursor,
+    _intersect,
+    _states_of_interest,
+)
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -59,30 +64,49 @@ class Tagged(NamedTuple):
 
 
 class Ledger:
-    """The trials of one study by generation, folded in once each as they finish."""
+    """The trials of one study by generation, folded in once each as they finish, and the
+    intersection of their search spaces (one pass over the history serves both)."""
 
     def __init__(self, consider_pruned: bool) -> None:
         self._consider_pruned = consider_pruned
+        self._space_states = _states_of_interest(consider_pruned)
         self._cursor = _FinishedTrialCursor()
         self._reset()
 
     def _reset(self) -> None:
+        # The params every COMPLETE (and PRUNED, when they count) trial suggested alike, as
+        # ``IntersectionSearchSpace`` has it, unsorted: the same dict object while no trial
+        # changes it, so a caller tells a change by identity. None before any such trial.
+        self.space: dict[str, BaseDistribution] | None = None
         # generation -> its finished usable trials, each with its point (parsed once)
         self._finished: dict[int, list[Tagged]] = {}
         self.n_usable = 0  # finished trials with a usable value (for n_startup_trials)
         self.max_generation = -1  # the newest generation any trial is tagged with
         self.live: list[FrozenTrial] = []
+        # trial number -> the tag this worker wrote on it and its point, so that folding the
+        # trial need not parse back the floats it has just formatted
+        self._drawn: dict[int, tuple[str, int, list[float]]] = {}
+
+    def drawn(self, number: int, tag: str, generation: int, x: list[float]) -> None:
+        """Remember that this worker tagged trial ``number`` with ``tag`` (``generation``, ``x``)."""
+        self._drawn[number] = (tag, generation, x)
 
     def advance(self, study: Study, trials: Sequence[FrozenTrial]) -> None:
         """Fold in the trials that finished since the last call."""
         advance = self._cursor.advance(study, trials)
         if advance.restarted:
             self._reset()
+        self.space = _intersect(self.space, advance.new, self._space_states)
+        drawn = self._drawn
         for trial in advance.new:
+            mine = drawn.pop(trial.number, None) if drawn else None
             if usable_value(trial, self._consider_pruned) is None:
                 continue
             self.n_usable += 1
-            tag = tag_of(trial)
+            if mine is not None and trial.system_attrs.get(TRIAL_KEY) == mine[0]:
+                tag: tuple[int, list[float]] | None = (mine[1], mine[2])
+            else:
+                tag = tag_of(trial)
             if tag is not None:
                 self._finished.setdefault(tag[0], []).append(Tagged(trial, tag[1]))
                 self.max_generation = max(self.max_generation, tag[0])

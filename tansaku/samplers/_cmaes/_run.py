@@ -74,10 +74,17 @@ class StudyRun:
         """Finished trials that count towards ``n_startup_trials``."""
         return self._ledger.n_usable
 
-    def fold(self, study: Study) -> None:
-        """Take in the trials that finished since the last call."""
+    def fold(self, study: Study) -> Mapping[str, BaseDistribution] | None:
+        """Take in the trials that finished since the last call.
+
+        Returns:
+            The intersection search space of the finished trials (the same object while no
+            trial changed it), or None before any trial completed.
+        """
         self._maximize = study.direction == StudyDirection.MAXIMIZE
-        self._ledger.advance(study, study.get_trials(deepcopy=False))
+        ledger = self._ledger
+        ledger.advance(study, study.get_trials(deepcopy=False))
+        return ledger.space
 
     def sample(
         self,
@@ -91,9 +98,10 @@ class StudyRun:
         run = self._catch_up(study, trial, box)
         assert self._draws is not None
         x = self._draws.draw(rng)
-        set_trial_system_attr(
-            study, trial._trial_id, TRIAL_KEY, _codec.trial_tag(run.generation, x)
-        )
+        point = x.tolist()
+        tag = _codec.trial_tag(run.generation, point)
+        set_trial_system_attr(study, trial._trial_id, TRIAL_KEY, tag)
+        self._ledger.drawn(trial.number, tag, run.generation, point)
         return box.decode(x)
 
     # -- keeping in step with the stored run ----------------------------------------------------

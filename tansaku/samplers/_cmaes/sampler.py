@@ -20,7 +20,6 @@ from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._cmaes._run import RunSettings, StudyRun
 from tansaku.samplers._cmaes._space import supported
 from tansaku.samplers._random import RandomSampler
-from tansaku.search_space import IntersectionSearchSpace
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -161,15 +160,14 @@ class CmaEsSampler(BaseSampler):
     def _init_memory(self) -> None:
         self._lock = threading.Lock()
         self._runs: dict[tuple[int, int], StudyRun] = {}
-        self._spaces: dict[tuple[int, int], IntersectionSearchSpace] = {}
         # Per study: the last intersection seen and the relative space made of it, handed out
-        # again (the same dict) while the intersection holds the same distributions.
-        self._relative: dict[tuple[int, int], tuple[dict[str, Any], dict[str, Any]]] = {}
+        # again (the same dict) while the intersection is the same object (unchanged).
+        self._relative: dict[tuple[int, int], tuple[object, dict[str, Any]]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # The in-memory runs are a cache of the storage's state; a copy rebuilds them.
         state = self.__dict__.copy()
-        for name in ("_lock", "_runs", "_spaces", "_relative"):
+        for name in ("_lock", "_runs", "_relative"):
             del state[name]
         return state
 
@@ -188,22 +186,17 @@ class CmaEsSampler(BaseSampler):
         self._raise_error_if_multi_objective(study)
         key = (id(study._storage), study._study_id)
         with self._lock:
-            space = self._spaces.get(key)
-            if space is None:
-                if len(self._spaces) >= _MAX_STUDIES:
-                    self._spaces.clear()
-                space = self._spaces[key] = IntersectionSearchSpace(
-                    include_pruned=self._settings.consider_pruned
-                )
-            full = space.calculate(study)
+            # The run's ledger folds the finished trials once for both the intersection and
+            # the generations: one read of the history here, one more in sample_relative.
+            intersection = self._run_of(key).fold(study)
             cached = self._relative.get(key)
-            if cached is not None and _same_distributions(cached[0], full):
+            if cached is not None and cached[0] is intersection:
                 return cached[1]
-        relative = {name: dist for name, dist in full.items() if supported(dist)}
-        with self._lock:
+            full = dict(sorted((intersection or {}).items()))
+            relative = {name: dist for name, dist in full.items() if supported(dist)}
             if len(self._relative) >= _MAX_STUDIES:
                 self._relative.clear()
-            self._relative[key] = (full, relative)
+            self._relative[key] = (intersection, relative)
         if (
             not relative
             and self._warn_independent_sampling
@@ -227,16 +220,21 @@ class CmaEsSampler(BaseSampler):
             return {}
         key = (id(study._storage), study._study_id)
         with self._lock:
-            run = self._runs.get(key)
-            if run is None:
-                if len(self._runs) >= _MAX_STUDIES:
-                    self._runs.clear()
-                run = self._runs[key] = StudyRun(self._settings)
+            run = self._run_of(key)
             run.fold(study)
             if run.n_usable < self._n_startup_trials:
                 return {}
             rng = random.Random(self._seed_base * _NUMBER_SPAN + trial.number)
             return run.sample(study, trial, search_space, rng)
+
+    def _run_of(self, key: tuple[int, int]) -> StudyRun:
+        """The run of the study with ``key`` (storage, study id), made on first use."""
+        run = self._runs.get(key)
+        if run is None:
+            if len(self._runs) >= _MAX_STUDIES:
+                self._runs.clear()
+            run = self._runs[key] = StudyRun(self._settings)
+        return run
 
     def sample_independent(
         self,
@@ -269,13 +267,6 @@ class CmaEsSampler(BaseSampler):
         values: Sequence[float] | None,
     ) -> None:
         self._independent_sampler.after_trial(study, trial, state, values)
-
-
-def _same_distributions(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """Whether two spaces hold the very same distribution objects (cheaper than ``==``)."""
-    return len(old) == len(new) and all(
-        old.get(name) is distribution for name, distribution in new.items()
-    )
 
 
 def _check_arguments(
