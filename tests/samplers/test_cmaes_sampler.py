@@ -6,6 +6,7 @@ import json
 import math
 import os
 import pickle
+import struct
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import tansaku
 from tansaku.distributions import FloatDistribution, IntDistribution
 from tansaku.samplers import CmaEsSampler
 from tansaku.samplers._cmaes import _codec
+from tansaku.samplers._cmaes._space import UnitBox
 from tansaku.trial import Trial
 
 tansaku.logging.set_verbosity(tansaku.logging.WARNING)
@@ -267,3 +269,34 @@ def test_same_seed_same_points_and_codec_round_trips_exactly() -> None:
         again = _codec.decode(_codec.encode(stored))
         assert again is not None
         assert np.array_equal(again.cma.cov, stored.cma.cov) and again == again
+
+
+def test_plain_float_decoding_matches_the_array_path_bit_for_bit() -> None:
+    # decode() takes a scalar shortcut for plain float spaces; it must agree with values()
+    # to the bit, also on the box's edges, -0.0, NaN and infinities.
+    box = UnitBox(
+        {
+            "a": FloatDistribution(-5, 5),
+            "b": FloatDistribution(0.0, 1e-3),
+            "c": FloatDistribution(-1.0, 0.0),
+        }
+    )
+    specials = [0.0, -0.0, 1.0, -1e-300, 1 + 1e-16, math.nan, math.inf, -math.inf, 0.5]
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        x = rng.uniform(-0.2, 1.2, 3)
+        for i in range(3):
+            if rng.random() < 0.3:
+                x[i] = specials[rng.integers(len(specials))]
+        decoded = list(box.decode(x).values())
+        expected = box.values(x).tolist()
+        assert [struct.pack("<d", v) for v in decoded] == [struct.pack("<d", v) for v in expected]
+
+
+def test_stored_covariance_is_its_upper_triangle_row_by_row() -> None:
+    study = tansaku.create_study(sampler=_quiet(seed=1))
+    study.optimize(lambda t: sum(t.suggest_float(f"x{i}", -2, 2) ** 2 for i in range(4)), 30)
+    for run in _states(study).values():
+        cov = run.cma.cov
+        expected = ",".join(map(repr, cov[np.triu_indices(cov.shape[0])].tolist()))
+        assert _codec.encode(run)["cov"] == expected

@@ -77,7 +77,13 @@ def latest(system_attrs: Mapping[str, Any]) -> Run | None:
 
 def encode(run: Run) -> dict[str, Any]:
     cma = run.cma
-    cov = cma.cov if cma.separable else cma.cov[np.triu_indices(cma.mean.size)]
+    if cma.separable:
+        cov = _floats(cma.cov)
+    else:
+        # The upper triangle row by row (``cov[np.triu_indices(n)]``, without building the
+        # index arrays every generation).
+        rows = cma.cov.tolist()
+        cov = ",".join(map(repr, [value for i, row in enumerate(rows) for value in row[i:]]))
     restart = run.restart
     stored: dict[str, Any] = {
         "v": _VERSION,
@@ -87,7 +93,7 @@ def encode(run: Run) -> dict[str, Any]:
         "mean": _floats(cma.mean),
         "sigma": cma.sigma,
         "separable": cma.separable,
-        "cov": _floats(cov),
+        "cov": cov,
         "p_sigma": _floats(cma.p_sigma),
         "p_c": _floats(cma.p_c),
         "scale": _floats(cma.scale),
@@ -99,7 +105,7 @@ def encode(run: Run) -> dict[str, Any]:
             restart.evals_large,
             restart.small,
             restart.evals_run,
-            _floats(np.array(restart.best_history)),
+            ",".join(map(repr, restart.best_history)),
         ],
         "lr": None,
     }

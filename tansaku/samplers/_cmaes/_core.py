@@ -179,8 +179,8 @@ class Draws:
         for _ in range(_MAX_DRAWS):
             z = np.array([gauss(0.0, 1.0) for _ in range(n)])
             x = self.mean + (self.matrix * z if self.separable else self.matrix @ z)
-            low, high = min(x.tolist()), max(x.tolist())
-            if low >= 0.0 and high <= 1.0:
+            coordinates = x.tolist()
+            if min(coordinates) >= 0.0 and max(coordinates) <= 1.0:
                 return x
             if first is None:
                 first = x

@@ -20,7 +20,7 @@ so every worker that closes the same generation decides the same restart.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -54,7 +54,15 @@ def record(restart: RestartState, ranked_values: np.ndarray, n: int) -> RestartS
     """``restart`` after one more generation of the current run."""
     keep = history_length(n, ranked_values.size)
     history = (*restart.best_history, float(ranked_values[0]))[-keep:]
-    return replace(restart, evals_run=restart.evals_run + ranked_values.size, best_history=history)
+    return RestartState(
+        restart.n_restarts,
+        restart.n_large,
+        restart.evals_small,
+        restart.evals_large,
+        restart.small,
+        restart.evals_run + ranked_values.size,
+        history,
+    )
 
 
 def stagnation(

@@ -59,6 +59,15 @@ class UnitBox:
         self.signature = _signature(self.names, self.distributions)
         # Every param a plain float range: decoding is one affine map (the common case).
         self._plain = not self.discrete.any() and not self.log.any()
+        self._plain_maps = list(
+            zip(
+                self.names,
+                self.box_low.tolist(),
+                self.width.tolist(),
+                self.low.tolist(),
+                self.high.tolist(),
+            )
+        )
 
     @property
     def n(self) -> int:
@@ -71,9 +80,19 @@ class UnitBox:
 
     def decode(self, x: np.ndarray) -> dict[str, Any]:
         """The params (external values) of the point ``x`` of the box."""
-        values = self.values(x).tolist()
         if self._plain:
-            return dict(zip(self.names, values))
+            # ``values`` in Python floats: the same IEEE operations in the same order, and
+            # clip as numpy's (NaN kept, ``a > low`` else low, then ``a < high`` else high,
+            # so even -0.0 comes out alike), without numpy's cost per call on a few numbers.
+            params = {}
+            for (name, box_low, width, low, high), unit in zip(self._plain_maps, x.tolist()):
+                unit = unit if unit > 0.0 or unit != unit else 0.0
+                unit = unit if unit < 1.0 or unit != unit else 1.0
+                value = box_low + unit * width
+                value = value if value > low or value != value else low
+                params[name] = value if value < high or value != value else high
+            return params
+        values = self.values(x).tolist()
         return {
             name: int(round(value)) if is_int else float(value)
             for name, value, is_int in zip(self.names, values, self.is_int.tolist())
