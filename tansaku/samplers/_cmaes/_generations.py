@@ -88,7 +88,7 @@ class Ledger:
         self._drawn: dict[int, tuple[str, int, list[float]]] = {}
 
     def drawn(self, number: int, tag: str, generation: int, x: list[float]) -> None:
-        """Remember that this worker tagged trial ``number`` with ``tag`` (``generation``, ``x``)."""
+        """Remember that this worker tagged trial ``number`` with ``tag`` (its generation, x)."""
         self._drawn[number] = (tag, generation, x)
 
     def advance(self, study: Study, trials: Sequence[FrozenTrial]) -> None:
