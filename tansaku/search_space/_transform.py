@@ -5,7 +5,12 @@ bounds of each coordinate, the row of a trial's params, and the params of a row.
 params are searched in log space; a param on a grid (ints, floats with a step) owns an interval
 of width ``step`` around each grid point, so that every grid point is equally likely under a
 uniform draw over the bounds; a categorical param takes one coordinate per choice (one-hot),
-and the largest coordinate picks the choice.
+and the largest coordinate picks the choice, unless the caller handles categoricals itself
+(``one_hot=False``: they take no coordinate).
+
+Logs and exponentials are Python's ``math`` ones, one param at a time: numpy's vectorised
+``log``/``exp`` round differently on CPUs with AVX-512 than on others, which would make the
+params a seeded sampler draws depend on the machine.
 """
 
 from __future__ import annotations
@@ -33,11 +38,15 @@ class SearchSpaceTransform:
         transform_step: Widen the bounds of a gridded param by half a step on each side, so
             each grid point owns an interval of one step.
         transform_0_1: Scale every column to [0, 1], e.g. for a point of the unit cube.
+        one_hot: Give each categorical param one column per choice. False leaves categoricals
+            out of the rows: :meth:`transform` ignores them and :meth:`untransform` returns
+            the numerical params only (for a sampler that crosses choices by itself).
 
     Attributes:
-        names: The param names, in column order.
+        names: The param names, in the space's order (a column's: ``names[column_to_param[c]]``).
         bounds: ``(n_columns, 2)`` lower and upper bound of each column.
         column_to_param: ``(n_columns,)`` index into ``names`` of each column's param.
+        categorical_names: The categorical param names, in ``names`` order.
 
     Example:
         >>> space = {"lr": FloatDistribution(1e-5, 1e-1, log=True), "n": IntDistribution(8, 64)}
@@ -53,6 +62,7 @@ class SearchSpaceTransform:
         transform_log: bool = True,
         transform_step: bool = True,
         transform_0_1: bool = False,
+        one_hot: bool = True,
     ) -> None:
         self.names = tuple(search_space)
         self.distributions = tuple(search_space.values())
@@ -64,6 +74,8 @@ class SearchSpaceTransform:
         self._choices: list[tuple[int, int, int]] = []  # param, first column, n_choices
         for index, distribution in enumerate(self.distributions):
             if isinstance(distribution, CategoricalDistribution):
+                if not one_hot:
+                    continue
                 n_choices = len(distribution.choices)
                 self._choices.append((index, len(bounds), n_choices))
                 bounds.extend([(0.0, 1.0)] * n_choices)
@@ -83,6 +95,11 @@ class SearchSpaceTransform:
             numeric_columns.append(len(column_to_param))
             column_to_param.append(index)
             numeric.append((low, high, step, log, is_int))
+        self.categorical_names = tuple(
+            name
+            for name, distribution in zip(self.names, self.distributions)
+            if isinstance(distribution, CategoricalDistribution)
+        )
         self.bounds = np.array(bounds, dtype=float).reshape(-1, 2)
         self.column_to_param = np.array(column_to_param, dtype=np.intp)
         self._numeric_columns = np.array(numeric_columns, dtype=np.intp)
@@ -90,6 +107,7 @@ class SearchSpaceTransform:
         table = np.array(numeric, dtype=float).reshape(-1, 5)
         self._low, self._high, self._step = table[:, 0], table[:, 1], table[:, 2]
         self._log, self._is_int = table[:, 3].astype(bool), table[:, 4].astype(bool)
+        self._log_positions = np.flatnonzero(self._log).tolist()
         self._stepped = self._step > 0
         self._width = self.bounds[:, 1] - self.bounds[:, 0]
 
@@ -99,17 +117,18 @@ class SearchSpaceTransform:
         return len(self.bounds)
 
     def transform(self, params: Mapping[str, Any]) -> np.ndarray:
-        """Return the ``(n_columns,)`` row of ``params`` (every name of the space needed)."""
+        """Return the ``(n_columns,)`` row of ``params`` (every param with a column needed)."""
         row = np.zeros(self.n_columns)
-        values = [params[name] for name in self.names]
+        names = self.names
         if len(self._numeric_columns):
-            numeric = np.array([values[i] for i in self._numeric_params], dtype=float)
-            numeric[self._log] = np.log(numeric[self._log])
+            numeric = [float(params[names[i]]) for i in self._numeric_params]
+            for position in self._log_positions:
+                numeric[position] = math.log(numeric[position])
             row[self._numeric_columns] = numeric
         for index, first, _ in self._choices:
             distribution = self.distributions[index]
             assert isinstance(distribution, CategoricalDistribution)
-            row[first + int(distribution.to_internal_repr(values[index]))] = 1.0
+            row[first + int(distribution.to_internal_repr(params[names[index]]))] = 1.0
         if self._transform_0_1:
             width = np.where(self._width > 0, self._width, 1.0)
             row = (row - self.bounds[:, 0]) / width
@@ -125,7 +144,8 @@ class SearchSpaceTransform:
         params: dict[str, Any] = {}
         if len(self._numeric_columns):
             numeric = row[self._numeric_columns]
-            numeric[self._log] = np.exp(numeric[self._log])
+            for position in self._log_positions:
+                numeric[position] = _exp(float(numeric[position]))
             stepped = self._stepped
             low, step = self._low[stepped], self._step[stepped]
             numeric[stepped] = low + np.round((numeric[stepped] - low) / step) * step
@@ -138,4 +158,12 @@ class SearchSpaceTransform:
             assert isinstance(distribution, CategoricalDistribution)
             chosen = int(np.argmax(row[first : first + n_choices]))
             params[self.names[index]] = distribution.choices[chosen]
-        return {name: params[name] for name in self.names}
+        return {name: params[name] for name in self.names if name in params}
+
+
+def _exp(value: float) -> float:
+    """``math.exp``, but ``inf`` past the largest float (as numpy), not an OverflowError."""
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf

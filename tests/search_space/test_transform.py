@@ -118,3 +118,44 @@ def test_an_empty_space_has_no_columns() -> None:
     assert transform.bounds.shape == (0, 2)
     assert transform.untransform(np.zeros(0)) == {}
     assert transform.transform({}).shape == (0,)
+
+
+# Values whose log numpy's AVX-512 code rounds otherwise than libm (found on such a CPU; on
+# others numpy calls libm and they agree).
+_LOG_ROUNDED_APART = (0.662, 0.691, 0.806, 0.917, 0.968, 1.009, 1.05, 1.366, 3.641, 4.663)
+
+
+def test_logs_and_exps_are_libms_so_draws_do_not_depend_on_the_cpu() -> None:
+    transform = _SearchSpaceTransform({"p": FloatDistribution(1e-3, 1e2, log=True)})
+    for value in _LOG_ROUNDED_APART:
+        assert transform.transform({"p": value})[0] == math.log(value), value
+    for column in np.linspace(math.log(1e-3), math.log(1e2), 2001)[1:-1].tolist():
+        assert transform.untransform(np.array([column]))["p"] == math.exp(column), column
+
+
+@pytest.mark.parametrize("end", _LOG_ROUNDED_APART)
+def test_a_log_param_at_an_end_of_its_range_is_on_the_bound_not_past_it(end: float) -> None:
+    # An operator that rejects children outside the bounds must accept the parents' rows.
+    for low, high in ((end, 1e3), (1e-4, end)):
+        transform = _SearchSpaceTransform({"p": FloatDistribution(low, high, log=True)})
+        assert transform.transform({"p": low}).tolist() == [transform.bounds[0, 0]]
+        assert transform.transform({"p": high}).tolist() == [transform.bounds[0, 1]]
+
+
+def test_rows_far_past_a_log_bound_give_the_bound() -> None:
+    transform = _SearchSpaceTransform({"p": FloatDistribution(1e-3, 1e2, log=True)})
+    assert transform.untransform(np.array([1e6])) == {"p": 1e2}
+    assert transform.untransform(np.array([-1e6])) == {"p": 1e-3}
+
+
+def test_without_one_hot_categoricals_take_no_column() -> None:
+    transform = _SearchSpaceTransform(SPACE, one_hot=False)
+    assert transform.categorical_names == ("categorical",)
+    assert transform.n_columns == 7
+    assert transform.column_to_param.tolist() == [0, 1, 2, 3, 4, 5, 6]
+    np.testing.assert_array_equal(transform.bounds, _SearchSpaceTransform(SPACE).bounds[:7])
+    params = {"float": 0.5, "float_log": 1.0, "float_step": 0.5, "int": 2, "int_step": 8}
+    params |= {"int_log": 10, "single": 2.0}
+    row = transform.transform(params)  # no categorical needed
+    assert transform.untransform(row) == params
+    assert list(transform.untransform(row)) == list(params)
