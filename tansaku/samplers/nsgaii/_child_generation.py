@@ -25,10 +25,10 @@ from tansaku.samplers._ga._constraints import (
     losses,
     violations,
 )
-from tansaku.samplers._ga._transform import SpaceTransform
 from tansaku.samplers.nsgaii._crossovers import BaseCrossover
 from tansaku.samplers.nsgaii._elite import crowding_distance
 from tansaku.samplers.nsgaii._mutations import BaseMutation
+from tansaku.search_space import _SearchSpaceTransform
 from tansaku.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -43,8 +43,9 @@ class _Parents:
     """One generation's parents as the breeding needs them."""
 
     trials: list[FrozenTrial]
-    transform: SpaceTransform
-    numerical: np.ndarray  # (n_parents, n_numerical) encoded params
+    transform: _SearchSpaceTransform  # numerical params only: categoricals are crossed apart
+    numerical_names: list[str]  # the param of each column
+    numerical: np.ndarray  # (n_parents, n_columns) encoded params
     score: np.ndarray  # (n_parents,) tournament order: lower wins
 
 
@@ -100,7 +101,7 @@ class NSGAIIChildGenerationStrategy:
         rng = self.rng
         chosen = self._tournaments(parents.score, self._crossover.n_parents)
         transform = parents.transform
-        categorical = transform.categorical
+        categorical = transform.categorical_names
         first = parents.trials[chosen[0]]
         if rng.rand() < self._crossover_prob:
             child = self._cross(study, parents.numerical[chosen], transform.bounds)
@@ -114,11 +115,11 @@ class NSGAIIChildGenerationStrategy:
         mutation_prob = self._mutation_prob
         if mutation_prob is None:
             mutation_prob = 1.0 / max(1, len(search_space))
-        mutate = rng.rand(len(transform.numerical)) < mutation_prob
+        mutate = rng.rand(transform.n_columns) < mutation_prob
         dropped = set()
         for i in np.flatnonzero(mutate):
             if self._mutation is None:
-                dropped.add(transform.numerical[i])
+                dropped.add(parents.numerical_names[i])
             else:
                 child[i] = self._mutation.mutation(
                     float(child[i]), rng, study, transform.bounds[i]
@@ -126,7 +127,7 @@ class NSGAIIChildGenerationStrategy:
         for name, drop in zip(categorical, rng.rand(len(categorical)) < mutation_prob):
             if drop:
                 dropped.add(name)
-        params = {**transform.params(child), **choices}
+        params = {**transform.untransform(child), **choices}
         return {n: v for n, v in params.items() if n not in dropped}
 
     def _parents(
@@ -140,9 +141,10 @@ class NSGAIIChildGenerationStrategy:
         if cached is not None and cached[0] is population and cached[1] == space_key:
             return cached[2]
         trials = sorted(population, key=lambda t: t.number)
-        transform = SpaceTransform(search_space)
-        numerical = np.array([transform.encode(t.params) for t in trials]).reshape(
-            len(trials), len(transform.numerical)
+        transform = _SearchSpaceTransform(search_space, one_hot=False)
+        numerical_names = [transform.names[i] for i in transform.column_to_param]
+        numerical = np.array([transform.transform(t.params) for t in trials]).reshape(
+            len(trials), transform.n_columns
         )
         loss = losses(study, trials)
         ranks = constrained_ranks(loss, violations(trials, self._constraints_func is not None))
@@ -156,7 +158,7 @@ class NSGAIIChildGenerationStrategy:
         score[order] = np.arange(len(trials))
         if not self._use_crowding:
             score = ranks.astype(float)
-        parents = _Parents(trials, transform, numerical, score)
+        parents = _Parents(trials, transform, numerical_names, numerical, score)
         self._cached = (population, space_key, parents)
         return parents
 

@@ -1,6 +1,6 @@
 """Crossovers: how NSGAIISampler makes one child's numerical params from its parents'.
 
-Each works in the transformed space (see ``_ga._transform``): ``parents_params`` is
+Each works in the transformed space (see ``search_space._transform``): ``parents_params`` is
 (n_parents, n_params) and ``search_space_bounds`` (n_params, 2). A child may fall outside the
 bounds; the sampler draws again (rejection keeps the operator's distribution) and clips only
 after many misses. Every operator cites its paper; the equations are the paper's.
