@@ -1,19 +1,23 @@
 """A journal file that the process may only read opens and reads; writing says why it can't.
 
-The tests run as root, which file modes do not restrain, so each reader runs in a child
-process that drops to the user ``nobody`` first. The child is forked from the test process
-after everything it needs is imported, so it reads no code from the work tree (which may not
-be readable by ``nobody``) and reports back through a pipe.
+The tests run as root, which file modes do not restrain, so each reader runs in a new Python
+process as the user ``nobody`` (started by ``setpriv``, with the one capability to read the
+work tree's code, which ``nobody`` may not be able to; writes stay refused). It runs a
+module-level function of a test module and prints what it returned as JSON. A fresh process
+rather than a fork: a fork of the test process inherits whatever threads earlier tests left
+running (gRPC's, for one), and a child forked amid them may crash.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
-import pwd
 import shutil
+import subprocess
+import sys
 import tempfile
-import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,33 +28,48 @@ import tansaku
 from tansaku.storages.journal import JournalFileBackend, JournalStorage
 
 N_TRIALS = 5
+REPO = Path(__file__).resolve().parents[2]
 
 
-def _as_nobody(action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run ``action`` in a forked child as the user nobody; return what it returned."""
+_SETPRIV = [
+    "setpriv",
+    "--reuid=nobody",
+    "--regid=nogroup",
+    "--clear-groups",
+    "--inh-caps=-all,+dac_read_search",
+    "--ambient-caps=-all,+dac_read_search",
+]
+_RUN = """
+import importlib.util, json, sys, traceback
+try:
+    spec = importlib.util.spec_from_file_location("readonly_test_module", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    function = getattr(module, sys.argv[2])
+    result = function(*json.loads(sys.argv[3]))
+except BaseException:
+    result = {"crash": traceback.format_exc()}
+print(json.dumps(result))
+"""
+
+
+def _as_nobody(function: Callable[..., dict[str, Any]], *args: str) -> dict[str, Any]:
+    """Run the module-level ``function(*args)`` of a test module as the user nobody in a new
+    process (which loads the module from its file)."""
     if os.geteuid() != 0:
         pytest.fail("these tests drop to the user nobody, which needs root", pytrace=False)
-    nobody = pwd.getpwnam("nobody")
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        status = 0
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(nobody.pw_gid)
-            os.setuid(nobody.pw_uid)
-            result = action()
-        except BaseException:
-            result, status = {"crash": traceback.format_exc()}, 1
-        with os.fdopen(write_end, "w") as pipe:
-            pipe.write(json.dumps(result))
-        os._exit(status)
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        text = pipe.read()
-    os.waitpid(pid, 0)
-    result: dict[str, Any] = json.loads(text)
+    command = [sys.executable, "-c", _RUN, inspect.getfile(function), function.__name__]
+    process = subprocess.run(
+        [*_SETPRIV, *command, json.dumps(args)],
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    result: dict[str, Any] = json.loads(process.stdout.splitlines()[-1])
     assert "crash" not in result, result.get("crash")
     return result
 
@@ -73,8 +92,8 @@ def _write_study(path: Path) -> float:
     return study.best_value
 
 
-def _read_then_try_to_write(path: Path) -> dict[str, Any]:
-    storage = JournalStorage(JournalFileBackend(str(path)))
+def _read_then_try_to_write(path: str) -> dict[str, Any]:
+    storage = JournalStorage(JournalFileBackend(path))
     study = tansaku.load_study(study_name="s", storage=storage)
     result: dict[str, Any] = {
         "n_trials": len(study.trials),
@@ -86,6 +105,26 @@ def _read_then_try_to_write(path: Path) -> dict[str, Any]:
     except Exception as error:
         result["write_error"] = f"{type(error).__name__}: {error}"
     return result
+
+
+def _open_missing(path: str) -> dict[str, Any]:
+    try:
+        JournalFileBackend(path)
+    except OSError as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    return {}
+
+
+def _read_with_snapshots_due(path: str) -> dict[str, Any]:
+    import tansaku.storages.journal._storage as journal_storage
+
+    # A snapshot is due after every few records, so the reader would write one.
+    journal_storage.snapshot_due = lambda n, at_last: n - at_last >= 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        storage = JournalStorage(JournalFileBackend(path))
+        n_trials = len(storage.get_all_trials(storage.get_study_id_from_name("s")))
+    return {"n_trials": n_trials, "warnings": [str(w.message) for w in caught]}
 
 
 @pytest.mark.parametrize(
@@ -102,7 +141,7 @@ def test_reader_without_write_rights_reads_the_journal(
     path.chmod(file_mode)
     journal_dir.chmod(dir_mode)
 
-    result = _as_nobody(lambda: _read_then_try_to_write(path))
+    result = _as_nobody(_read_then_try_to_write, str(path))
 
     assert result["n_trials"] == N_TRIALS
     assert result["best_value"] == best_value
@@ -118,40 +157,18 @@ def test_missing_journal_in_a_read_only_directory_names_the_file(journal_dir: Pa
     journal_dir.chmod(0o555)
     path = journal_dir / "journal.log"
 
-    def open_missing() -> dict[str, Any]:
-        try:
-            JournalFileBackend(str(path))
-        except OSError as error:
-            return {"error": f"{type(error).__name__}: {error}"}
-        return {}
-
-    result = _as_nobody(open_missing)
+    result = _as_nobody(_open_missing, str(path))
     assert result["error"].startswith("PermissionError")
     assert str(path) in result["error"]
 
 
-def test_reader_without_write_rights_writes_no_snapshot(
-    journal_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import tansaku.storages.journal._storage as journal_storage
-
-    # A snapshot is due after every few records, so the reader would write one.
-    monkeypatch.setattr(journal_storage, "snapshot_due", lambda n, at_last: n - at_last >= 3)
+def test_reader_without_write_rights_writes_no_snapshot(journal_dir: Path) -> None:
     path = journal_dir / "journal.log"
     _write_study(path)
     snapshot = Path(f"{path}.snapshot")
     snapshot.unlink(missing_ok=True)
     path.chmod(0o444)
 
-    def read() -> dict[str, Any]:
-        import warnings
-
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            storage = JournalStorage(JournalFileBackend(str(path)))
-            n_trials = len(storage.get_all_trials(storage.get_study_id_from_name("s")))
-        return {"n_trials": n_trials, "warnings": [str(w.message) for w in caught]}
-
-    result = _as_nobody(read)
+    result = _as_nobody(_read_with_snapshots_due, str(path))
     assert result == {"n_trials": N_TRIALS, "warnings": []}
     assert not snapshot.exists()

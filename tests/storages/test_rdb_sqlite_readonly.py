@@ -1,8 +1,7 @@
 """A SQLite database that the process may only read opens and reads; writing says why it can't.
 
-The readers run as the user ``nobody`` in a child forked from the test process (see
-``test_journal_readonly.py``). A writer that keeps the database open runs in a separate
-process, so that no SQLite connection of the test process is carried across the fork.
+The readers run as the user ``nobody`` in a new process (see ``test_journal_readonly.py``). A
+writer that keeps the database open runs in a separate process too.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ def _write_study(path: Path, n_trials: int = N_TRIALS) -> float:
     return best_value
 
 
-def _read_then_try_to_write(path: Path) -> dict[str, Any]:
+def _read_then_try_to_write(path: str) -> dict[str, Any]:
     storage = RDBStorage(f"sqlite:///{path}")
     study = tansaku.load_study(study_name="s", storage=storage)
     result: dict[str, Any] = {
@@ -76,7 +75,7 @@ def test_reader_without_write_rights_reads_the_database(
     # Root's directory is read-only for the reader (mode 755), and the reader's its own.
     shutil.chown(journal_dir, user=dir_owner)
 
-    result = _as_nobody(lambda: _read_then_try_to_write(path))
+    result = _as_nobody(_read_then_try_to_write, str(path))
 
     assert result["n_trials"] == N_TRIALS
     assert result["best_value"] == best_value
@@ -118,7 +117,7 @@ def test_reader_in_a_read_only_directory_reads_commits_still_in_the_wal(
         path.chmod(0o444)
         journal_dir.chmod(0o555)
 
-        result = _as_nobody(lambda: _read_then_try_to_write(path))
+        result = _as_nobody(_read_then_try_to_write, str(path))
     finally:
         assert writer.stdin is not None
         writer.stdin.close()
