@@ -67,6 +67,16 @@ class BaseSampler(abc.ABC):
     def reseed_rng(self) -> None:
         """Reseed the random number generator (e.g. in each process of a parallel run)."""
 
+    def _acts_before_trial(self) -> bool:
+        """Whether :meth:`before_trial` may do anything: a study skips the call when it does
+        not, and with it a second read of the new trial (~8 us of an ask). A sampler that only
+        passes the call on answers for the sampler it passes it to."""
+        return type(self).before_trial is not BaseSampler.before_trial
+
+    def _acts_after_trial(self) -> bool:
+        """Whether :meth:`after_trial` may do anything (see :meth:`_acts_before_trial`)."""
+        return type(self).after_trial is not BaseSampler.after_trial
+
     def _raise_error_if_multi_objective(self, study: Study) -> None:
         if study._is_multi_objective():
             raise ValueError(

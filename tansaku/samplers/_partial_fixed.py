@@ -104,6 +104,12 @@ class PartialFixedSampler(BaseSampler):
         warn_if_outside(param_distribution, internal, what, stacklevel=4)
         return value
 
+    def _acts_before_trial(self) -> bool:
+        return self._base_sampler._acts_before_trial()
+
+    def _acts_after_trial(self) -> bool:
+        return self._base_sampler._acts_after_trial()
+
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._base_sampler.before_trial(study, trial)
 

@@ -297,7 +297,7 @@ class Study:
         try:
             frozen = storage.get_trial(trial_id)
             sampler = self.sampler
-            if type(sampler).before_trial is not BaseSampler.before_trial:
+            if sampler._acts_before_trial():
                 sampler.before_trial(_filter_study(self, frozen), frozen)
                 # before_trial may have written attrs to the trial.
                 frozen = storage.get_trial(trial_id)

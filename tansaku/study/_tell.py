@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from tansaku import logging as tansaku_logging
 from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.pruners import _filter_study
-from tansaku.samplers import BaseSampler
 from tansaku.study._deleted import naming_deleted_study
 from tansaku.trial import FrozenTrial, Trial, TrialState
 
@@ -146,7 +145,7 @@ def _tell(
 
     sampler = study.sampler
     try:
-        if type(sampler).after_trial is not BaseSampler.after_trial:
+        if sampler._acts_after_trial():
             sampler.after_trial(_filter_study(study, frozen), frozen, state, value_list)
     finally:
         storage.set_trial_state_values(trial_id, state, value_list)

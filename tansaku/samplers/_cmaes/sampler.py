@@ -256,6 +256,12 @@ class CmaEsSampler(BaseSampler):
             study, trial, param_name, param_distribution
         )
 
+    def _acts_before_trial(self) -> bool:
+        return self._independent_sampler._acts_before_trial()
+
+    def _acts_after_trial(self) -> bool:
+        return self._independent_sampler._acts_after_trial()
+
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._independent_sampler.before_trial(study, trial)
 
