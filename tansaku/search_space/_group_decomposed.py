@@ -92,7 +92,7 @@ class _GroupDecomposedSearchSpace:
         self._study_id = pinned_study_id(
             self._study_id, study, "_GroupDecomposedSearchSpace.calculate"
         )
-        advance = self._cursor.advance(study, study.get_trials(deepcopy=False))
+        advance = self._cursor.read(study)
         if advance.restarted:
             self._group = _SearchSpaceGroup()
         states = _states_of_interest(self._include_pruned)

@@ -54,7 +54,8 @@ class _FinishedTrialCursor:
 
         Args:
             study: The study the trials belong to; another study starts the cursor over.
-            trials: All trials of the study, ordered by number (``get_trials(deepcopy=False)``).
+            trials: The trials of the study, ordered by number (``get_trials(deepcopy=False)``);
+                or those from the watermark on, when the cursor has handed out some.
         """
         key = (id(study._storage), study._study_id)
         last_number = trials[-1].number if trials else -1
@@ -78,6 +79,18 @@ class _FinishedTrialCursor:
             handed_out.remove(self._watermark)
             self._watermark += 1
         return _Advance(new, live, restarted)
+
+
+    def read(self, study: Study) -> _Advance:
+        """:meth:`advance` over the trials of ``study``, reading only those from the
+        watermark on (``BaseStorage._get_trials_from``) once it has handed out some."""
+        if self._watermark and self._study_key == (id(study._storage), study._study_id):
+            recent = study._storage._get_trials_from(study._study_id, self._watermark)
+            if recent:
+                return self.advance(study, recent)
+            # No trial at or above the watermark: the history may have shrunk (the study
+            # was replaced); the whole history tells.
+        return self.advance(study, study.get_trials(deepcopy=False))
 
 
 def _states_of_interest(include_pruned: bool) -> tuple[TrialState, ...]:
@@ -176,7 +189,7 @@ class IntersectionSearchSpace:
         self._study_id = pinned_study_id(
             self._study_id, study, "IntersectionSearchSpace.calculate"
         )
-        advance = self._cursor.advance(study, study.get_trials(deepcopy=False))
+        advance = self._cursor.read(study)
         if advance.restarted:
             self._search_space = None
         self._search_space = _intersect(

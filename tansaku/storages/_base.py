@@ -8,6 +8,7 @@ so callers and backends may cache finished trials freely.
 from __future__ import annotations
 
 import abc
+import bisect
 from collections.abc import Container, Sequence
 from typing import Any
 
@@ -215,6 +216,19 @@ class BaseStorage(abc.ABC):
         trial = self.get_trial(trial_id)
         return trial.distributions[param_name].to_internal_repr(trial.params[param_name])
 
+    def _get_trials_from(self, study_id: int, number: int) -> list[FrozenTrial]:
+        """The trials of a study numbered ``number`` or more, ordered by number, as
+        ``get_all_trials(study_id, deepcopy=False)`` has them (shared: do not modify).
+
+        For a reader that folds the history as it grows (``search_space._FinishedTrialCursor``)
+        and has folded everything below ``number``: a backend that keeps its trials in memory
+        hands out that part alone, so such a read costs O(new and live trials), not O(history).
+        This default reads the whole history and cuts it, so a storage that filters
+        ``get_all_trials`` (a Hyperband bracket's) filters this read too.
+        """
+        trials = self.get_all_trials(study_id, deepcopy=False)
+        return trials[bisect.bisect_left(trials, number, key=_number_of) :]
+
     def remove_session(self) -> None:
         """Release connections held for the current thread (nothing to do by default)."""
 
@@ -225,6 +239,10 @@ class BaseStorage(abc.ABC):
             raise UpdateFinishedTrialError(
                 f"Trial#{number} has already finished and can not be updated."
             )
+
+
+def _number_of(trial: FrozenTrial) -> int:
+    return trial.number
 
 
 def _first_value(trial: FrozenTrial) -> float:

@@ -101,6 +101,34 @@ def test_finished_trials_are_read_once() -> None:
     assert set(IntersectionSearchSpace().calculate(study)) == {"x"}
 
 
+class _HistoryReadCounter(tansaku.storages.InMemoryStorage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.whole_reads = 0
+
+    def get_all_trials(
+        self, study_id: int, deepcopy: bool = True, states: Any = None
+    ) -> list[FrozenTrial]:
+        self.whole_reads += states is None
+        return super().get_all_trials(study_id, deepcopy, states)
+
+
+def test_later_calls_read_only_the_trials_from_the_first_unfolded_one_on() -> None:
+    storage = _HistoryReadCounter()
+    study = tansaku.create_study(storage=storage, sampler=tansaku.samplers.RandomSampler())
+    study.add_trials([_trial(x=0, y=0) for _ in range(5)])
+    space = IntersectionSearchSpace()
+    assert set(space.calculate(study)) == {"x", "y"}
+    storage.whole_reads = 0
+    running = study.ask()
+    running.suggest_float("x", 0, 1)
+    study.add_trial(_trial(x=0))
+    assert set(space.calculate(study)) == {"x"}
+    study.tell(running, 1.0)
+    assert set(space.calculate(study)) == {"x"}
+    assert storage.whole_reads == 0
+
+
 def test_the_returned_dict_is_the_callers_to_keep() -> None:
     study = _study(_trial(x=0, y=0))
     space = IntersectionSearchSpace()

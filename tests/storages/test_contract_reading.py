@@ -152,6 +152,26 @@ def test_running_trial_read_without_deepcopy_is_a_snapshot(storage: BaseStorage)
     assert storage.get_trial(trial_id).params == {"x": 0.5, "y": 1}
 
 
+def test_trials_from_a_number_are_the_tail_of_all_trials(
+    study_with_every_state: tuple[BaseStorage, int, dict[int, TrialState]],
+) -> None:
+    storage, study_id, states = study_with_every_state
+    everything = storage.get_all_trials(study_id, deepcopy=False)
+    for number in range(len(states) + 2):
+        assert storage._get_trials_from(study_id, number) == everything[number:]
+    # A live trial read so is a snapshot, as in get_all_trials.
+    running = next(n for n, state in sorted(states.items()) if state is TrialState.RUNNING)
+    (first, *_) = storage._get_trials_from(study_id, running)
+    trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, running)
+    storage.set_trial_user_attr(trial_id, "u", 1)
+    storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [0.1])
+    assert first.state is TrialState.RUNNING
+    assert first.user_attrs == {}
+    assert storage._get_trials_from(study_id, running)[0].state is TrialState.COMPLETE
+    with pytest.raises(KeyError):
+        storage._get_trials_from(study_id + 100, 0)
+
+
 # -- best trial ---------------------------------------------------------------------------------
 
 

@@ -91,9 +91,9 @@ class Ledger:
         """Remember that this worker tagged trial ``number`` with ``tag`` (its generation, x)."""
         self._drawn[number] = (tag, generation, x)
 
-    def advance(self, study: Study, trials: Sequence[FrozenTrial]) -> None:
-        """Fold in the trials that finished since the last call."""
-        advance = self._cursor.advance(study, trials)
+    def advance(self, study: Study) -> None:
+        """Fold in the trials of ``study`` that finished since the last call."""
+        advance = self._cursor.read(study)
         if advance.restarted:
             self._reset()
         self.space = _intersect(self.space, advance.new, self._space_states)

@@ -68,23 +68,28 @@ class StudyRun:
         self._last_box: UnitBox | None = None
         self._constants: dict[tuple[int, int], Constants] = {}
         self._maximize = False
+        self._folded_for: int | None = None  # the id of the trial the history was read for
 
     @property
     def n_usable(self) -> int:
         """Finished trials that count towards ``n_startup_trials``."""
         return self._ledger.n_usable
 
-    def fold(self, study: Study) -> Mapping[str, BaseDistribution] | None:
-        """Take in the trials that finished since the last call.
+    def fold(self, study: Study, trial: FrozenTrial) -> Mapping[str, BaseDistribution] | None:
+        """Take in the trials that finished since the last call, once per ``trial`` sampled.
+
+        The relative search space and the sample of a trial are so made from one look at the
+        history (as TPE does): a trial that finishes in between counts from the next trial on.
 
         Returns:
             The intersection search space of the finished trials (the same object while no
             trial changed it), or None before any trial completed.
         """
-        self._maximize = study.direction == StudyDirection.MAXIMIZE
-        ledger = self._ledger
-        ledger.advance(study, study.get_trials(deepcopy=False))
-        return ledger.space
+        if trial._trial_id != self._folded_for:
+            self._folded_for = trial._trial_id
+            self._maximize = study.direction == StudyDirection.MAXIMIZE
+            self._ledger.advance(study)
+        return self._ledger.space
 
     def sample(
         self,

@@ -186,9 +186,9 @@ class CmaEsSampler(BaseSampler):
         self._raise_error_if_multi_objective(study)
         key = (id(study._storage), study._study_id)
         with self._lock:
-            # The run's ledger folds the finished trials once for both the intersection and
-            # the generations: one read of the history here, one more in sample_relative.
-            intersection = self._run_of(key).fold(study)
+            # The run's ledger folds the finished trials once per trial for both the
+            # intersection and the generations (sample_relative's fold reads nothing more).
+            intersection = self._run_of(key).fold(study, trial)
             cached = self._relative.get(key)
             if cached is not None and cached[0] is intersection:
                 return cached[1]
@@ -221,7 +221,7 @@ class CmaEsSampler(BaseSampler):
         key = (id(study._storage), study._study_id)
         with self._lock:
             run = self._run_of(key)
-            run.fold(study)
+            run.fold(study, trial)
             if run.n_usable < self._n_startup_trials:
                 return {}
             rng = random.Random(self._seed_base * _NUMBER_SPAN + trial.number)

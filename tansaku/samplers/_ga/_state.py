@@ -53,7 +53,7 @@ class GenerationState:
             if trial_number == self._refreshed_for:
                 return
             self._refreshed_for = trial_number
-        advance = self._cursor.advance(study, study.get_trials(deepcopy=False))
+        advance = self._cursor.read(study)
         if advance.restarted:
             self._reset()
         key = self._generation_key

@@ -80,7 +80,7 @@ class StudyState:
         if self.refreshed_for == trial.number:
             return
         self.refreshed_for = trial.number
-        advance = self.cursor.advance(study, study.get_trials(deepcopy=False))
+        advance = self.cursor.read(study)
         if advance.restarted:
             # The study was replaced (a shorter history): fold everything in again.
             self._reset()

@@ -463,6 +463,10 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         with collector_paused():
             return self._state.get_all_trials(study_id, deepcopy=deepcopy, states=states)
 
+    def _get_trials_from(self, study_id: int, number: int) -> list[FrozenTrial]:
+        self._sync()
+        return self._state._get_trials_from(study_id, number)
+
     def get_n_trials(
         self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
     ) -> int:
