@@ -25,6 +25,7 @@ import numpy as np
 
 # Draws before an out-of-box one is clipped into the box.
 _MAX_DRAWS = 100
+_TWO_PI = math.tau  # as random.gauss has it
 # Eigenvalues are floored here so that C^(-1/2) stays finite.
 _EIG_FLOOR = 1e-30
 
@@ -168,16 +169,17 @@ class Draws:
             self.matrix = factor * (eigen.basis * eigen.sqrt_eigenvalues)  # (n, n)
 
     def draw(self, rng: random.Random) -> np.ndarray:
-        """One point of N(m, sigma^2 C) inside the unit box (eqs. 38-40).
+        """One point of N(m, sigma^2 C) inside the unit box (eqs. 38-40), from a fresh ``rng``.
 
         Draws repeat until one falls inside; after ``_MAX_DRAWS`` (a mean far outside a
         corner) the first draw is clipped into the box instead.
         """
         n = self.mean.size
-        gauss = rng.gauss
+        deviates: list[float] = []
         first = None
-        for _ in range(_MAX_DRAWS):
-            z = np.array([gauss(0.0, 1.0) for _ in range(n)])
+        for attempt in range(_MAX_DRAWS):
+            gauss_deviates(rng, deviates, (attempt + 1) * n)
+            z = np.array(deviates[attempt * n : (attempt + 1) * n])
             x = self.mean + (self.matrix * z if self.separable else self.matrix @ z)
             coordinates = x.tolist()
             if min(coordinates) >= 0.0 and max(coordinates) <= 1.0:
@@ -186,6 +188,23 @@ class Draws:
                 first = x
         assert first is not None
         return np.clip(first, 0.0, 1.0)
+
+
+def gauss_deviates(rng: random.Random, deviates: list[float], size: int) -> None:
+    """Extend ``deviates`` to ``size`` or ``size + 1`` normal deviates, bit for bit those that
+    ``rng.gauss(0.0, 1.0)`` returns from a fresh ``rng``.
+
+    ``gauss`` makes them in pairs (Box-Muller: the cosine one first, then the sine one) and
+    returns ``0.0 + z * 1.0``; one Python-level step per pair rather than a call per deviate
+    costs a third as much (ten deviates per trial at ten params).
+    """
+    uniform, log, sqrt, cos, sin = rng.random, math.log, math.sqrt, math.cos, math.sin
+    append = deviates.append
+    while len(deviates) < size:
+        x2pi = uniform() * _TWO_PI
+        g2rad = sqrt(-2.0 * log(1.0 - uniform()))
+        append(0.0 + cos(x2pi) * g2rad)
+        append(0.0 + sin(x2pi) * g2rad)
 
 
 def proposal(
