@@ -59,8 +59,12 @@ def _first_non_json(value: Any, path: str = "the value") -> tuple[str, Any] | No
     """The path and value of the first part of ``value`` that JSON cannot hold, or None."""
     if isinstance(value, _SCALARS):
         return None
+    # A scalar item is passed over before its path is formatted: most items are scalars,
+    # and the formatting was most of the check of a sampler's state (CMA-ES's, each generation).
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
+            if isinstance(item, _SCALARS):
+                continue
             found = _first_non_json(item, f"{path}[{i}]")
             if found is not None:
                 return found
@@ -69,6 +73,8 @@ def _first_non_json(value: Any, path: str = "the value") -> tuple[str, Any] | No
         for k, item in value.items():
             if not isinstance(k, str):
                 return (f"a key of {path}", k)
+            if isinstance(item, _SCALARS):
+                continue
             found = _first_non_json(item, f"{path}[{k!r}]")
             if found is not None:
                 return found

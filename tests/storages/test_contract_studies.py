@@ -126,6 +126,34 @@ def test_study_attrs_read_back_do_not_alias_storage(storage: BaseStorage) -> Non
     assert storage.get_study_system_attrs(study_id) == {}
 
 
+def test_attr_values_written_are_not_changed_by_the_writers_later_mutations(
+    storage: BaseStorage,
+) -> None:
+    study_id = new_study(storage)
+    trial_id = storage.create_new_trial(study_id)
+
+    def value() -> dict[str, Any]:
+        return {"a": [1, 2.5, {"b": [None, "s"]}], "c": {"d": True}}
+
+    writes = {
+        "study user": lambda v: storage.set_study_user_attr(study_id, "k", v),
+        "study system": lambda v: storage.set_study_system_attr(study_id, "k", v),
+        "trial user": lambda v: storage.set_trial_user_attr(trial_id, "k", v),
+        "trial system": lambda v: storage.set_trial_system_attr(trial_id, "k", v),
+    }
+    for write in writes.values():
+        written = value()
+        write(written)
+        written["a"][2]["b"].append("later")
+        written["c"]["d"] = False
+        written["new"] = 1
+    trial = storage.get_trial(trial_id)
+    assert storage.get_study_user_attrs(study_id) == {"k": value()}
+    assert storage.get_study_system_attrs(study_id) == {"k": value()}
+    assert trial.user_attrs == {"k": value()}
+    assert trial.system_attrs == {"k": value()}
+
+
 def test_attrs_of_one_study_do_not_leak_into_another(storage: BaseStorage) -> None:
     a, b = new_study(storage), new_study(storage)
     storage.set_study_user_attr(a, "k", "a")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from operator import itemgetter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -200,7 +201,8 @@ class StudyRun:
         settings = self._settings
         closing = [entry.trial for entry in tagged]
         x = np.array([entry.x for entry in tagged])  # (popsize, n)
-        params = np.array([[float(t.params[name]) for name in box.names] for t in closing])
+        names = itemgetter(*box.names)  # a tuple from each trial's params, in C
+        params = np.array([names(t.params) for t in closing], dtype=float).reshape(x.shape)
         # A trial whose params differ from its point (fixed or enqueued params) counts where
         # its params are.
         moved = box.values(x) != params
