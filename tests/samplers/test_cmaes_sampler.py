@@ -327,3 +327,38 @@ def test_gauss_deviates_are_those_of_random_gauss_bit_for_bit(seed: int, sizes: 
     assert [struct.pack("<d", v) for v in deviates[:total]] == [
         struct.pack("<d", v) for v in expected
     ]
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["shift", "reset", "copy"]),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.integers(1, 5),
+        ),
+        max_size=30,
+    )
+)
+def test_texts_reused_across_generations_are_those_of_the_numbers(
+    steps: list[tuple[str, float, int]],
+) -> None:
+    # Histories as generations make them: one value more and the oldest dropped beyond the
+    # length kept, started over by a restart, or read back from storage (equal, not the same).
+    texts = _codec.Texts()
+    history: tuple[float, ...] = ()
+    scale = np.ones(3)
+    for kind, value, keep in steps:
+        if kind == "shift":
+            history = (*history, value)[-keep:]
+        elif kind == "reset":
+            history = (value,) if keep % 2 else ()
+            scale = np.full(3, value)
+        else:
+            history = tuple(float(repr(v)) if v == v else v for v in history)
+            scale = np.array(scale.tolist())
+        assert texts.history(history) == ",".join(map(repr, history))
+        assert texts.scale(scale) == ",".join(map(repr, scale.tolist()))
+    # Equal numbers that are not the same: 0.0 == -0.0 must not lend its text.
+    texts.history((1.0, 0.0))
+    assert texts.history((-0.0, 2.0)) == "-0.0,2.0"

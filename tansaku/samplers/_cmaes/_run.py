@@ -69,6 +69,7 @@ class StudyRun:
         self._last_box: UnitBox | None = None
         self._constants: dict[tuple[int, int], Constants] = {}
         self._maximize = False
+        self._texts = _codec.Texts()  # what the last stored state's text can lend the next
         self._folded_for: int | None = None  # the id of the trial the history was read for
 
     @property
@@ -151,7 +152,8 @@ class StudyRun:
         return run
 
     def _store(self, study: Study, run: Run) -> None:
-        set_study_system_attr(study, _codec.state_key(run.generation), _codec.encode(run))
+        stored = _codec.encode(run, self._texts)
+        set_study_system_attr(study, _codec.state_key(run.generation), stored)
 
     # -- the runs themselves --------------------------------------------------------------------
     def _consts(self, n: int, popsize: int) -> Constants:
