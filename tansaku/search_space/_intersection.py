@@ -80,7 +80,6 @@ class _FinishedTrialCursor:
             self._watermark += 1
         return _Advance(new, live, restarted)
 
-
     def read(self, study: Study) -> _Advance:
         """:meth:`advance` over the trials of ``study``, reading only those from the
         watermark on (``BaseStorage._get_trials_from``) once it has handed out some."""

@@ -14,7 +14,7 @@ journal storages marks a crashed worker's trials FAIL, which releases it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tansaku.distributions import BaseDistribution

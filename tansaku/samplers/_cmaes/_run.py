@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from operator import itemgetter
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
