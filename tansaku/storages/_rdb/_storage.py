@@ -28,7 +28,6 @@ from tansaku.storages._base import (
     check_template_names,
 )
 from tansaku.storages._frozen_study import FrozenStudy
-from tansaku.storages._gc import collector_paused
 from tansaku.storages._heartbeat import (
     BaseHeartbeat,
     check_heartbeat_arguments,
@@ -324,7 +323,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         cache = self._cache(study_id)
-        with cache.lock, collector_paused():
+        with cache.lock:
             self._sync(study_id, cache, (TrialState.COMPLETE,))
             directions = self._directions(study_id, cache, synced=True)
             completed = cache.select((TrialState.COMPLETE,))
@@ -512,7 +511,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
         cache = self._cache(study_id)
-        with cache.lock, collector_paused():
+        with cache.lock:
             self._sync(study_id, cache, states)
             trials = cache.select(states)
             if deepcopy:

@@ -38,7 +38,6 @@ from tansaku.storages._base import (
     check_template_names,
 )
 from tansaku.storages._frozen_study import FrozenStudy
-from tansaku.storages._gc import collector_paused
 from tansaku.storages._heartbeat import (
     BaseHeartbeat,
     check_heartbeat_arguments,
@@ -180,8 +179,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         with a RuntimeWarning.
         """
         try:
-            with collector_paused():
-                state, n_records, beating = load_state(snapshot)
+            state, n_records, beating = load_state(snapshot)
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
             # A snapshot damaged on disk: any of these, from a value of the wrong shape.
             warnings.warn(
@@ -201,11 +199,10 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
             records = self._backend.read_logs(self._n_applied)
             if not records:
                 return
-            with collector_paused():
-                for record in records:
-                    self._n_applied += 1
-                    self.n_records_replayed += 1
-                    self._apply(record)
+            for record in records:
+                self._n_applied += 1
+                self.n_records_replayed += 1
+                self._apply(record)
             if isinstance(self._backend, BaseJournalSnapshot) and snapshot_due(
                 self._n_applied, self._n_at_snapshot
             ):
@@ -214,10 +211,9 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
     def _save_snapshot(self) -> None:
         self._n_at_snapshot = self._n_applied
         try:
-            with collector_paused():
-                snapshot = dump_state(
-                    self._state, self._n_applied, self._replay.heartbeats.trial_ids()
-                )
+            snapshot = dump_state(
+                self._state, self._n_applied, self._replay.heartbeats.trial_ids()
+            )
             assert isinstance(self._backend, BaseJournalSnapshot)
             self._backend.save_snapshot(snapshot)
         except OSError as error:  # e.g. a reader on a read-only mount: not fatal
@@ -460,8 +456,7 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
         self._sync()
-        with collector_paused():
-            return self._state.get_all_trials(study_id, deepcopy=deepcopy, states=states)
+        return self._state.get_all_trials(study_id, deepcopy=deepcopy, states=states)
 
     def _get_trials_from(self, study_id: int, number: int) -> list[FrozenTrial]:
         self._sync()
