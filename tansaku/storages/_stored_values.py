@@ -40,6 +40,33 @@ def read_distribution(text: str, parsed: dict[str, BaseDistribution]) -> BaseDis
     return distribution
 
 
+class SharedSpaces:
+    """One distributions dict per search space, shared by the finished trials of a read.
+
+    A study's trials have a handful of search spaces, and a finished trial's distributions
+    never change: its trials can share one dict per space instead of holding one each. A dict
+    of distributions is an object the garbage collector tracks (a dict of params, holding
+    plain values, is not), and its full collections walk every tracked object again as a
+    large read fills the heap; one dict fewer per trial is a sixth fewer of them.
+
+    Spaces are told apart by the identity of their distributions, which the read parses once
+    per text (see :func:`read_distribution`); the dicts kept here keep those alive.
+    """
+
+    def __init__(self) -> None:
+        self._spaces: dict[tuple[Any, ...], dict[str, BaseDistribution]] = {}
+
+    def share(self, distributions: dict[str, BaseDistribution]) -> dict[str, BaseDistribution]:
+        """The kept dict equal to ``distributions`` (kept now if it is the first such one).
+
+        Only for the distributions of a finished trial: the dict returned is shared.
+        """
+        if not distributions:
+            return distributions  # an empty dict is not tracked
+        key = (*distributions, *map(id, distributions.values()))
+        return self._spaces.setdefault(key, distributions)
+
+
 def external_value(distribution: BaseDistribution, internal: Any) -> Any:
     """The value the objective saw, from the stored internal float.
 

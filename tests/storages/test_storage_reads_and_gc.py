@@ -3,6 +3,8 @@
 The collector is process-wide: a storage that pauses it while it reads changes what every
 other thread of the user's program sees (``gc.isenabled()``, its allocations collected or
 not), and one that resumes it afterwards undoes a ``gc.disable()`` the user made meanwhile.
+With the collector on, a large read stays fast by building few objects the collector tracks:
+the finished trials it reads share one distributions dict per search space.
 
 The storage works in a thread of its own while a profile hook (``sys.setprofile``, which sees
 every Python and C call of that thread) looks at the collector after each call: a switch made
@@ -52,10 +54,16 @@ def _opener(kind: str, directory: Path) -> Opener:
     return lambda: JournalStorage(JournalRedisBackend(**redis_args))
 
 
-@pytest.fixture(
-    params=["inmemory", "sqlite", "journal_file", "postgresql", "mysql", "journal_redis"]
-)
+_PERSISTENT = ["sqlite", "journal_file", "postgresql", "mysql", "journal_redis"]
+
+
+@pytest.fixture(params=["inmemory", *_PERSISTENT])
 def open_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    yield _opener(request.param, tmp_path)
+
+
+@pytest.fixture(params=_PERSISTENT)
+def open_persistent(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     yield _opener(request.param, tmp_path)
 
 
@@ -71,9 +79,7 @@ def _write_study(storage: BaseStorage, n_trials: int = 5) -> int:
     study_id = storage.create_new_study([StudyDirection.MINIMIZE], "gc-study")
     x = FloatDistribution(-1.0, 1.0)
     for i in range(n_trials):
-        template = create_trial(
-            value=float(i), params={"x": i / n_trials}, distributions={"x": x}
-        )
+        template = create_trial(value=float(i), params={"x": i / n_trials}, distributions={"x": x})
         storage.create_new_trial(study_id, template_trial=template)
     trial_id = storage.create_new_trial(study_id)
     storage.set_trial_param(trial_id, "x", 0.5, x)
@@ -135,10 +141,10 @@ def test_users_gc_disable_during_a_read_stays_in_place(open_storage: Opener) -> 
     reading, user_done = threading.Event(), threading.Event()
 
     def pause_at_first_copy(frame: FrameType, event: str, arg: Any) -> None:
-        if event == "call" and frame.f_code is FrozenTrial.__deepcopy__.__code__:
-            if not reading.is_set():
-                reading.set()
-                user_done.wait()
+        copying = event == "call" and frame.f_code is FrozenTrial.__deepcopy__.__code__
+        if copying and not reading.is_set():
+            reading.set()
+            user_done.wait()
 
     def users_thread() -> None:
         reading.wait()
@@ -152,3 +158,21 @@ def test_users_gc_disable_during_a_read_stays_in_place(open_storage: Opener) -> 
 
     assert reading.is_set()
     assert not gc.isenabled(), "the storage switched the collector back on"
+
+
+def _assert_one_shared_space(storage: BaseStorage, study_id: int) -> None:
+    stored = storage.get_all_trials(study_id, deepcopy=False)
+    assert len(stored) == 6
+    assert len({id(trial.distributions) for trial in stored}) == 1
+    # The copies handed out are the caller's own.
+    first, second = storage.get_all_trials(study_id)[:2]
+    first.distributions["y"] = FloatDistribution(0.0, 1.0)
+    assert "y" not in second.distributions
+    assert "y" not in storage.get_all_trials(study_id, deepcopy=False)[0].distributions
+
+
+def test_finished_trials_read_back_share_their_distributions_dict(
+    open_persistent: Opener,
+) -> None:
+    study_id = _write_study(open_persistent())
+    _assert_one_shared_space(open_persistent(), study_id)

@@ -47,6 +47,7 @@ from tansaku.storages._rdb._codec import (
 from tansaku.storages._rdb._models import TrialIntermediateValueType, TrialValueType
 from tansaku.storages._rdb._statements import SqliteText
 from tansaku.storages._stored_values import (
+    SharedSpaces,
     UnreadableParamError,
     external_value,
     read_distribution,
@@ -218,7 +219,11 @@ class UnseenTrials:
         while True:
             chunk = live_ids[start : start + MAX_LIVE_IDS_PER_STATEMENT]
             size, bound = _unseen_arguments(study_id, after_id, chunk, anchor_id)
-            rows += connection.execute(self._statement(size), bound).all()
+            # Plain tuples, one Row at a time: a Row stays tracked by the garbage collector,
+            # and a study's rows (a dozen per trial) held at once made its full collections
+            # walk them again and again; a tuple of plain values is untracked at its first
+            # collection.
+            rows += map(tuple, connection.execute(self._statement(size), bound))
             start += len(chunk)
             if start >= len(live_ids):
                 break
@@ -266,10 +271,11 @@ def _build(
     trial: FrozenTrial | None = None
     values: list[float] = []
     distributions: dict[str, BaseDistribution] = {}  # parsed once per text
+    spaces = SharedSpaces()
     for trial_id, part, position, name, stored, text, start, complete in rows:
         if part == _TRIAL:
-            if trial is not None and values:
-                trial._values = values
+            if trial is not None:
+                _complete(trial, values, spaces)
             values = []
             if parse_times:
                 start, complete = _time(start), _time(complete)
@@ -312,6 +318,14 @@ def _build(
                 attrs[name] = json.loads(text)
             except (ValueError, TypeError) as error:
                 warn_attr_left_out(trial.number, name, part == _USER_ATTR, error)
-    if trial is not None and values:
-        trial._values = values
+    if trial is not None:
+        _complete(trial, values, spaces)
     return trials
+
+
+def _complete(trial: FrozenTrial, values: list[float], spaces: SharedSpaces) -> None:
+    """Give ``trial``, all of whose rows are read, its values and its shared space."""
+    if values:
+        trial._values = values
+    if trial.state.is_finished():
+        trial.distributions = spaces.share(trial.distributions)
