@@ -26,7 +26,7 @@ import pytest
 
 from tansaku.distributions import FloatDistribution
 from tansaku.storages import BaseStorage, InMemoryStorage, JournalStorage, RDBStorage
-from tansaku.storages.journal import JournalFileBackend, JournalRedisBackend
+from tansaku.storages.journal import JournalFileBackend, JournalRedisBackend, _snapshot
 from tansaku.study import StudyDirection
 from tansaku.trial import FrozenTrial, TrialState, create_trial
 from tests.storages import servers
@@ -176,3 +176,14 @@ def test_finished_trials_read_back_share_their_distributions_dict(
 ) -> None:
     study_id = _write_study(open_persistent())
     _assert_one_shared_space(open_persistent(), study_id)
+
+
+def test_finished_trials_loaded_from_a_snapshot_share_their_distributions_dict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_snapshot, "SNAPSHOT_MIN_RECORDS", 1)
+    path = str(tmp_path / "journal.log")
+    study_id = _write_study(JournalStorage(JournalFileBackend(path)))
+    reader = JournalStorage(JournalFileBackend(path))
+    assert reader.n_records_replayed == 0  # all of it came from the snapshot
+    _assert_one_shared_space(reader, study_id)

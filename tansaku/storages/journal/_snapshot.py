@@ -25,6 +25,7 @@ from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution, distribution_to_json
 from tansaku.storages._in_memory import LogReplayStorage, StorageImage, StoredStudy
 from tansaku.storages._stored_values import (
+    SharedSpaces,
     UnreadableParamError,
     external_value,
     read_distribution,
@@ -33,7 +34,11 @@ from tansaku.storages._stored_values import (
 from tansaku.trial import FrozenTrial, TrialState
 
 # Format 2 lists each study's distributions once; a param names its distribution by index.
-SNAPSHOT_FORMAT = 2
+# Format 3 keeps a trial's params, their distributions' indexes and its intermediate values in
+# three flat objects instead of a [value, index] or [step, value] array each: a JSON object of
+# plain values loads as a dict the garbage collector does not track, and an array as a list it
+# does, which its full collections walk again and again while a large snapshot loads.
+SNAPSHOT_FORMAT = 3
 SNAPSHOT_MIN_RECORDS = 10_000
 SNAPSHOT_FRACTION = 0.1
 
@@ -127,6 +132,8 @@ def load_state(snapshot: bytes) -> tuple[LogReplayStorage, int, list[int]]:
         raise ValueError(f"not a tansaku journal snapshot of format {SNAPSHOT_FORMAT}")
     # Cache: distributions by text, for this load only: each text is parsed once.
     known: dict[str, BaseDistribution] = {}
+    # Finished trials share one distributions dict per space (see SharedSpaces).
+    spaces = SharedSpaces()
     studies = []
     for study in document["studies"]:
         distributions = [_parse_distribution(text, known) for text in study["distributions"]]
@@ -138,7 +145,7 @@ def load_state(snapshot: bytes) -> tuple[LogReplayStorage, int, list[int]]:
                 user_attrs=study["user_attrs"],
                 system_attrs=study["system_attrs"],
                 trials=[
-                    _trial_from_json(trial_json, number, distributions)
+                    _shared(_trial_from_json(trial_json, number, distributions), spaces)
                     for number, trial_json in enumerate(study["trials"])
                 ],
                 trial_ids=[trial_json["id"] for trial_json in study["trials"]],
@@ -148,6 +155,13 @@ def load_state(snapshot: bytes) -> tuple[LogReplayStorage, int, list[int]]:
         StorageImage(studies, document["next_study_id"], document["next_trial_id"])
     )
     return state, int(document["n_records"]), list(document.get("heartbeat_trial_ids", []))
+
+
+def _shared(trial: FrozenTrial, spaces: SharedSpaces) -> FrozenTrial:
+    """``trial``, with its distributions dict shared with its space's if it has finished."""
+    if trial.state.is_finished():
+        trial.distributions = spaces.share(trial.distributions)
+    return trial
 
 
 def _time_to_json(moment: datetime.datetime | None) -> str | None:
@@ -179,16 +193,17 @@ def _trial_to_json(
         "start": _time_to_json(trial.datetime_start),
         "complete": _time_to_json(trial.datetime_complete),
         "params": {
-            name: [
-                distribution.to_internal_repr(trial.params[name]),
-                _distribution_index(distribution, indexes, texts),
-            ]
+            name: distribution.to_internal_repr(trial.params[name])
+            for name, distribution in trial.distributions.items()
+        },
+        "distributions": {
+            name: _distribution_index(distribution, indexes, texts)
             for name, distribution in trial.distributions.items()
         },
         "user_attrs": trial.user_attrs,
         "system_attrs": trial.system_attrs,
         # JSON object keys are text; steps go back to int on load.
-        "intermediate": [[step, value] for step, value in trial.intermediate_values.items()],
+        "intermediate": {str(step): value for step, value in trial.intermediate_values.items()},
     }
 
 
@@ -206,8 +221,9 @@ def _trial_from_json(
 ) -> FrozenTrial:
     params = {}
     trial_distributions = {}
-    for name, (internal, index) in data["params"].items():
-        distribution = distributions[index]
+    indexes = data["distributions"]
+    for name, internal in data["params"].items():
+        distribution = distributions[indexes[name]]
         try:
             if isinstance(distribution, UnreadableParamError):
                 raise distribution
@@ -227,6 +243,6 @@ def _trial_from_json(
         distributions=trial_distributions,
         user_attrs=data["user_attrs"],
         system_attrs=data["system_attrs"],
-        intermediate_values={int(step): value for step, value in data["intermediate"]},
+        intermediate_values={int(step): value for step, value in data["intermediate"].items()},
         trial_id=data["id"],
     )
