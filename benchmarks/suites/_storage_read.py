@@ -3,6 +3,13 @@
 The study is built once per backend and suite run by writing its rows (SQL) or records
 (journal) directly in Optuna's layout, which every implementation reads. ``read_task`` reads it
 inside a fresh worker process; ``measure_read`` and the building run in the runner.
+
+A baseline: with ``TANSAKU_BENCH_READ_BASELINE`` naming another tansaku source tree (say
+``git archive 87af602 | tar -x -C /tmp/tansaku-87af602``), each tansaku read is paired with a
+read by that tree's tansaku, back to back (alternating which goes first), and the tables show
+it as one more column. The baseline reads the same database; of a journal with a snapshot it
+reads its own copy, with the snapshot it wrote itself (snapshot formats change between
+versions, and a reader of another format would replay the whole journal).
 """
 
 from __future__ import annotations
@@ -18,10 +25,11 @@ import tempfile
 import time
 from typing import Any
 
-from benchmarks import _runner
+from benchmarks import _impls, _runner
 from benchmarks.suites._storage_backends import N_PARAMS, census, postgresql_url
 
 READ_STUDY = "read-study"
+BASELINE_ENV = "TANSAKU_BENCH_READ_BASELINE"
 
 # Registry of what this suite run built: the scratch directory ("scratch") and the finished
 # study of each backend and size ("read:<storage>:<n_trials>" -> its location, or None).
@@ -33,6 +41,8 @@ _BUILT: dict[str, Any] = {}
 
 def read_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     """Load the finished study and read all its trials; seconds, and the census."""
+    if task.get("tree"):
+        impl = _tansaku_from(task["tree"])
     kind = "journal" if task["storage"] == "journal_cold" else task["storage"]
     started = time.perf_counter()
     study = impl.load_study(study_name=READ_STUDY, storage=impl.storage(kind, task["location"]))
@@ -48,20 +58,76 @@ def read_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _tansaku_from(tree: str) -> Any:
+    """The adapter of the tansaku in source tree ``tree``, instead of this checkout's."""
+    for name in [name for name in sys.modules if name.split(".")[0] == "tansaku"]:
+        del sys.modules[name]
+    sys.path.insert(0, tree)
+    impl = _impls.load("tansaku")
+    where = os.path.realpath(impl.module.__file__)
+    assert where.startswith(os.path.realpath(tree) + os.sep), where
+    return impl
+
+
 # --- in the runner --------------------------------------------------------------------------
 
 
-def measure_read(cell: dict[str, Any], impl: str, timeout_s: float) -> dict[str, Any]:
-    """One read of the finished study of ``cell`` by ``impl``, in a fresh process."""
+def baseline_label() -> str | None:
+    """The baseline's column title: its tree's directory name (``tansaku-87af602``), or None."""
+    tree = os.environ.get(BASELINE_ENV)
+    return os.path.basename(os.path.normpath(tree)) if tree else None
+
+
+def measure_read(cell: dict[str, Any], impl: str, repeat: int, timeout_s: float) -> dict[str, Any]:
+    """One read of the finished study of ``cell`` by ``impl``, in a fresh process.
+
+    For tansaku with a baseline tree set, the baseline reads too, and its seconds join the
+    outcome's data as ``baseline_read_s``.
+    """
     location = _read_location(cell)
     if location is None:
         return {"status": "not available", "reason": "no PostgreSQL server here"}
+    tree = os.environ.get(BASELINE_ENV)
+    if impl != "tansaku" or not tree:
+        return _read_once(cell, impl, location, None, timeout_s)
+    baseline_location = _baseline_location(cell, location, tree, timeout_s)
+    outcomes = {}
+    for which in ("current", "baseline")[:: 1 if repeat % 2 == 0 else -1]:
+        if which == "current":
+            outcomes[which] = _read_once(cell, impl, location, None, timeout_s)
+        else:
+            outcomes[which] = _read_once(cell, impl, baseline_location, tree, timeout_s)
+    outcome, baseline = outcomes["current"], outcomes["baseline"]
+    if outcome["status"] == "ok" and baseline["status"] == "ok":
+        outcome["data"]["baseline_read_s"] = baseline["data"]["read_s"]
+    elif baseline["status"] != "ok":
+        print(f"[storage] baseline read: {baseline.get('reason')}", file=sys.stderr)
+    return outcome
+
+
+def _read_once(
+    cell: dict[str, Any], impl: str, location: str, tree: str | None, timeout_s: float
+) -> dict[str, Any]:
     if cell["storage"] == "journal_cold":
         with_snapshot = location + ".snapshot"
         if os.path.exists(with_snapshot):
             os.remove(with_snapshot)
-    task = {**cell, "role": "read", "location": location}
+    task = {**cell, "role": "read", "location": location, "tree": tree}
     return _runner.run_worker("storage", impl, task, timeout_s)
+
+
+def _baseline_location(cell: dict[str, Any], location: str, tree: str, timeout_s: float) -> str:
+    """Where the baseline reads the study of ``cell``: a copy of a journal with a snapshot."""
+    if cell["storage"] != "journal":
+        return location
+    key = f"baseline:{cell['n_trials']}"
+    if key not in _BUILT:
+        copy = os.path.join(_scratch(), "baseline.log")
+        shutil.copy(location, copy)
+        # The first reader writes the snapshot that later readers start from.
+        _read_once(cell, "tansaku", copy, tree, timeout_s)
+        _BUILT[key] = copy
+    return str(_BUILT[key])
 
 
 def _read_location(cell: dict[str, Any]) -> str | None:

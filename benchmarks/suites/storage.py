@@ -12,6 +12,8 @@ Four parts, each side by side with the other implementations in one run:
   (SQL) or records (journal) directly in Optuna's layout, which every implementation reads.
   "journal file" is read with the snapshot tansaku keeps beside the journal (written by the
   first reader, as workers do); "journal file, no snapshot" deletes it before each read.
+  With ``TANSAKU_BENCH_READ_BASELINE`` set to another tansaku source tree, that tree's reads
+  make one more column (see ``_storage_read.py``).
 - ``proxy``: W worker processes run trials of an objective that does nothing, on one study in
   PostgreSQL, through a gRPC storage proxy process (``run_grpc_proxy_server``) and directly;
   trials completed per second.
@@ -39,7 +41,7 @@ from typing import Any
 from benchmarks import _results, _runner, _stats, _tables
 from benchmarks.suites._storage_backends import N_PARAMS, census, location
 from benchmarks.suites._storage_proxy import measure_proxy, proxy_server_task
-from benchmarks.suites._storage_read import measure_read, read_task
+from benchmarks.suites._storage_read import baseline_label, measure_read, read_task
 from benchmarks.suites._storage_workers import measure_workers, shared_task, threads_task
 
 TITLE = "Storage: per-trial cost, shared workers, reading a large study"
@@ -95,7 +97,7 @@ PRESETS = {
 
 
 def config(preset: Preset) -> dict[str, Any]:
-    return asdict(preset)
+    return {**asdict(preset), "read_baseline": baseline_label()}
 
 
 def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any]]:
@@ -184,7 +186,7 @@ def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
 def measure(cell: dict[str, Any], impl: str, repeat: int, preset: Preset) -> dict[str, Any]:
     """One measurement of ``cell`` for ``impl``; each in fresh processes."""
     if cell["part"] == "read":
-        return measure_read(cell, impl, preset.timeout_s)
+        return measure_read(cell, impl, repeat, preset.timeout_s)
     directory = tempfile.mkdtemp(prefix="tansaku-bench-storage-")
     try:
         where = location(cell["storage"], directory)
@@ -203,20 +205,31 @@ def measure(cell: dict[str, Any], impl: str, repeat: int, preset: Preset) -> dic
 # --- tables ---------------------------------------------------------------------------------
 
 
+def _columns(doc: dict[str, Any], part: str) -> list[str]:
+    """The implementations measured in ``part``: the suite's, and the read part's baseline."""
+    baseline = doc["config"].get("read_baseline")
+    return [*doc["impls"], baseline] if part == "read" and baseline else list(doc["impls"])
+
+
 def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    impls = doc["impls"]
     groups = _results.outcomes_by_impl(doc)
     cells = {_results.cell_key(r["cell"]): r["cell"] for r in doc["runs"]}
     rows = []
     for key, cell in cells.items():
         metric, _, larger_is_better = METRICS[cell["part"]]
-        per_impl = {impl: groups.get((key, impl), []) for impl in impls}
+        impls = _columns(doc, cell["part"])
+        per_impl = {impl: groups.get((key, impl), []) for impl in doc["impls"]}
         ok = {impl: [r for r in runs if r["status"] == "ok"] for impl, runs in per_impl.items()}
         raw = {
             impl: {r["repeat"]: r["data"][metric] for r in runs}
             for impl, runs in ok.items()
             if runs
         }
+        if len(impls) > len(doc["impls"]):  # the baseline, paired with tansaku's reads
+            paired = [r for r in ok.get("tansaku", []) if "baseline_read_s" in r["data"]]
+            per_impl[impls[-1]] = per_impl.get("tansaku", [])
+            if paired:
+                raw[impls[-1]] = {r["repeat"]: r["data"]["baseline_read_s"] for r in paired}
         # Speed-ups: the ratio of rates (1 / the measured cost, or the measured throughput),
         # > 1 when tansaku is faster.
         rates = {
@@ -261,14 +274,15 @@ _PART_TEXT = {
 
 
 def render(doc: dict[str, Any], detail: bool = True) -> str:
-    impls, cfg = doc["impls"], doc["config"]
-    base = impls[0]
+    cfg = doc["config"]
+    base = doc["impls"][0]
     rows = summarize(doc)
     parts = [_results.header(doc, TITLE)]
     for part, (_, unit, _) in METRICS.items():
         mine = [r for r in rows if r["part"] == part]
         if not mine:
             continue
+        impls = _columns(doc, part)
         cell = mine[0]["cell"]
         parts.append(
             _PART_TEXT[part].format(
@@ -281,7 +295,7 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
         )
         headers = ["storage", *(f"{impl} {unit}" for impl in impls)]
         headers += [f"{base} speed-up vs {other}" for other in impls[1:]]
-        headers += [f"lost/dup/err ({'/'.join(impls)})"]
+        headers += [f"lost/dup/err ({'/'.join(doc['impls'])})"]
         body = []
         for row in mine:
             cells = [LABELS[row["storage"]]]
@@ -291,7 +305,7 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
             for other in impls[1:]:
                 r = row["speedup"].get(other)
                 cells.append(_tables.ratio(r["value"], r["paired"]) if r else _tables.DASH)
-            counts = [row["integrity"].get(impl) for impl in impls]
+            counts = [row["integrity"].get(impl) for impl in doc["impls"]]
             cells.append(
                 " · ".join(
                     _tables.DASH if c is None else f"{c['lost']}/{c['duplicated']}/{c['errors']}"
