@@ -47,7 +47,8 @@ class SharedSpaces:
     never change: its trials can share one dict per space instead of holding one each. A dict
     of distributions is an object the garbage collector tracks (a dict of params, holding
     plain values, is not), and its full collections walk every tracked object again as a
-    large read fills the heap; one dict fewer per trial is a sixth fewer of them.
+    large read fills the heap. ``study.trials`` holds six per trial (the stored trial and its
+    copy, each with a distributions dict and a values list); sharing makes it five.
 
     Spaces are told apart by the identity of their distributions, which the read parses once
     per text (see :func:`read_distribution`); the dicts kept here keep those alive.
