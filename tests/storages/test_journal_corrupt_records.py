@@ -249,8 +249,8 @@ def _damage_params(document: dict[str, Any]) -> None:
 
 def _damage_distribution_index(document: dict[str, Any]) -> None:
     trial = document["studies"][0]["trials"][0]
-    for param in trial["params"].values():
-        param[1] = 999
+    for name in trial["distributions"]:
+        trial["distributions"][name] = 999
 
 
 def _damage_study(document: dict[str, Any]) -> None:
