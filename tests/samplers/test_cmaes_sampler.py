@@ -117,6 +117,53 @@ def test_bipop_alternates_small_runs_with_growing_large_ones() -> None:
             assert run.restart.evals_small < run.restart.evals_large
 
 
+def _rastrigin(trial: Trial, dim: int = 3) -> float:
+    xs = [trial.suggest_float(f"x{i}", -5, 5) for i in range(dim)]
+    return 10 * dim + sum(x * x - 10 * math.cos(2 * math.pi * x) for x in xs)
+
+
+def _run_starts(study: tansaku.Study) -> list[_codec.Run]:
+    """The first generation of each run of the study, in order."""
+    return [run for _, run in sorted(_states(study).items()) if run.cma.t == 0]
+
+
+def test_ipop_restarts_a_run_converged_to_a_local_optimum_within_the_budget() -> None:
+    study = tansaku.create_study(sampler=CmaEsSampler(seed=0, restart_strategy="ipop"))
+    study.optimize(_rastrigin, 1000)
+    starts = _run_starts(study)
+    assert len(starts) >= 2, "the converged first run never restarted"
+    first, second = starts[0], starts[1]
+    assert second.popsize == 2 * first.popsize  # n = 3: 7, then 14
+    assert second.restart.n_restarts == 1 and not second.restart.small
+    # A new distribution: the mean is drawn anew and the step size is back at its start.
+    assert not np.allclose(second.cma.mean, first.cma.mean)
+    assert second.cma.sigma == first.cma.sigma
+    # The first run had converged: its last state is far narrower than the fresh one.
+    last = _states(study)[second.generation - 1]
+    assert last.cma.t > 0 and last.cma.sigma < 1e-3 * first.cma.sigma
+
+
+def test_bipop_follows_a_large_restart_with_small_runs() -> None:
+    study = tansaku.create_study(sampler=CmaEsSampler(seed=0, restart_strategy="bipop"))
+    study.optimize(_rastrigin, 2000)
+    starts = _run_starts(study)
+    assert len(starts) >= 3
+    assert starts[1].popsize == 2 * starts[0].popsize and not starts[1].restart.small
+    # The first restart fits in 1000 trials, so it serves an HPO budget.
+    assert starts[1].generation * starts[0].popsize < 1000
+    assert starts[2].restart.small and starts[2].popsize <= starts[1].popsize
+    assert starts[2].restart.evals_small < starts[2].restart.evals_large
+
+
+def test_a_sphere_still_improving_at_300_trials_does_not_restart() -> None:
+    for strategy in ("ipop", "bipop"):
+        study = tansaku.create_study(sampler=CmaEsSampler(seed=0, restart_strategy=strategy))
+        study.optimize(lambda t: sum(t.suggest_float(f"x{i}", -5, 5) ** 2 for i in range(5)), 300)
+        assert len(_run_starts(study)) == 1
+        assert {run.popsize for run in _states(study).values()} == {8}
+        assert study.best_value < 1e-2
+
+
 def test_restart_strategy_and_inc_popsize_do_not_warn() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
