@@ -37,7 +37,20 @@ def build_report(out_dir: Path) -> str:
         sections.append(suite.render(doc, detail=False))
         sections.append(f"Full tables: [{name}.md]({name}.md).")
     summary = "## Headline\n\n" + ("\n\n".join(headlines) if headlines else "No results yet.")
-    return "\n\n".join([_INTRO, summary, *sections]) + "\n"
+    further = _further_results(out_dir)
+    return "\n\n".join([_INTRO, summary, *sections, *further]) + "\n"
+
+
+def _further_results(out_dir: Path) -> list[str]:
+    """Links to the tables of runs kept in subfolders (one sampler's experiments, say)."""
+    links = [
+        f"- [{path.relative_to(out_dir)}]({path.relative_to(out_dir).as_posix()})"
+        for folder in sorted(p for p in out_dir.iterdir() if p.is_dir())
+        for path in sorted(folder.glob("*.md"))
+    ]
+    if not links:
+        return []
+    return ["## Further runs\n\nThe tables of runs kept in subfolders:\n\n" + "\n".join(links)]
 
 
 def write_report(out_dir: Path) -> Path:
