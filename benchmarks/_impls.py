@@ -198,7 +198,7 @@ class OptunaApiImpl:
             if getattr(storages, "JournalStorage", None) is None:
                 raise MissingFeature(f"{self.name}.storages.JournalStorage")
             try:
-                journal = importlib.import_module(f"{self.name}.storages.journal")
+                journal = importlib.import_module(f"{self.module.__name__}.storages.journal")
             except ImportError as exc:
                 raise MissingFeature(f"{self.name}.storages.journal") from exc
             backend = _construct(
