@@ -1,0 +1,40 @@
+"""Gaussian-process regression and Bayesian-optimization acquisitions on numpy and scipy.
+
+The in-package API, for samplers and for the terminator:
+
+- ``GPSpace``: a search space as rows of the GP's input cube (``encode``/``decode``).
+- ``fit_gp(x, y, categorical, ...) -> GaussianProcess``: the MAP fit (warm-startable) of a
+  Matern 5/2 ARD GP with a Hamming term for categorical columns; ``GaussianProcess`` gives the
+  posterior mean and variance at many rows (``posterior``), with gradients
+  (``posterior_with_gradient``), its hyperparameters (``params``), its kernel (``kernel``)
+  and ``condition_on`` for pseudo-observations.
+- ``standardize``: the values to fit, and how to map thresholds into their scale.
+- ``log_ei``, ``log_pof``, ``combine``, ``ModelAcquisition``: acquisitions in log space with
+  gradients with respect to posterior means and variances, and as functions of rows.
+- ``maximize``: the acquisition search (Sobol candidates, then mixed local search).
+"""
+
+from tansaku._gp._acquisition import ModelAcquisition, combine, log_ei, log_h, log_pof
+from tansaku._gp._model import GaussianProcess, GPParams, fit_gp
+from tansaku._gp._optimize import maximize
+from tansaku._gp._prior import GPPrior, classic_prior, dimension_scaled_prior
+from tansaku._gp._space import GPSpace
+from tansaku._gp._standardize import Standardized, standardize
+
+__all__ = [
+    "GPParams",
+    "GPPrior",
+    "GPSpace",
+    "GaussianProcess",
+    "ModelAcquisition",
+    "Standardized",
+    "classic_prior",
+    "combine",
+    "dimension_scaled_prior",
+    "fit_gp",
+    "log_ei",
+    "log_h",
+    "log_pof",
+    "maximize",
+    "standardize",
+]
