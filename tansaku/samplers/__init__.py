@@ -4,6 +4,7 @@ from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._brute_force import BruteForceSampler
 from tansaku.samplers._cmaes import CmaEsSampler
 from tansaku.samplers._ga import BaseGASampler
+from tansaku.samplers._gp import GPSampler
 from tansaku.samplers._grid import GridSampler
 from tansaku.samplers._nsgaiii import NSGAIIISampler
 from tansaku.samplers._partial_fixed import PartialFixedSampler
@@ -17,6 +18,7 @@ __all__ = [
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",
+    "GPSampler",
     "GridSampler",
     "NSGAIIISampler",
     "NSGAIISampler",

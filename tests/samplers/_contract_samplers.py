@@ -55,6 +55,7 @@ from tansaku.samplers import (
     BaseSampler,
     BruteForceSampler,
     CmaEsSampler,
+    GPSampler,
     GridSampler,
     NSGAIIISampler,
     NSGAIISampler,
@@ -63,6 +64,7 @@ from tansaku.samplers import (
     RandomSampler,
     TPESampler,
 )
+from tansaku.samplers._gp._acquire import has_ehvi
 from tansaku.storages import BaseStorage
 from tests.samplers._contract_spaces import SPACES, InjectedFailure, Space, objective
 
@@ -153,6 +155,12 @@ SAMPLERS: dict[str, SamplerEntry] = {
     ),
     "nsgaiii": SamplerEntry(
         lambda seed, space: NSGAIIISampler(seed=seed, population_size=N_STARTUP)
+    ),
+    "gp": SamplerEntry(
+        lambda seed, space: GPSampler(
+            seed=seed, n_startup_trials=N_STARTUP, warn_independent_sampling=False
+        ),
+        supports_multi_objective=has_ehvi(),
     ),
 }
 

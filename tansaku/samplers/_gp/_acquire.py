@@ -1,0 +1,113 @@
+"""From observations to the next point: fit the GPs, build the acquisition, maximize it."""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import partial
+
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import qmc
+
+from tansaku._gp import (
+    GaussianProcess,
+    GPParams,
+    GPSpace,
+    ModelAcquisition,
+    combine,
+    fit_gp,
+    log_ei,
+    log_pof,
+    maximize,
+    standardize,
+)
+from tansaku._gp._acquisition import LogAcquisition
+from tansaku._pareto import pareto_front_mask, reference_point
+from tansaku.samplers._gp._observations import Observations
+
+# Observed rows (the best ones) that join the Sobol candidates as starting points.
+_N_OBSERVED_STARTS = 5
+# Standard-normal quasi-random draws of the Monte-Carlo EHVI (a power of two).
+_N_EHVI_DRAWS = 128
+
+
+class Acquirer:
+    """Chooses the next row of a study; keeps each model's last hyperparameters so the next
+    fit starts from them.
+
+    Args:
+        deterministic: Fit noise-free GPs (the noise variance at its minimum).
+    """
+
+    def __init__(self, deterministic: bool) -> None:
+        self._deterministic = deterministic
+        self._last_fits: dict[tuple[str, int], GPParams] = {}
+
+    def next_row(
+        self, space: GPSpace, observed: Observations, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The row (d,) that maximizes the acquisition given the observations."""
+        rows, losses = observed.rows, observed.losses
+        n_objectives = losses.shape[1]
+        objectives = [standardize(losses[:, j]) for j in range(n_objectives)]
+        models = [self._fit(("objective", j), rows, s.y, space) for j, s in enumerate(objectives)]
+        y = np.stack([s.y for s in objectives], axis=1)  # (n, m)
+        feasible = np.ones(len(rows), dtype=bool)
+        parts: list[tuple[LogAcquisition, slice]] = []
+        if observed.constraints is not None and observed.constraints.shape[1]:
+            values = observed.constraints
+            feasible = np.all(values <= 0.0, axis=1)
+            scaled = [standardize(values[:, c]) for c in range(values.shape[1])]
+            models += [
+                self._fit(("constraint", c), rows, s.y, space) for c, s in enumerate(scaled)
+            ]
+            thresholds = np.array([float(s.apply(0.0)) for s in scaled])
+            columns = slice(n_objectives, n_objectives + len(scaled))
+            parts.append((partial(log_pof, thresholds=thresholds), columns))
+        if feasible.any():
+            parts.append((_improvement(y, feasible, rng), slice(0, n_objectives)))
+        if len(observed.running):
+            models = [_believe(model, observed.running) for model in models]
+        acquisition = ModelAcquisition(models, combine(parts))
+        # The best observed rows (feasible first, by the first objective) as extra starts.
+        order = np.lexsort((y[:, 0], ~feasible))[:_N_OBSERVED_STARTS]
+        return maximize(acquisition, acquisition.with_gradient, space, rng, observed=rows[order])
+
+    def _fit(
+        self, key: tuple[str, int], rows: np.ndarray, y: np.ndarray, space: GPSpace
+    ) -> GaussianProcess:
+        model = fit_gp(
+            rows,
+            y,
+            space.categorical,
+            deterministic=self._deterministic,
+            warm_start=self._last_fits.get(key),
+        )
+        self._last_fits[key] = model.params
+        return model
+
+
+def has_ehvi() -> bool:
+    """Whether the multi-objective acquisition (``tansaku._gp._ehvi``) is available."""
+    return importlib.util.find_spec("tansaku._gp._ehvi") is not None
+
+
+def _believe(model: GaussianProcess, running: np.ndarray) -> GaussianProcess:
+    """The model conditioned on its own posterior mean at the running trials' rows (kriging
+    believer): their variance drops, so the acquisition looks elsewhere."""
+    mean, _ = model.posterior(running)
+    return model.condition_on(running, mean)
+
+
+def _improvement(y: np.ndarray, feasible: np.ndarray, rng: np.random.Generator) -> LogAcquisition:
+    """Log EI below the best feasible loss (one objective), log EHVI over the feasible front
+    (several)."""
+    if y.shape[1] == 1:
+        return partial(log_ei, best=float(y[feasible, 0].min()))
+    from tansaku._gp._ehvi import log_ehvi  # The multi-objective part, loaded when needed.
+
+    front = y[feasible][pareto_front_mask(y[feasible])]
+    ref = reference_point(y)
+    unit = qmc.Sobol(y.shape[1], scramble=True, seed=rng).random(_N_EHVI_DRAWS)
+    z = ndtri(np.clip(unit, 1e-10, 1 - 1e-10))
+    return partial(log_ehvi, front=front, ref=ref, z=z)
