@@ -15,8 +15,8 @@ Losses are minimized: the expected improvement below ``best`` is
 and ``log h`` is computed so that it stays accurate far in the lower tail, where ``h``
 underflows (LogEI, Ament et al., NeurIPS 2023): for z > -1 directly; below, as
 ``log phi(z) + log1p(z sqrt(pi/2) erfcx(-z / sqrt(2)))`` (erfcx keeps ``Phi/phi`` finite);
-below ``-1e4``, by the asymptotic series ``h(z) ~ phi(z) / z^2 (1 - 3/z^2 + 15/z^4 - ...)``,
-where the log1p form would lose digits to cancellation.
+below -100, by the asymptotic series ``h(z) ~ phi(z) / z^2 (1 - 3/z^2 + 15/z^4 - ...)``
+(truncated after a term below 1e-13), where the log1p form would lose digits to cancellation.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ LogAcquisition = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _SQRT_HALF_PI = math.sqrt(0.5 * math.pi)
-_ASYMPTOTIC_BELOW = -1e4
+_ASYMPTOTIC_BELOW = -100.0
 
 
 def log_h(z: np.ndarray) -> np.ndarray:
@@ -52,14 +52,31 @@ def log_h(z: np.ndarray) -> np.ndarray:
     tail = z < _ASYMPTOTIC_BELOW
     zt = z[tail]
     inv2 = 1.0 / (zt * zt)
-    series = 1.0 - 3.0 * inv2 + 15.0 * inv2**2 - 105.0 * inv2**3
+    series = 1.0 - 3.0 * inv2 + 15.0 * inv2**2 - 105.0 * inv2**3 + 945.0 * inv2**4
     out[tail] = -0.5 * zt * zt - _LOG_SQRT_2PI + np.log(inv2) + np.log(series)
     return out
 
 
 def d_log_h(z: np.ndarray, log_h_z: np.ndarray) -> np.ndarray:
-    """``d log h / dz = Phi(z) / h(z)`` (h' = Phi), from ``log_h_z = log_h(z)``."""
-    return np.exp(log_ndtr(z) - log_h_z)
+    """``d log h / dz = Phi(z) / h(z)`` (h' = Phi), from ``log_h_z = log_h(z)``.
+
+    Below z = -1 it is ``R / (1 + z R)`` with ``R = Phi / phi``, computed from erfcx, and
+    in the far tail from the same asymptotic series as ``log_h``, so it stays accurate where
+    ``log Phi`` and ``log h`` are both huge and their difference would lose every digit.
+    """
+    z = np.asarray(z, dtype=float)
+    out = np.exp(log_ndtr(z) - log_h_z)
+    middle = (z <= -1.0) & (z >= _ASYMPTOTIC_BELOW)
+    zm = z[middle]
+    ratio = _SQRT_HALF_PI * erfcx(-zm / math.sqrt(2.0))
+    out[middle] = ratio / (1.0 + zm * ratio)
+    tail = z < _ASYMPTOTIC_BELOW
+    zt = z[tail]
+    inv2 = 1.0 / (zt * zt)
+    ratio_series = 1.0 - inv2 + 3.0 * inv2**2 - 15.0 * inv2**3 + 105.0 * inv2**4
+    h_series = 1.0 - 3.0 * inv2 + 15.0 * inv2**2 - 105.0 * inv2**3 + 945.0 * inv2**4
+    out[tail] = -zt * ratio_series / h_series
+    return out
 
 
 def log_ei(

@@ -1,0 +1,129 @@
+"""The GP: gradients against finite differences, recovery of a known function, bad data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+
+from tansaku._gp import (
+    GPSpace,
+    classic_prior,
+    dimension_scaled_prior,
+    fit_gp,
+    standardize,
+)
+from tansaku._gp._kernel import matern52, matern52_d_r2
+from tansaku._gp._model import GaussianProcess, GPParams, log_posterior
+from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+CATEGORICAL = np.array([False, False, False, True])
+
+
+def _data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 4))
+    x[:, 3] = rng.integers(0, 3, n)
+    y = np.sin(3 * x[:, 0]) + x[:, 1] ** 2 + 0.3 * x[:, 3]
+    return x, (y - y.mean()) / y.std()
+
+
+def test_matern_derivative_matches_finite_differences() -> None:
+    r2 = np.linspace(0.0, 5.0, 11)
+    eps = 1e-7
+    numeric = (matern52(r2 + eps) - matern52(r2)) / eps
+    np.testing.assert_allclose(matern52_d_r2(r2), numeric, atol=1e-6)
+
+
+@pytest.mark.parametrize("prior", [classic_prior, dimension_scaled_prior])
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_log_posterior_gradient_matches_finite_differences(prior, deterministic: bool) -> None:
+    x, y = _data(30)
+    rng = np.random.default_rng(1)
+    theta = rng.normal(size=4 + 1 + (not deterministic)) * 0.5
+    _, grad = log_posterior(theta, x, y, CATEGORICAL, prior(4), deterministic)
+
+    def f(t: np.ndarray) -> float:
+        return log_posterior(t, x, y, CATEGORICAL, prior(4), deterministic)[0]
+
+    numeric = approx_fprime(theta, f, 1e-6)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-3)
+
+
+def test_posterior_gradients_match_finite_differences() -> None:
+    x, y = _data(30)
+    params = GPParams(np.array([0.4, 0.7, 2.0, 1.0]), 1.5, 1e-3)
+    gp = GaussianProcess(x, y, CATEGORICAL, params)
+    queries, _ = _data(6, seed=2)
+    _, _, d_mean, d_var = gp.posterior_with_gradient(queries)
+    eps = 1e-5
+    for column in range(3):
+        up, down = queries.copy(), queries.copy()
+        up[:, column] += eps
+        down[:, column] -= eps
+        (mean_up, var_up), (mean_down, var_down) = gp.posterior(up), gp.posterior(down)
+        np.testing.assert_allclose(d_mean[:, column], (mean_up - mean_down) / (2 * eps), atol=1e-5)
+        np.testing.assert_allclose(d_var[:, column], (var_up - var_down) / (2 * eps), atol=1e-5)
+    assert np.all(d_mean[:, 3] == 0) and np.all(d_var[:, 3] == 0)
+
+
+def test_fit_recovers_a_known_function_with_calibrated_uncertainty() -> None:
+    rng = np.random.default_rng(0)
+
+    def truth(x: np.ndarray) -> np.ndarray:
+        return np.sin(6 * x[:, 0]) * np.cos(4 * x[:, 1]) + x[:, 0]
+
+    train, held_out = rng.random((60, 2)), rng.random((400, 2))
+    scaled = standardize(truth(train))
+    gp = fit_gp(train, scaled.y, np.zeros(2, dtype=bool))
+    mean, var = gp.posterior(held_out)
+    target = scaled.apply(truth(held_out))
+    rmse = float(np.sqrt(np.mean((mean - target) ** 2)))
+    assert rmse < 0.1  # in units of the observed standard deviation
+    inside = np.abs(mean - target) <= 2 * np.sqrt(var + gp.params.noise)
+    assert inside.mean() >= 0.85
+
+
+def test_fit_warm_started_from_its_own_optimum_stays_there() -> None:
+    x, y = _data(40)
+    first = fit_gp(x, y, CATEGORICAL)
+    second = fit_gp(x, y, CATEGORICAL, warm_start=first.params)
+    np.testing.assert_allclose(second.params.length_scales, first.params.length_scales, rtol=1e-2)
+
+
+def test_duplicate_rows_without_noise_fall_back_to_jitter() -> None:
+    x = np.repeat(np.random.default_rng(0).random((5, 2)), 4, axis=0)
+    x[::4] += 1e-12
+    y = standardize(np.arange(20.0)).y
+    gp = fit_gp(x, y, np.zeros(2, dtype=bool), deterministic=True)
+    mean, var = gp.posterior(np.random.default_rng(1).random((10, 2)))
+    assert np.all(np.isfinite(mean)) and np.all(var > 0)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [np.full(5, 3.0), np.array([1e300, -1e300, 5.0, 1e299]), np.array([1.0, 1.0 + 1e-15])],
+)
+def test_standardize_copes_with_constant_and_huge_values(values: np.ndarray) -> None:
+    scaled = standardize(values)
+    assert np.all(np.isfinite(scaled.y))
+    assert np.isfinite(scaled.scale) and scaled.scale > 0
+
+
+def test_space_rows_keep_grids_logs_and_choices() -> None:
+    space = GPSpace(
+        {
+            "lr": FloatDistribution(1e-5, 1e-1, log=True),
+            "n": IntDistribution(1, 4),
+            "s": FloatDistribution(0.0, 1.0, step=0.25),
+            "c": CategoricalDistribution(["a", "b", "c"]),
+        }
+    )
+    assert space.names == ("lr", "n", "s", "c")
+    assert space.categorical.tolist() == [False, False, False, True]
+    assert space.continuous.tolist() == [True, False, False, False]
+    rows = space.encode([{"lr": 1e-3, "n": 2, "s": 0.75, "c": "c"}])
+    np.testing.assert_allclose(rows[0], [0.5, 0.375, 0.7, 2.0])
+    grid_n = dict(space.grids)[1]
+    np.testing.assert_allclose(grid_n, [0.125, 0.375, 0.625, 0.875])
+    assert space.decode(rows[0]) == {"lr": pytest.approx(1e-3), "n": 2, "s": 0.75, "c": "c"}
