@@ -46,14 +46,19 @@ class Acquirer:
     def next_row(
         self, space: GPSpace, observed: Observations, rng: np.random.Generator
     ) -> np.ndarray:
-        """The row (d,) that maximizes the acquisition given the observations."""
-        rows, losses = observed.rows, observed.losses
+        """The row (d,) that maximizes the acquisition given the observations.
+
+        The running trials' rows count as observed at the models' posterior means (the
+        "kriging believer"): the models are conditioned on them, and so is the incumbent
+        (best loss or front), so that the acquisition is about zero at and around them.
+        """
+        rows, losses, running = observed.rows, observed.losses, observed.running
         n_objectives = losses.shape[1]
         objectives = [standardize(losses[:, j]) for j in range(n_objectives)]
         models = [self._fit(("objective", j), rows, s.y, space) for j, s in enumerate(objectives)]
         y = np.stack([s.y for s in objectives], axis=1)  # (n, m)
         feasible = np.ones(len(rows), dtype=bool)
-        parts: list[tuple[LogAcquisition, slice]] = []
+        thresholds = np.zeros(0)
         if observed.constraints is not None and observed.constraints.shape[1]:
             values = observed.constraints
             feasible = np.all(values <= 0.0, axis=1)
@@ -62,15 +67,24 @@ class Acquirer:
                 self._fit(("constraint", c), rows, s.y, space) for c, s in enumerate(scaled)
             ]
             thresholds = np.array([float(s.apply(0.0)) for s in scaled])
-            columns = slice(n_objectives, n_objectives + len(scaled))
+        if len(running):
+            believed = np.stack([model.posterior(running)[0] for model in models], axis=1)
+            models = [
+                model.condition_on(running, believed[:, j]) for j, model in enumerate(models)
+            ]
+            y = np.vstack([y, believed[:, :n_objectives]])
+            believed_feasible = np.all(believed[:, n_objectives:] <= thresholds, axis=1)
+            feasible = np.concatenate([feasible, believed_feasible])
+        parts: list[tuple[LogAcquisition, slice]] = []
+        if len(thresholds):
+            columns = slice(n_objectives, n_objectives + len(thresholds))
             parts.append((partial(log_pof, thresholds=thresholds), columns))
         if feasible.any():
             parts.append((_improvement(y, feasible, rng), slice(0, n_objectives)))
-        if len(observed.running):
-            models = [_believe(model, observed.running) for model in models]
         acquisition = ModelAcquisition(models, combine(parts))
         # The best observed rows (feasible first, by the first objective) as extra starts.
-        order = np.lexsort((y[:, 0], ~feasible))[:_N_OBSERVED_STARTS]
+        n = len(rows)
+        order = np.lexsort((y[:n, 0], ~feasible[:n]))[:_N_OBSERVED_STARTS]
         return maximize(acquisition, acquisition.with_gradient, space, rng, observed=rows[order])
 
     def _fit(
@@ -90,13 +104,6 @@ class Acquirer:
 def has_ehvi() -> bool:
     """Whether the multi-objective acquisition (``tansaku._gp._ehvi``) is available."""
     return importlib.util.find_spec("tansaku._gp._ehvi") is not None
-
-
-def _believe(model: GaussianProcess, running: np.ndarray) -> GaussianProcess:
-    """The model conditioned on its own posterior mean at the running trials' rows (kriging
-    believer): their variance drops, so the acquisition looks elsewhere."""
-    mean, _ = model.posterior(running)
-    return model.condition_on(running, mean)
 
 
 def _improvement(y: np.ndarray, feasible: np.ndarray, rng: np.random.Generator) -> LogAcquisition:

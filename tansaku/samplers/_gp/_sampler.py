@@ -21,6 +21,7 @@ from tansaku.samplers._gp._observations import collect
 from tansaku.samplers._random import RandomSampler
 from tansaku.search_space import IntersectionSearchSpace
 from tansaku.trial import FrozenTrial, TrialState
+from tansaku.trial._constraints import CONSTRAINTS_FUNC_KEY
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -116,6 +117,25 @@ class GPSampler(BaseSampler):
         self._seed = secrets.randbits(63)
         self._independent_sampler.reseed_rng()
 
+    def _checked_constraints(self, study: Study) -> Callable[[FrozenTrial], Sequence[float]]:
+        """``constraints_func``, refusing a number of values other than the earlier trials'."""
+        constraints_func = self._constraints_func
+        assert constraints_func is not None
+
+        def checked(trial: FrozenTrial) -> Sequence[float]:
+            values = constraints_func(trial)
+            expected = _n_constraints_stored(study)
+            if expected is not None and hasattr(values, "__len__") and len(values) != expected:
+                raise invalid(
+                    f"{_WHERE}: constraints_func(trial {trial.number})",
+                    "result",
+                    values,
+                    f"must hold {expected} values, as for the earlier trials",
+                )
+            return values
+
+        return checked
+
     # -- BaseSampler ----------------------------------------------------------------------------
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -187,5 +207,14 @@ class GPSampler(BaseSampler):
             TrialState.COMPLETE,
             TrialState.PRUNED,
         ):
-            store_constraints(_WHERE, self._constraints_func, study, trial)
+            store_constraints(_WHERE, self._checked_constraints(study), study, trial)
         self._independent_sampler.after_trial(study, trial, state, values)
+
+
+def _n_constraints_stored(study: Study) -> int | None:
+    """The number of constraint values stored with the study's finished trials, if any."""
+    for trial in study._get_trials(False, (TrialState.COMPLETE, TrialState.PRUNED), True):
+        values = trial.system_attrs.get(CONSTRAINTS_FUNC_KEY)
+        if values is not None:
+            return len(values)
+    return None
