@@ -74,7 +74,7 @@ def test_params_lie_inside_every_kind_of_distribution() -> None:
 
     def objective(trial: tansaku.Trial) -> float:
         params = {name: trial._suggest(name, dist) for name, dist in space.items()}
-        return params["float"] ** 2 + math.log(params["log"]) + params["int"] + (params["cat"] == 1)
+        return params["float"] ** 2 + math.log(params["log"]) + (params["cat"] == 1)
 
     study = tansaku.create_study(sampler=GPSampler(seed=1, n_startup_trials=4))
     study.optimize(objective, n_trials=14)
