@@ -68,7 +68,6 @@ NOT_YET_PROVIDED = {
     "artifacts": "artifact storage for trial outputs is not implemented",
     "integration": "third-party framework integrations are out of tansaku's scope",
     "terminator": "the terminator (stopping a study once it stops improving) is not implemented",
-    "samplers.GPSampler": "the Gaussian-process sampler is not implemented",
     "visualization.plot_terminator_improvement": "the terminator is not implemented",
     "visualization.matplotlib.plot_terminator_improvement": "the terminator is not implemented",
 }
