@@ -9,12 +9,14 @@ from tansaku._pareto._core import (
     select_by_hypervolume,
     to_loss,
 )
+from tansaku._pareto._boxes import non_dominated_boxes
 from tansaku._pareto._ranks import nondomination_ranks
 
 __all__ = [
     "fronts_until",
     "hypervolume",
     "loss_signs",
+    "non_dominated_boxes",
     "nondomination_ranks",
     "pareto_front_mask",
     "reference_point",
