@@ -1,5 +1,6 @@
 """The numeric core shared by everything that compares several objectives (losses minimized)."""
 
+from tansaku._pareto._boxes import non_dominated_boxes
 from tansaku._pareto._core import (
     fronts_until,
     hypervolume,
@@ -9,7 +10,6 @@ from tansaku._pareto._core import (
     select_by_hypervolume,
     to_loss,
 )
-from tansaku._pareto._boxes import non_dominated_boxes
 from tansaku._pareto._ranks import nondomination_ranks
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""Gaussian-process models and their acquisition functions, on numpy and scipy only."""
