@@ -35,7 +35,7 @@ from tansaku.trial import Trial, create_trial
 from tansaku.version import __version__
 
 # Subpackages whose imports are heavy (plotly, scikit-learn): loaded on first attribute access.
-_LAZY_SUBPACKAGES = frozenset({"artifacts", "importance", "visualization"})
+_LAZY_SUBPACKAGES = frozenset({"artifacts", "importance", "validation", "visualization"})
 
 
 def __getattr__(name: str) -> object:
@@ -69,5 +69,6 @@ __all__ = [
     "storages",
     "study",
     "trial",
+    "validation",
     "visualization",
 ]
