@@ -63,8 +63,8 @@ def validate_top_trials(
     Raises:
         TypeError: ``study`` is not a Study, ``objective`` is not callable, or it returned
             something that is not a number.
-        ValueError: the study has several objectives (a mean per objective does not rank
-            configurations; validate each objective with a single-objective wrapper instead),
+        ValueError: the study has several objectives (their "top k" is a matter of
+            trade-offs, not one ranking),
             ``top_k`` < 1, ``seeds`` is empty, or the study has no completed trial.
     """
     if not isinstance(study, Study):
