@@ -35,7 +35,7 @@ from tansaku.trial import Trial, create_trial
 from tansaku.version import __version__
 
 # Subpackages whose imports are heavy (plotly, scikit-learn): loaded on first attribute access.
-_LAZY_SUBPACKAGES = frozenset({"importance", "visualization"})
+_LAZY_SUBPACKAGES = frozenset({"artifacts", "importance", "validation", "visualization"})
 
 
 def __getattr__(name: str) -> object:
@@ -51,6 +51,7 @@ __all__ = [
     "Trial",
     "TrialPruned",
     "__version__",
+    "artifacts",
     "copy_study",
     "create_study",
     "create_trial",
@@ -68,5 +69,6 @@ __all__ = [
     "storages",
     "study",
     "trial",
+    "validation",
     "visualization",
 ]

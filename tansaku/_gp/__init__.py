@@ -12,6 +12,8 @@ The in-package API, for samplers and for the terminator:
 - ``log_ei``, ``log_pof``, ``combine``, ``ModelAcquisition``: acquisitions in log space with
   gradients with respect to posterior means and variances, and as functions of rows.
 - ``maximize``: the acquisition search (Sobol candidates, then mixed local search).
+- ``_ehvi.log_ehvi``: the multi-objective acquisition, of the same shape as ``log_ei``
+  (imported where needed).
 """
 
 from tansaku._gp._acquisition import ModelAcquisition, combine, log_ei, log_h, log_pof

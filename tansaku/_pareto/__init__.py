@@ -1,5 +1,6 @@
 """The numeric core shared by everything that compares several objectives (losses minimized)."""
 
+from tansaku._pareto._boxes import non_dominated_boxes
 from tansaku._pareto._core import (
     fronts_until,
     hypervolume,
@@ -15,6 +16,7 @@ __all__ = [
     "fronts_until",
     "hypervolume",
     "loss_signs",
+    "non_dominated_boxes",
     "nondomination_ranks",
     "pareto_front_mask",
     "reference_point",

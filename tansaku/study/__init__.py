@@ -1,7 +1,11 @@
 """Studies: create, load and run optimization tasks."""
 
 from tansaku._internal.study_direction import StudyDirection
-from tansaku.study._callbacks import MaxTrialsCallback
+from tansaku.study._callbacks import (
+    MaxTrialsCallback,
+    TargetValueCallback,
+    TimeBudgetCallback,
+)
 from tansaku.study._functions import (
     copy_study,
     create_study,
@@ -19,6 +23,8 @@ __all__ = [
     "Study",
     "StudyDirection",
     "StudySummary",
+    "TargetValueCallback",
+    "TimeBudgetCallback",
     "copy_study",
     "create_study",
     "delete_study",

@@ -626,6 +626,72 @@ def unreadable_stored_distribution_is_left_out_of_its_trial(lib: ModuleType) -> 
     return [sorted(t.params) for t in trials]
 
 
+# -- artifacts ----------------------------------------------------------------------------------
+def _artifact_setup(lib: ModuleType) -> tuple[Any, Any, str]:
+    """A study, a directory store and a file to upload, in a new temporary directory."""
+    import os
+    import tempfile
+
+    directory = tempfile.mkdtemp()
+    os.mkdir(f"{directory}/store")
+    with open(f"{directory}/model.bin", "wb") as file:
+        file.write(b"weights")
+    store = lib.artifacts.FileSystemArtifactStore(f"{directory}/store")
+    return quiet_study(lib), store, directory
+
+
+@case
+def upload_artifact_of_a_missing_file(lib: ModuleType) -> Any:
+    import contextlib
+
+    study, store, directory = _artifact_setup(lib)
+    with contextlib.suppress(FileNotFoundError):
+        lib.artifacts.upload_artifact(
+            artifact_store=store, file_path=f"{directory}/absent.bin", study_or_trial=study
+        )
+    return len(lib.artifacts.get_all_artifact_meta(study))
+
+
+@case
+def upload_artifact_to_a_study_name(lib: ModuleType) -> Any:
+    study, store, directory = _artifact_setup(lib)
+    lib.artifacts.upload_artifact(
+        artifact_store=store, file_path=f"{directory}/model.bin", study_or_trial=study.study_name
+    )
+
+
+@case
+def download_artifact_with_an_unknown_id(lib: ModuleType) -> Any:
+    study, store, directory = _artifact_setup(lib)
+    lib.artifacts.download_artifact(
+        artifact_store=store, file_path=f"{directory}/out.bin", artifact_id="unknown"
+    )
+
+
+@case
+def download_artifact_onto_an_existing_file(lib: ModuleType) -> Any:
+    study, store, directory = _artifact_setup(lib)
+    artifact_id = lib.artifacts.upload_artifact(
+        artifact_store=store, file_path=f"{directory}/model.bin", study_or_trial=study
+    )
+    lib.artifacts.download_artifact(
+        artifact_store=store, file_path=f"{directory}/model.bin", artifact_id=artifact_id
+    )
+
+
+@case
+def backoff_remove_of_an_artifact(lib: ModuleType) -> Any:
+    import os
+
+    study, store, directory = _artifact_setup(lib)
+    artifact_id = lib.artifacts.upload_artifact(
+        artifact_store=store, file_path=f"{directory}/model.bin", study_or_trial=study
+    )
+    backoff = lib.artifacts.Backoff(store, max_retries=2, min_delay=1e-3, max_delay=2e-3)
+    backoff.remove(artifact_id)
+    return len(os.listdir(f"{directory}/store"))
+
+
 @pytest.mark.parametrize(("case_id", "run"), case_params(CASES))
 def test_behaves_as_optuna(case_id: str, run: Case, optuna: ModuleType) -> None:
     check_case(case_id, run, optuna)

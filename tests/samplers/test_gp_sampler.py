@@ -6,16 +6,13 @@ trials, storages and processes; these tests cover what is particular to the GP.
 
 from __future__ import annotations
 
-import importlib.machinery
 import math
-import sys
-import types
 
 import numpy as np
 import pytest
 
 import tansaku
-from tansaku._gp import log_ei
+from tansaku._pareto import hypervolume
 from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from tansaku.samplers import GPSampler
 from tansaku.trial import TrialState
@@ -180,28 +177,35 @@ def test_bad_arguments_are_refused_by_name(kwargs, message: str) -> None:
         GPSampler(**kwargs)
 
 
-def _stand_in_ehvi(mean, var, front, ref, z):
-    """Sum of per-objective log EIs below the front's best: the shape of ``log_ehvi``."""
-    parts = [log_ei(mean[:, [j]], var[:, [j]], float(front[:, j].min())) for j in range(2)]
-    value = sum(p[0] for p in parts)
-    return value, np.hstack([p[1] for p in parts]), np.hstack([p[2] for p in parts])
+def _hypervolume_of(study: tansaku.Study, feasible) -> float:
+    points = np.array([t.values for t in study.trials if feasible(t)], dtype=float)
+    m = len(study.directions)
+    return hypervolume(points.reshape(-1, m), np.full(m, 1.5)) if len(points) else 0.0
 
 
-def test_several_objectives_are_wired_to_log_ehvi(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("tansaku._gp._ehvi")
-    module.log_ehvi = _stand_in_ehvi  # type: ignore[attr-defined]
-    module.__spec__ = importlib.machinery.ModuleSpec("tansaku._gp._ehvi", None)
-    monkeypatch.setitem(sys.modules, "tansaku._gp._ehvi", module)
+@pytest.mark.parametrize("n_objectives", [2, 3])
+@pytest.mark.parametrize("constrained", [False, True])
+def test_several_objectives_beat_random_search_on_hypervolume(
+    n_objectives: int, constrained: bool
+) -> None:
+    def objectives(trial: tansaku.Trial) -> tuple[float, ...]:
+        x = np.array([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(3)])
+        return tuple(float(np.sum((x - 0.3 * j) ** 2)) for j in range(n_objectives))
 
-    def objectives(trial: tansaku.Trial) -> tuple[float, float]:
-        x, y = trial.suggest_float("x", 0.0, 1.0), trial.suggest_float("y", 0.0, 1.0)
-        return x**2 + y**2, (x - 1) ** 2 + y**2
+    def feasible(trial: tansaku.trial.FrozenTrial) -> bool:
+        return not constrained or trial.params["x0"] <= 0.2
 
-    def constraints(trial: tansaku.trial.FrozenTrial) -> list[float]:
-        return [trial.params["y"] - 0.5]
-
-    sampler = GPSampler(seed=0, n_startup_trials=5, constraints_func=constraints)
-    study = tansaku.create_study(directions=["minimize", "minimize"], sampler=sampler)
-    study.optimize(objectives, n_trials=12)
-    assert all(0.0 <= t.params["y"] <= 1.0 for t in study.trials)
-    assert sum(t.params["y"] < 0.5 for t in study.trials[5:]) >= 5
+    constraints = (lambda trial: [trial.params["x0"] - 0.2]) if constrained else None
+    directions = ["minimize"] * n_objectives
+    gp = tansaku.create_study(
+        directions=directions,
+        sampler=GPSampler(seed=0, n_startup_trials=8, constraints_func=constraints),
+    )
+    gp.optimize(objectives, n_trials=20)
+    random = tansaku.create_study(
+        directions=directions, sampler=tansaku.samplers.RandomSampler(seed=0)
+    )
+    random.optimize(objectives, n_trials=20)
+    assert _hypervolume_of(gp, feasible) > 1.05 * _hypervolume_of(random, feasible)
+    if constrained:
+        assert sum(feasible(t) for t in gp.trials[8:]) >= 8

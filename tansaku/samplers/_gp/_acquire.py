@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 from functools import partial
 
 import numpy as np
-from scipy.special import ndtri
-from scipy.stats import qmc
 
 from tansaku._gp import (
     GaussianProcess,
@@ -22,11 +19,16 @@ from tansaku._gp import (
     standardize,
 )
 from tansaku._gp._acquisition import LogAcquisition
+from tansaku._gp._ehvi import log_ehvi, standard_normal_draws
+from tansaku._gp._optimize import N_CANDIDATES
 from tansaku._pareto import pareto_front_mask, reference_point
 from tansaku.samplers._gp._observations import Observations
 
 # Observed rows (the best ones) that join the Sobol candidates as starting points.
 _N_OBSERVED_STARTS = 5
+# Sobol candidates of a multi-objective search: each costs draws x boxes of the front in log-EHVI,
+# so fewer than the single-objective default.
+_N_EHVI_CANDIDATES = 512
 # Standard-normal quasi-random draws of the Monte-Carlo EHVI (a power of two).
 _N_EHVI_DRAWS = 128
 
@@ -85,7 +87,15 @@ class Acquirer:
         # The best observed rows (feasible first, by the first objective) as extra starts.
         n = len(rows)
         order = np.lexsort((y[:n, 0], ~feasible[:n]))[:_N_OBSERVED_STARTS]
-        return maximize(acquisition, acquisition.with_gradient, space, rng, observed=rows[order])
+        n_candidates = N_CANDIDATES if n_objectives == 1 else _N_EHVI_CANDIDATES
+        return maximize(
+            acquisition,
+            acquisition.with_gradient,
+            space,
+            rng,
+            observed=rows[order],
+            n_candidates=n_candidates,
+        )
 
     def _fit(
         self, key: tuple[str, int], rows: np.ndarray, y: np.ndarray, space: GPSpace
@@ -101,20 +111,13 @@ class Acquirer:
         return model
 
 
-def has_ehvi() -> bool:
-    """Whether the multi-objective acquisition (``tansaku._gp._ehvi``) is available."""
-    return importlib.util.find_spec("tansaku._gp._ehvi") is not None
-
-
 def _improvement(y: np.ndarray, feasible: np.ndarray, rng: np.random.Generator) -> LogAcquisition:
     """Log EI below the best feasible loss (one objective), log EHVI over the feasible front
     (several)."""
     if y.shape[1] == 1:
         return partial(log_ei, best=float(y[feasible, 0].min()))
-    from tansaku._gp._ehvi import log_ehvi  # The multi-objective part, loaded when needed.
-
-    front = y[feasible][pareto_front_mask(y[feasible])]
-    ref = reference_point(y)
-    unit = qmc.Sobol(y.shape[1], scramble=True, seed=rng).random(_N_EHVI_DRAWS)
-    z = ndtri(np.clip(unit, 1e-10, 1 - 1e-10))
-    return partial(log_ehvi, front=front, ref=ref, z=z)
+    # Front and reference point from the feasible trials only (see ``_ehvi``).
+    candidates = y[feasible]
+    front = candidates[pareto_front_mask(candidates)]
+    z = standard_normal_draws(_N_EHVI_DRAWS, y.shape[1], int(rng.integers(2**32)))
+    return partial(log_ehvi, front=front, ref=reference_point(candidates), z=z)

@@ -16,7 +16,7 @@ from tansaku._internal.validation import invalid, invalid_type
 from tansaku.distributions import BaseDistribution
 from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._ga._constraints import store_constraints
-from tansaku.samplers._gp._acquire import Acquirer, has_ehvi
+from tansaku.samplers._gp._acquire import Acquirer
 from tansaku.samplers._gp._observations import collect
 from tansaku.samplers._random import RandomSampler
 from tansaku.search_space import IntersectionSearchSpace
@@ -140,8 +140,6 @@ class GPSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        if study._is_multi_objective() and not has_ehvi():
-            self._raise_error_if_multi_objective(study)
         space = self._search_space.calculate(study)
         return {name: dist for name, dist in sorted(space.items()) if not dist.single()}
 
