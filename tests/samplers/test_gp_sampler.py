@@ -209,3 +209,26 @@ def test_several_objectives_beat_random_search_on_hypervolume(
     assert _hypervolume_of(gp, feasible) > 1.05 * _hypervolume_of(random, feasible)
     if constrained:
         assert sum(feasible(t) for t in gp.trials[8:]) >= 8
+
+
+def test_independent_sampling_is_logged_for_a_param_outside_the_space_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def objective(trial: tansaku.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        trial.suggest_float("one_value", 2.0, 2.0)
+        if trial.number >= 4:
+            trial.suggest_float("late", 0.0, 1.0)
+        return x
+
+    tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+    tansaku.logging.enable_propagation()
+    try:
+        study = tansaku.create_study(sampler=GPSampler(seed=0, n_startup_trials=2))
+        with caplog.at_level("WARNING"):
+            study.optimize(objective, n_trials=6)
+    finally:
+        tansaku.logging.disable_propagation()
+        tansaku.logging.set_verbosity(tansaku.logging.ERROR)
+    messages = [r.getMessage() for r in caplog.records if "independently" in r.getMessage()]
+    assert messages and all("'late'" in m for m in messages)
