@@ -211,7 +211,7 @@ def test_several_objectives_beat_random_search_on_hypervolume(
         assert sum(feasible(t) for t in gp.trials[8:]) >= 8
 
 
-def test_independent_sampling_is_logged_for_a_param_outside_the_space_only(
+def test_independent_sampling_is_logged_for_a_param_outside_the_space(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     def objective(trial: tansaku.Trial) -> float:

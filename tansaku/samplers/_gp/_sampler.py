@@ -172,8 +172,7 @@ class GPSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        # A param of one value needs no model: it is left out of the relative space silently.
-        if self._warn_independent_sampling and not param_distribution.single():
+        if self._warn_independent_sampling:
             n_complete = len(study._get_trials(False, (TrialState.COMPLETE,), True))
             if n_complete >= self._n_startup_trials:
                 _logger.warning(
