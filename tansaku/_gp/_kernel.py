@@ -35,6 +35,14 @@ def matern52_d_r2(r2: np.ndarray) -> np.ndarray:
     return (-5.0 / 6.0) * (1.0 + _SQRT5 * r) * np.exp(-_SQRT5 * r)
 
 
+def matern52_and_d_r2(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``matern52(r2)`` and ``matern52_d_r2(r2)``, sharing one square root and exponential."""
+    r5 = np.sqrt(5.0 * r2)
+    decay = np.exp(-r5)
+    linear = 1.0 + r5
+    return (linear + (5.0 / 3.0) * r2) * decay, (-5.0 / 6.0) * linear * decay
+
+
 def scaled_sq_dist(
     a: np.ndarray, b: np.ndarray, weights: np.ndarray, categorical: np.ndarray
 ) -> np.ndarray:

@@ -24,7 +24,7 @@ import scipy.optimize
 from tansaku._gp._kernel import (
     cross_gradient,
     matern52,
-    matern52_d_r2,
+    matern52_and_d_r2,
     pairwise_sum,
     scaled_sq_dist,
 )
@@ -114,8 +114,9 @@ class GaussianProcess:
         queries = np.atleast_2d(queries)
         weights, scale = self.params.weights, self.params.kernel_scale
         r2 = scaled_sq_dist(queries, self.x, weights, self.categorical)
-        cross = scale * matern52(r2)  # (k, n)
-        d_cross = scale * matern52_d_r2(r2)  # d cross / d r^2, (k, n)
+        unit, d_unit = matern52_and_d_r2(r2)
+        cross = scale * unit  # (k, n)
+        d_cross = scale * d_unit  # d cross / d r^2, (k, n)
         solved = cross @ self.k_inv  # K^-1 k(x, q) for each query, (k, n)
         mean = cross @ self.alpha
         var = scale - (solved * cross).sum(1)
@@ -175,7 +176,9 @@ def fit_gp(
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"maxiter": _MAX_FIT_ITERATIONS},
+            # The log posterior is O(n) in size: a relative tolerance of 1e-7 is plenty for
+            # hyperparameters, and stops a warm-started fit after a few steps.
+            options={"maxiter": _MAX_FIT_ITERATIONS, "ftol": 1e-7},
         )
         if np.all(np.isfinite(result.x)) and np.isfinite(result.fun):
             theta = result.x
@@ -206,7 +209,7 @@ def log_posterior(
     params = unpack(theta, d, deterministic)
     weights, scale = params.weights, params.kernel_scale
     r2 = scaled_sq_dist(x, x, weights, categorical)
-    unit = matern52(r2)
+    unit, d_unit = matern52_and_d_r2(r2)
     gram = scale * unit
     gram[np.diag_indices_from(gram)] += params.noise
     chol = _cholesky(gram, scale)
@@ -216,7 +219,7 @@ def log_posterior(
     inner = np.outer(alpha, alpha) - k_inv  # (n, n)
     grad = np.empty_like(theta)
     # dK/d log l_d = scale * matern' * (-2 w_d D_d)  (D_d the column's distance term)
-    coefficients = inner * (scale * matern52_d_r2(r2))
+    coefficients = inner * (scale * d_unit)
     grad[:d] = -weights * pairwise_sum(coefficients, x, categorical)
     grad[d] = 0.5 * (inner * gram).sum() - 0.5 * params.noise * np.trace(inner)
     prior_value, prior_grad = prior.length_scale(theta[:d])
@@ -264,5 +267,7 @@ def _inverse(chol: np.ndarray) -> np.ndarray:
     inverse, info = scipy.linalg.lapack.dpotri(chol, lower=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"potri failed with info={info}")
-    lower = np.tril(inverse)
-    return lower + np.tril(inverse, -1).T
+    # potri fills the lower triangle and leaves the upper one as in ``chol``: zeros.
+    inverse += inverse.T
+    inverse[np.diag_indices_from(inverse)] *= 0.5
+    return inverse
