@@ -232,3 +232,15 @@ def test_independent_sampling_is_logged_for_a_param_outside_the_space(
         tansaku.logging.set_verbosity(tansaku.logging.ERROR)
     messages = [r.getMessage() for r in caplog.records if "independently" in r.getMessage()]
     assert messages and all("'late'" in m for m in messages)
+
+
+def test_one_sampler_serves_two_studies() -> None:
+    sampler = GPSampler(seed=0, n_startup_trials=2)
+    storage = tansaku.storages.InMemoryStorage()
+    first = tansaku.create_study(storage=storage, sampler=sampler)
+    second = tansaku.create_study(storage=storage, sampler=sampler)
+    for _ in range(2):
+        first.optimize(_quadratic, n_trials=3)
+        second.optimize(lambda trial: trial.suggest_int("n", 0, 9) ** 2, n_trials=3)
+    assert len(first.trials) == len(second.trials) == 6
+    assert set(second.best_params) == {"n"}

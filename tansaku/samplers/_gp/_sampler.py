@@ -96,17 +96,18 @@ class GPSampler(BaseSampler):
         self._constraints_func = constraints_func
         self._warn_independent_sampling = warn_independent_sampling
         self._seed = seed if seed is not None else secrets.randbits(63)
-        self._search_space = IntersectionSearchSpace()
         self._init_memory()
 
     def _init_memory(self) -> None:
         self._lock = threading.Lock()
-        # Per study (storage, study id): the acquirer, which keeps the last fits to warm start.
+        # Per study (storage, study id): the acquirer, which keeps the last fits to warm start,
+        # and the intersection search space, folded one new trial at a time.
         self._acquirers: dict[tuple[int, int], Acquirer] = {}
+        self._spaces: dict[tuple[int, int], IntersectionSearchSpace] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        del state["_lock"], state["_acquirers"]
+        del state["_lock"], state["_acquirers"], state["_spaces"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -140,7 +141,9 @@ class GPSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        space = self._search_space.calculate(study)
+        key = (id(study._storage), study._study_id)
+        with self._lock:
+            space = self._spaces.setdefault(key, IntersectionSearchSpace()).calculate(study)
         return {name: dist for name, dist in sorted(space.items()) if not dist.single()}
 
     def sample_relative(
