@@ -127,3 +127,16 @@ def test_space_rows_keep_grids_logs_and_choices() -> None:
     grid_n = dict(space.grids)[1]
     np.testing.assert_allclose(grid_n, [0.125, 0.375, 0.625, 0.875])
     assert space.decode(rows[0]) == {"lr": pytest.approx(1e-3), "n": 2, "s": 0.75, "c": "c"}
+
+
+def test_conditioning_by_blocks_matches_a_new_factorization() -> None:
+    x, y = _data(30)
+    params = GPParams(np.array([0.4, 0.7, 2.0, 1.0]), 1.5, 1e-3)
+    gp = GaussianProcess(x[:25], y[:25], CATEGORICAL, params)
+    grown = gp.condition_on(x[25:], y[25:])
+    direct = GaussianProcess(x, y, CATEGORICAL, params)
+    np.testing.assert_allclose(grown.k_inv, direct.k_inv, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grown.cholesky, direct.cholesky, atol=1e-10)
+    queries, _ = _data(5, seed=3)
+    for a, b in zip(grown.posterior(queries), direct.posterior(queries)):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
