@@ -81,15 +81,15 @@ def contributions(
     if q <= MAX_SUBSET_POINTS:
         covered = union_volume_small(_packed(limited, kept, q, reference), reference)
     else:
-        # _core uses this module: imported here, once the package is loaded.
-        from tansaku._pareto._core import hypervolume
-
         small = n_kept <= MAX_SUBSET_POINTS
         covered = np.empty(c)
         q_small = int(n_kept[small].max(initial=0))
         covered[small] = union_volume_small(
             _packed(limited[small], kept[small], q_small, reference), reference
         )
+        # _core uses this module: imported here, once the package is loaded.
+        from tansaku._pareto._core import hypervolume
+
         for i in np.flatnonzero(~small):
             covered[i] = hypervolume(limited[i][kept[i]], reference)
     gains: np.ndarray = volume - covered

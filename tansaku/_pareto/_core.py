@@ -111,7 +111,7 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
 
     Two objectives take one sweep, three one vectorized sweep over slabs of the third
     objective; more take inclusion-exclusion when there are at most ten points, and otherwise
-    recurse on slabs of the last objective.
+    recurse on slabs of the last objective (time exponential in the number of objectives).
     """
     points = points[np.all(points < reference, axis=1)]
     if len(points) == 0:
@@ -130,22 +130,23 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
         return float(union_volume_small(points[None], reference)[0])
     by_last = points[np.argsort(points[:, -1], kind="stable")]
     depths = np.diff(np.append(by_last[:, -1], reference[-1]))  # (n,) slab thickness
-    if m == 3:
-        # Slab i holds the points up to i (by the third loss); its area is a 2-D staircase.
-        # All slabs at once: points sorted by the first loss, masked per slab: (n, n)
-        order = np.lexsort((by_last[:, 1], by_last[:, 0]))
-        f1, f2 = by_last[order, 0], by_last[order, 1]
-        in_slab = order[None, :] <= np.arange(len(order))[:, None]
-        best_f2 = np.minimum.accumulate(np.where(in_slab, f2, reference[1]), axis=1)
-        widths = np.diff(np.append(f1, reference[0]))
-        areas = (reference[1] - best_f2) @ widths  # (n,)
-        return float(areas @ depths)
-    volume = 0.0
-    for i in range(len(by_last)):
-        if depths[i] > 0:
-            slab = by_last[: i + 1, :-1]
-            volume += depths[i] * hypervolume(slab[pareto_front_mask(slab)], reference[:-1])
-    return volume
+    if m > 3:
+        # Slab i holds the points up to i (by the last loss): recurse on its m - 1 others.
+        volume = 0.0
+        for i in range(len(by_last)):
+            if depths[i] > 0:
+                slab = by_last[: i + 1, :-1]
+                volume += depths[i] * hypervolume(slab[pareto_front_mask(slab)], reference[:-1])
+        return volume
+    # Slab i holds the points up to i (by the third loss); its area is a 2-D staircase.
+    # All slabs at once: points sorted by the first loss, masked per slab: (n, n)
+    order = np.lexsort((by_last[:, 1], by_last[:, 0]))
+    f1, f2 = by_last[order, 0], by_last[order, 1]
+    in_slab = order[None, :] <= np.arange(len(order))[:, None]
+    best_f2 = np.minimum.accumulate(np.where(in_slab, f2, reference[1]), axis=1)
+    widths = np.diff(np.append(f1, reference[0]))
+    areas = (reference[1] - best_f2) @ widths  # (n,)
+    return float(areas @ depths)
 
 
 def select_by_hypervolume(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
