@@ -6,6 +6,7 @@ import mpmath
 import numpy as np
 import pytest
 
+from tansaku._gp import _ehvi
 from tansaku._gp._ehvi import _log_h, log_ehvi
 from tansaku._pareto import non_dominated_boxes
 
@@ -197,9 +198,35 @@ def test_near_duplicate_front_points_keep_values_and_gradients_exact() -> None:
     takes the midpoint rule rather than a difference of two equal h's."""
     front = np.array([[0.2, 0.8], [0.5, 0.5], [np.nextafter(0.5, 1.0), np.nextafter(0.5, 0.0)]])
     ref = np.array([1.0, 1.0])
-    mean = np.array([[0.5, 0.5], [0.45, 0.55], [3.0, 3.0]])
+    # Around the pair, and far behind in one objective (so evaluated in log space) while far
+    # ahead of the narrow box in the other, where both of its h values round to one number.
+    mean = np.array([[0.5, 0.5], [0.45, 0.55], [5.0, 5.0], [-1.0, 5.0], [5.0, -1.0]])
     var = np.full_like(mean, 1e-2)
     value, d_mean, d_var = log_ehvi(mean, var, front, ref)
     assert all(np.all(np.isfinite(array)) for array in (value, d_mean, d_var))
     expected = [_mp_log_ehvi(mean[i], var[i], front, ref) for i in range(len(mean))]
     np.testing.assert_allclose(value, expected, rtol=1e-11)
+    step = 1e-6
+    for j in range(2):
+        shifted = mean.copy()
+        shifted[:, j] += step
+        numeric = (log_ehvi(shifted, var, front, ref)[0] - value) / step
+        np.testing.assert_allclose(d_mean[:, j], numeric, rtol=1e-4)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_plain_and_log_space_evaluations_agree_where_both_apply(m: int) -> None:
+    """Plain arithmetic answers wherever EHVI is representable; log space takes the rest.
+    Where both apply they must agree, values and gradients, so the switch leaves no seam."""
+    front = _front(m, 8, seed=40 + m)
+    ref = np.full(m, 1.2)
+    rng = np.random.default_rng(40 + m)
+    mean = rng.uniform(-0.2, 3.0, size=(200, m))
+    sd = np.sqrt(rng.uniform(1e-4, 0.1, size=(200, m)))
+    boxes = _ehvi._boxes(front.tobytes(), ref.tobytes(), m)
+    plain = _ehvi._linear_block(mean.T.copy(), sd.T.copy(), boxes)
+    in_log_space = _ehvi._log_ehvi_block(mean.T.copy(), sd.T.copy(), boxes)
+    representable = plain[0] > _ehvi._LOG_LINEAR_FLOOR
+    assert 50 < representable.sum() < 200  # both kinds of candidates are in the sample
+    for a, b in zip(plain, in_log_space, strict=True):
+        np.testing.assert_allclose(a[representable], b[representable], rtol=1e-9, atol=1e-9)
