@@ -22,10 +22,11 @@ h(z) = phi(z) + z Phi(z) = E[max(0, z - N(0, 1))],
 h(-inf) = 0. Where EHVI is representable (above e^-500) plain arithmetic evaluates it, exactly
 to rounding: a difference h(a) - h(b) that cancels loses at most 1e-16 of the box extended down
 to -inf in that objective, which is part of the region too. Below, everything is summed in
-log space, as log-EI is (Ament, Daulton, Eriksson, Balandat
-and Bakshy, "Unexpected improvements to expected improvement", NeurIPS 2023): log h far in the
-lower tail by an asymptotic series, the difference of two h's by log1mexp, a box's volume as a
-sum of logs, the sum over boxes by log-sum-exp. The value stays finite and its gradient
+log space, as log-EI is (Ament, Daulton, Eriksson, Balandat and Bakshy, "Unexpected
+improvements to expected improvement", NeurIPS 2023): log h through erfcx, and by an
+asymptotic series far in the lower tail; the difference of two h's by log1mexp (by the midpoint
+rule for an edge far narrower than the posterior); a box's volume as a sum of logs; the sum
+over boxes by log-sum-exp. The value stays finite and its gradient
 non-zero however far behind the front the posterior lies (thousands of standard deviations).
 
 Zero variance (a deterministic candidate, or round-off below zero) is floored at a standard
