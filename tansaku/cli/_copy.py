@@ -56,7 +56,7 @@ def copy_study_trials(
     """
     if source.identity == target.identity and source_name == target_name:
         raise CLIUsageError(
-            f"copy: study {source_name!r} would be copied into itself; name another "
+            f"study {source_name!r} would be copied into itself; name another "
             "target storage or --to-study"
         )
     src = source.storage
@@ -64,7 +64,7 @@ def copy_study_trials(
         source_id = src.get_study_id_from_name(source_name)
     except KeyError:
         raise CLIUsageError(
-            f"copy: no study named {source_name!r} in the source storage"
+            f"no study named {source_name!r} in the source storage"
         ) from None
     directions = src.get_study_directions(source_id)
     dst = target.storage
@@ -107,7 +107,7 @@ def _target_study(storage: BaseStorage, name: str, directions: list[Any]) -> tup
     existing = storage.get_study_directions(study_id)
     if list(existing) != list(directions):
         raise CLIUsageError(
-            f"copy: the target study {name!r} has directions "
+            f"the target study {name!r} has directions "
             f"{[d.name for d in existing]}, the source {[d.name for d in directions]}; "
             "only studies of the same directions merge"
         )

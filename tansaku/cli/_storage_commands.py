@@ -74,7 +74,7 @@ def copy_studies(args: argparse.Namespace) -> int:
     from tansaku.cli._copy import copy_study_trials
 
     if args.to_study is not None and (args.study is None or len(args.study) != 1):
-        raise CLIUsageError("copy: --to-study needs exactly one --study")
+        raise CLIUsageError("--to-study needs exactly one --study")
     source = resolve_storage(args.source)
     target = resolve_storage(args.target, create=True)
     names = args.study or [study.study_name for study in source.storage.get_all_studies()]
