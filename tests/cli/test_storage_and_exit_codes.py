@@ -162,7 +162,10 @@ def test_storage_upgrade_of_an_old_database_the_error_names(run, tmp_path):
 
 
 def test_import_tansaku_loads_neither_the_cli_nor_argparse():
-    code = "import sys, tansaku; print(sorted(m for m in ('argparse', 'tansaku.cli') if m in sys.modules))"
+    code = (
+        "import sys, tansaku; "
+        "print(sorted(m for m in ('argparse', 'tansaku.cli') if m in sys.modules))"
+    )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

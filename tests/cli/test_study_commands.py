@@ -1,4 +1,4 @@
-"""create-study, delete-study, study-names, studies and study set-user-attr, on SQLite and journal files."""
+"""create-study, delete-study, study-names, studies, study set-user-attr; SQLite and journals."""
 
 from __future__ import annotations
 
