@@ -63,9 +63,7 @@ def copy_study_trials(
     try:
         source_id = src.get_study_id_from_name(source_name)
     except KeyError:
-        raise CLIUsageError(
-            f"no study named {source_name!r} in the source storage"
-        ) from None
+        raise CLIUsageError(f"no study named {source_name!r} in the source storage") from None
     directions = src.get_study_directions(source_id)
     dst = target.storage
     target_id, created = _target_study(dst, target_name, directions)

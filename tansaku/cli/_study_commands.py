@@ -79,8 +79,7 @@ def create_study(args: argparse.Namespace) -> int:
         )
     except tansaku.exceptions.DuplicatedStudyError:
         raise CLIUsageError(
-            f"a study named {args.study_name!r} already exists; pass "
-            "--skip-if-exists to use it"
+            f"a study named {args.study_name!r} already exists; pass --skip-if-exists to use it"
         ) from None
     print(study.study_name)
     return 0

@@ -53,9 +53,7 @@ def write_report(args: argparse.Namespace) -> int:
     if name is None:
         names = [study.study_name for study in storage.get_all_studies()]
         if len(names) != 1:
-            raise CLIUsageError(
-                f"the storage holds {len(names)} studies; choose one with --study"
-            )
+            raise CLIUsageError(f"the storage holds {len(names)} studies; choose one with --study")
         name = names[0]
     study = tansaku.load_study(study_name=name, storage=storage)
     print(report(study, args.output))
