@@ -66,14 +66,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
         logging.getLogger("tansaku").addHandler(handler)
 
 
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: Any = None,
-    line: str | None = None,
-) -> None:
+def _show_warning(message: Warning | str, category: type[Warning], *_where: Any) -> None:
     # One line per warning, without the source line Python's default shows.
     print(f"tansaku: {category.__name__}: {message}", file=sys.stderr)
 
