@@ -66,8 +66,16 @@ def _configure_logging(args: argparse.Namespace) -> None:
         logging.getLogger("tansaku").addHandler(handler)
 
 
-def _show_warning(message: Warning | str, category: type[Warning], *_where: Any) -> None:
-    # One line per warning, without the source line Python's default shows.
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    # One line per warning, without the location and source line Python's default shows.
+    del filename, lineno, file, line
     print(f"tansaku: {category.__name__}: {message}", file=sys.stderr)
 
 
