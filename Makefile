@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 
-.PHONY: demo test test-faults test-search lint typecheck pytest bench bench-env compat clean
+.PHONY: demo test test-browser test-faults test-search lint typecheck pytest bench bench-env compat clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ typecheck: $(VENV)/.installed
 
 # The benchmark environment comes first: some storage tests have Optuna write a study to read.
 pytest: $(VENV)/.installed $(BENCH_VENV)/.installed
-	$(PY) -m pytest -n 2 tests --ignore=tests/compat
+	$(PY) -m pytest -n 2 -m "not browser" tests --ignore=tests/compat
 
 # Tests that compare tansaku with Optuna side by side; they need the benchmark environment.
 compat: $(BENCH_VENV)/.installed
@@ -44,6 +44,10 @@ test: lint typecheck pytest compat
 # run. Not a gate (make test runs them derandomized); each failure it finds becomes a test there.
 test-search: $(VENV)/.installed $(BENCH_VENV)/.installed
 	TANSAKU_HYPOTHESIS=search $(PY) -m pytest -n 2 -m hypothesis tests --ignore=tests/compat
+
+# The dashboard driven in headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it).
+test-browser: $(VENV)/.installed
+	$(PY) -m pytest -m browser tests/dashboard
 
 # The fault-injection suite with every seed (`make test` runs the first seed of each test).
 test-faults: $(VENV)/.installed
