@@ -109,19 +109,27 @@ def main() -> None:
         for _ in range(5):
             code = (
                 "import sys, time, tansaku; s = tansaku.load_study(study_name='big', "
-                "storage=sys.argv[1]); t = s.ask(); t.suggest_float('p0', 0, 1); "
-                "s.tell(t, 0.1); print(time.time())"
+                "storage=sys.argv[1], sampler=tansaku.samplers.RandomSampler()); t = s.ask(); "
+                "t.suggest_float('p0', 0, 1); "
+                "s.tell(t, 0.1); print(time.time(), flush=True)"
             )
-            out = subprocess.run(
-                [sys.executable, "-c", code, url], capture_output=True, text=True, check=True
+            # The poll starts as soon as the child has told (its exit, which frees a 50,000-trial
+            # history, is not part of the delay).
+            child = subprocess.Popen(
+                [sys.executable, "-c", code, url], stdout=subprocess.PIPE, text=True
             )
-            told_at = float(out.stdout.strip().splitlines()[-1])
+            assert child.stdout is not None
+            told_at = float(child.stdout.readline())
+            deadline = time.monotonic() + 120
             while True:
                 answer = json.loads(fetch(base, poll))
                 if answer["next"] > cursor["next"]:
                     break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the told trial never came: {poll} -> {answer}")
                 time.sleep(0.05)
             delays.append(time.time() - told_at)
+            child.wait()
             one_new = timed(lambda poll=poll: fetch(base, poll))
             cursor = {"next": answer["next"], "live": answer["live"]}
             poll = f"/api/studies/{study_id}/poll?next={cursor['next']}&live="

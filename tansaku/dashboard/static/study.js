@@ -19,6 +19,7 @@
     study: null, kind: "history", objective: 0, params: null,
     sort: "number", descending: false, page: 1, perPage: 50, total: 0,
     states: new Set(STATES), cursor: { next: 0, live: [] }, pollBusy: false,
+    plotDrawMs: 0, plotDrawnAt: 0, plotStale: false,
   };
 
   function renderSummary(summary) {
@@ -64,11 +65,15 @@
     const query = new URLSearchParams({ objective: view.objective });
     if (PARAM_PLOTS.has(view.kind) && view.params && view.params.length) query.set("params", view.params.join(","));
     const div = document.getElementById("plot");
+    const began = Date.now();
+    view.plotStale = false;
     try {
       const figure = await api(base + "/plot/" + view.kind + "?" + query);
       div.dataset.kind = view.kind;
       await Plotly.react(div, figure.data, figure.layout, { responsive: true, displaylogo: false });
       div.dataset.loaded = String(Date.now());
+      view.plotDrawMs = Date.now() - began;
+      view.plotDrawnAt = Date.now();
     } catch (error) {
       Plotly.purge(div);
       replace(div, el("p", { class: "muted" }, "This plot cannot be drawn: " + error.message));
@@ -178,7 +183,13 @@
         const known = new Set(view.study.param_names);
         const newParam = answer.changed.some((t) => Object.keys(t.params).some((p) => !known.has(p)));
         if (newParam) { view.study = await api(base); setupFilters(); renderTabs(); }
-        await Promise.all([loadTrials(), loadPlot()]);
+        await loadTrials();
+        // A plot of a big study takes the server a while to draw: redraw it at most once per
+        // five drawing times, so that a study changing every second does not keep it busy.
+        if (Date.now() - view.plotDrawnAt > 5 * view.plotDrawMs) await loadPlot();
+        else view.plotStale = true;
+      } else if (view.plotStale && Date.now() - view.plotDrawnAt > 5 * view.plotDrawMs) {
+        await loadPlot();
       }
     } catch (error) {
       document.getElementById("live").textContent = "Live updates paused: " + error.message;
