@@ -345,6 +345,32 @@ def test_plain_float_decoding_matches_the_array_path_bit_for_bit() -> None:
         assert [struct.pack("<d", v) for v in decoded] == [struct.pack("<d", v) for v in expected]
 
 
+@pytest.mark.parametrize(
+    ("distribution", "grid"),
+    [
+        (IntDistribution(16, 256, step=16), [16 + 16 * k for k in range(16)]),
+        (IntDistribution(-7, 8, step=3), [-7 + 3 * k for k in range(6)]),
+        (FloatDistribution(0.5, 2.0, step=0.25), [0.5 + 0.25 * k for k in range(7)]),
+    ],
+)
+def test_every_value_of_a_grid_not_starting_at_zero_decodes_to_itself(
+    distribution: IntDistribution | FloatDistribution, grid: list[float]
+) -> None:
+    box = UnitBox({"p": distribution, "z": FloatDistribution(0, 1)})
+    for value in grid:
+        x = box.encode({"p": value, "z": 0.5})
+        assert box.decode(x)["p"] == pytest.approx(value, abs=1e-12)
+        assert box.values(x)[0] == pytest.approx(value, abs=1e-12)
+
+
+def test_a_stepped_int_not_starting_at_zero_is_searched_over_its_range() -> None:
+    study = tansaku.create_study(sampler=_quiet(seed=0, warn_independent_sampling=False))
+    study.optimize(lambda t: (t.suggest_int("batch", 16, 256, step=16) - 64) ** 2, 60)
+    values = [t.params["batch"] for t in study.trials[1:]]
+    assert len(set(values)) >= 5
+    assert study.best_value < (128 - 64) ** 2
+
+
 def test_stored_covariance_is_its_upper_triangle_row_by_row() -> None:
     study = tansaku.create_study(sampler=_quiet(seed=1))
     study.optimize(lambda t: sum(t.suggest_float(f"x{i}", -2, 2) ** 2 for i in range(4)), 30)

@@ -104,8 +104,8 @@ class UnitBox:
         if self._plain:
             return np.clip(raw, self.low, self.high)
         raw = np.where(self.log, np.exp(raw), raw)
-        stepped = self.low + np.round((raw - self.low) / np.where(self.discrete, self.step, 1))
-        stepped = stepped * np.where(self.discrete, self.step, 1)
+        step = np.where(self.discrete, self.step, 1)
+        stepped = self.low + np.round((raw - self.low) / step) * step
         return np.clip(np.where(self.discrete, stepped, raw), self.low, self.high)
 
     def cells(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
