@@ -345,6 +345,37 @@ def test_plain_float_decoding_matches_the_array_path_bit_for_bit() -> None:
         assert [struct.pack("<d", v) for v in decoded] == [struct.pack("<d", v) for v in expected]
 
 
+def test_mixed_space_decoding_matches_the_array_path_bit_for_bit() -> None:
+    # decode() runs values() step by step in Python floats for log, stepped and int params.
+    box = UnitBox(
+        {
+            "a": FloatDistribution(1e-5, 1e-1, log=True),
+            "b": FloatDistribution(0.0, 0.3, step=0.01),
+            "c": FloatDistribution(0.5, 2.0, step=0.25),
+            "d": IntDistribution(16, 1024, log=True),
+            "e": IntDistribution(16, 256, step=16),
+            "f": FloatDistribution(-1.0, 0.0),
+        }
+    )
+    floats = [0, 1, 2, 5]
+    specials = [0.0, -0.0, 1.0, -1e-300, 1 + 1e-16, math.inf, -math.inf, 0.5, 0.03125]
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        x = rng.uniform(-0.2, 1.2, 6)
+        for i in range(6):
+            if rng.random() < 0.3:
+                x[i] = specials[rng.integers(len(specials))]
+            if i in floats and rng.random() < 0.05:
+                x[i] = math.nan
+        decoded = list(box.decode(x).values())
+        expected = box.values(x).tolist()
+        for i in range(6):
+            if i in floats:
+                assert struct.pack("<d", decoded[i]) == struct.pack("<d", expected[i])
+            else:
+                assert type(decoded[i]) is int and decoded[i] == int(round(expected[i]))
+
+
 @pytest.mark.parametrize(
     ("distribution", "grid"),
     [
