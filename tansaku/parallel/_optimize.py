@@ -68,7 +68,7 @@ def optimize(
       reschedule the task), and its trial ends FAIL as if its heartbeat had gone stale: the
       storage's ``heartbeat_stale_trial_callback`` is called, so
       ``RDBStorage(..., heartbeat_interval=60, heartbeat_stale_trial_callback=
-      RetryFailedTrialCallback())`` runs it again. The storage's heartbeat remains the
+      RetryHeartbeatStaleTrialCallback())`` runs it again. The storage's heartbeat remains the
       backstop for what the engine cannot see (a worker lost between asking for a trial and
       recording it, the calling process itself killed): enable it for long studies.
     - Ctrl-C (SIGINT to the calling process) stops every worker: each fails the trial it runs
