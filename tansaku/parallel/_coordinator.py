@@ -5,7 +5,8 @@ Dask scheduler, a Ray actor), never by the storage:
 
 - how many trials may still start: the claim that makes the call's total exactly ``n_trials``
   (the storages have no atomic counter; counting trials in them before each ask lets racing
-  workers overshoot by up to ``n_workers - 1``);
+  workers overshoot by up to ``n_workers - 1``). A trial lost with its worker gives its
+  claim back, so that ``n_trials`` trials run to their end whatever is lost;
 - whether the call is stopping (an error, ``Study.stop`` in a worker, Ctrl-C);
 - the trial each worker slot is running, so that the worker that replaces a lost one, or the
   calling process at the end, fails the trial the lost worker left RUNNING at once, without
@@ -27,6 +28,9 @@ class Coordinator(Protocol):
 
     def claim(self) -> bool:
         """Reserve the right to start one more trial; False when none is left or stopping."""
+
+    def refund(self) -> None:
+        """Give back the claim of a trial lost with its worker, so that one more trial runs."""
 
     def stop(self) -> None:
         """Make every worker stop after its trial in progress."""
@@ -62,6 +66,11 @@ class LocalCoordinator:
             if self._remaining != UNLIMITED:
                 self._remaining -= 1
             return True
+
+    def refund(self) -> None:
+        with self._lock:
+            if self._remaining != UNLIMITED:
+                self._remaining += 1
 
     def stop(self) -> None:
         self._stopped = True

@@ -9,6 +9,7 @@ workers stop after their current trial (up to 30 s, then the call fails their tr
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,12 @@ class DaskCoordinator:
             if remaining != UNLIMITED:
                 self._remaining.set(remaining - 1)
             return True
+
+    def refund(self) -> None:
+        with self._lock:
+            remaining = self._remaining.get()
+            if remaining != UNLIMITED:
+                self._remaining.set(remaining + 1)
 
     def stop(self) -> None:
         self._stopped.set()
@@ -104,7 +111,7 @@ def run_dask(
     if client is None:
         count = n_workers or os.cpu_count() or 1
         cluster = distributed.LocalCluster(
-            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         client = distributed.Client(cluster)
     else:
@@ -145,10 +152,8 @@ def _wait(distributed: Any, futures: list[Any], coordinator: DaskCoordinator) ->
                 error = error or raised
     except KeyboardInterrupt:
         coordinator.stop()
-        try:
+        with contextlib.suppress(KeyboardInterrupt, TimeoutError):
             distributed.wait(futures, timeout=INTERRUPT_GRACE_SECONDS)
-        except (KeyboardInterrupt, TimeoutError):
-            pass
         for future in futures:
             future.cancel()
         raise

@@ -58,11 +58,14 @@ def optimize(
 
     Guarantees:
 
-    - Exactly ``n_trials`` trials are started in all (each worker claims a trial before it
-      asks for it, from a counter kept by the engine: shared memory, the Dask scheduler, a
+    - Exactly ``n_trials`` trials run to their end in all (each worker claims a trial before
+      it asks for it, from a counter kept by the engine: shared memory, the Dask scheduler, a
       Ray actor), fewer only when a timeout, an error, ``Study.stop`` or Ctrl-C ends the call
-      first. Enqueued trials (``Study.enqueue_trial``) are run first and count. Trial numbers
-      stay dense: the storage numbers them.
+      first. A trial lost with its worker gives its claim back (it ends FAIL beside the
+      ``n_trials``; its retry, if the storage enqueues one, is one of them), unless the
+      storage's heartbeat check failed it before the engine saw the loss. Enqueued trials
+      (``Study.enqueue_trial``) are run first and count. Trial numbers stay dense: the storage
+      numbers them.
     - A worker lost while it ran a trial (killed, out of memory, its machine gone) is replaced
       (the process backend starts a new one, at most 3 times per worker; Dask and Ray
       reschedule the task), and its trial ends FAIL as if its heartbeat had gone stale: the

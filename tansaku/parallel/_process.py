@@ -57,6 +57,11 @@ class SharedCoordinator:
                 self._remaining.value -= 1
             return True
 
+    def refund(self) -> None:
+        with self._remaining.get_lock():
+            if self._remaining.value != UNLIMITED:
+                self._remaining.value += 1
+
     def stop(self) -> None:
         self._stopped.set()
 
@@ -153,8 +158,8 @@ class _Pool:
         # Lost: killed by a signal or exited without a word. Fail its trial (the storage's
         # stale-trial callback may retry it) and start a new worker in its place.
         lost = self.coordinator.take_running(slot)
-        if lost != NO_TRIAL:
-            fail_lost_trial(self.study, lost)
+        if lost != NO_TRIAL and fail_lost_trial(self.study, lost):
+            self.coordinator.refund()
         if self.coordinator.is_stopped():
             return
         self.restarts[slot] += 1

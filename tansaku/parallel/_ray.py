@@ -38,6 +38,9 @@ class _RayCoordinator:
     def claim(self) -> bool:
         return bool(self._call("claim"))
 
+    def refund(self) -> None:
+        self._call("refund")
+
     def stop(self) -> None:
         self._call("stop")
 

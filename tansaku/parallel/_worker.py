@@ -65,9 +65,10 @@ def run_worker(task: WorkerTask, slot: int, coordinator: Coordinator) -> int:
     """
     study = task.study
     lost = coordinator.take_running(slot)
-    if lost != NO_TRIAL:
-        # This worker replaces one that died while it ran a trial.
-        fail_lost_trial(study, lost)
+    if lost != NO_TRIAL and fail_lost_trial(study, lost):
+        # This worker replaces one that died while it ran a trial: the trial did not run to
+        # its end, so it does not count (its retry, if the storage enqueues one, does).
+        coordinator.refund()
     # Every worker unpickled the same sampler: reseed it, or they would all draw alike.
     study.sampler.reseed_rng()
     if task.initializer is not None:
@@ -105,17 +106,20 @@ def _may_start(deadline: float | None) -> bool:
     return deadline is None or time.time() < deadline
 
 
-def fail_lost_trial(study: Study, trial_id: int) -> None:
+def fail_lost_trial(study: Study, trial_id: int) -> bool:
     """End FAIL a trial whose worker was lost, as a stale heartbeat would, if still RUNNING.
 
     The storage's ``heartbeat_stale_trial_callback`` (e.g. ``RetryFailedTrialCallback``, which
     enqueues the trial again) is called for it, exactly as when the heartbeat check fails it.
+
+    Returns:
+        True if the trial was RUNNING and this call failed it.
     """
     storage = study._storage
     try:
         storage.set_trial_state_values(trial_id, TrialState.FAIL)
     except UpdateFinishedTrialError:
-        return  # its worker finished it, or a heartbeat check failed it first
+        return False  # its worker finished it, or a heartbeat check failed it first
     number = storage.get_trial_number_from_id(trial_id)
     _logger.warning(f"Trial {number} failed: its worker was lost while it ran.")
     callback = None
@@ -123,3 +127,4 @@ def fail_lost_trial(study: Study, trial_id: int) -> None:
         callback = storage.get_heartbeat_stale_trial_callback()
     if callback is not None:
         callback(study, storage.get_trial(trial_id).__deepcopy__({}))
+    return True

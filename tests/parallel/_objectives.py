@@ -15,20 +15,25 @@ from tansaku.trial import Trial
 
 # Set by `load_data` once per worker process; the objectives read it, as a real objective
 # reads data its worker loaded once.
-_loaded: dict[str, int] = {}
+# A worker process may serve several calls (a Dask cluster does): each call passes its own tag.
+_loaded: dict[str, object] = {}
 
 
 def load_data(tag: str) -> None:
-    """The initializer: count how often it ran in this process."""
-    _loaded["calls"] = _loaded.get("calls", 0) + 1
-    _loaded[tag] = os.getpid()
+    """The initializer: count how often it ran in this process for the call tagged ``tag``."""
+    calls = _loaded.setdefault("calls", {})
+    assert isinstance(calls, dict)
+    calls[tag] = calls.get(tag, 0) + 1
+    _loaded["tag"] = tag
 
 
 def quadratic(trial: Trial) -> float:
     """A quick objective that records its worker process, environment and initializer calls."""
     x = trial.suggest_float("x", -10, 10)
     trial.set_user_attr("pid", os.getpid())
-    trial.set_user_attr("initializer_calls", _loaded.get("calls", 0))
+    calls = _loaded.get("calls", {})
+    assert isinstance(calls, dict)
+    trial.set_user_attr("initializer_calls", calls.get(_loaded.get("tag"), 0))
     trial.set_user_attr("worker_tag", os.environ.get("TANSAKU_TEST_WORKER", ""))
     return (x - 2) ** 2
 

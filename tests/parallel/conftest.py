@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 import tansaku
-from tansaku.storages import BaseStorage, JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
+from tansaku.storages import (
+    BaseStorage,
+    JournalStorage,
+    RDBStorage,
+    RetryHeartbeatStaleTrialCallback,
+)
 from tansaku.storages.journal import JournalFileBackend
 
 

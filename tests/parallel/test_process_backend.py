@@ -1,7 +1,13 @@
-"""tansaku.parallel.optimize on local worker processes, on SQLite and on a journal file."""
+"""tansaku.parallel.optimize on local worker processes, on SQLite and on a journal file.
+
+What the storage takes part in (trial numbers, counts, lost trials) runs on both; what it does
+not (errors, environments) on SQLite alone, since each worker process takes seconds to start on
+a loaded machine.
+"""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,7 +27,7 @@ def test_runs_exactly_n_trials_with_dense_numbers_on_long_lived_workers(
         n_trials=12,
         n_workers=2,
         initializer=_objectives.load_data,
-        initargs=("digits",),
+        initargs=(str(uuid.uuid4()),),
         worker_env=[{"TANSAKU_TEST_WORKER": "w0"}, {"TANSAKU_TEST_WORKER": "w1"}],
     )
     trials = shared_study.trials
@@ -36,50 +42,47 @@ def test_runs_exactly_n_trials_with_dense_numbers_on_long_lived_workers(
     assert len(set(tag_of_pid.values())) == len(pids)
 
 
-def test_worker_env_callable_gives_each_worker_its_own_values(
-    shared_study: tansaku.Study,
-) -> None:
+def test_worker_env_callable_gives_each_worker_its_own_values(tmp_path: Path) -> None:
+    study = _sqlite_study(tmp_path)
     tansaku.parallel.optimize(
-        shared_study,
+        study,
         _objectives.quadratic,
         n_trials=6,
         n_workers=2,
         worker_env=_objectives_env,
     )
-    assert {t.user_attrs["worker_tag"] for t in shared_study.trials} <= {"gpu0", "gpu1"}
+    assert {t.user_attrs["worker_tag"] for t in study.trials} <= {"gpu0", "gpu1"}
 
 
 def _objectives_env(i: int) -> dict[str, str]:
     return {"TANSAKU_TEST_WORKER": f"gpu{i}"}
 
 
-def test_objective_error_stops_every_worker_and_is_raised(shared_study: tansaku.Study) -> None:
+def test_objective_error_stops_every_worker_and_is_raised(tmp_path: Path) -> None:
+    study = _sqlite_study(tmp_path)
     with pytest.raises(ZeroDivisionError, match="trial 3"):
-        tansaku.parallel.optimize(
-            shared_study, _objectives.fails_on_trial_3, n_trials=50, n_workers=2
-        )
-    states = [t.state for t in shared_study.trials]
+        tansaku.parallel.optimize(study, _objectives.fails_on_trial_3, n_trials=50, n_workers=2)
+    states = [t.state for t in study.trials]
     assert TrialState.RUNNING not in states
-    assert shared_study.trials[3].state == TrialState.FAIL
+    assert study.trials[3].state == TrialState.FAIL
     assert len(states) < 50
 
 
-def test_caught_error_fails_the_trial_and_the_study_goes_on(
-    shared_study: tansaku.Study,
-) -> None:
+def test_caught_error_fails_the_trial_and_the_study_goes_on(tmp_path: Path) -> None:
+    study = _sqlite_study(tmp_path)
     tansaku.parallel.optimize(
-        shared_study,
+        study,
         _objectives.fails_on_trial_3,
         n_trials=8,
         n_workers=2,
         catch=(ZeroDivisionError,),
     )
-    states = [t.state for t in shared_study.trials]
+    states = [t.state for t in study.trials]
     assert len(states) == 8
     assert states.count(TrialState.FAIL) == 1
 
 
-def test_lost_worker_fails_its_trial_which_is_retried_and_the_total_stays_n_trials(
+def test_lost_worker_fails_its_trial_which_is_retried_and_n_trials_others_complete(
     shared_kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     study = tansaku.create_study(storage=make_storage(shared_kind, tmp_path, retry=True))
@@ -87,10 +90,27 @@ def test_lost_worker_fails_its_trial_which_is_retried_and_the_total_stays_n_tria
     tansaku.parallel.optimize(study, _objectives.killed_once, n_trials=8, n_workers=2)
     killed_number = int((tmp_path / "killed").read_text())
     trials = study.trials
-    assert [t.number for t in trials] == list(range(8))
+    # The lost trial does not count: 8 others ran to their end, its retry among them.
+    assert [t.number for t in trials] == list(range(9))
     assert trials[killed_number].state == TrialState.FAIL
+    assert all(t.state == TrialState.COMPLETE for t in trials if t.number != killed_number)
     retries = [t for t in trials if t.system_attrs.get("failed_trial") == killed_number]
     assert len(retries) == 1
     assert retries[0].state == TrialState.COMPLETE
     assert retries[0].params == trials[killed_number].params
     assert TrialState.RUNNING not in [t.state for t in trials]
+
+
+def _sqlite_study(tmp_path: Path) -> tansaku.Study:
+    return tansaku.create_study(storage=make_storage("sqlite", tmp_path))
+
+
+def test_study_stop_in_one_worker_stops_every_worker(tmp_path: Path) -> None:
+    study = _sqlite_study(tmp_path)
+    stop_at_4 = tansaku.study.MaxTrialsCallback(4, states=None)
+    tansaku.parallel.optimize(
+        study, _objectives.quadratic, n_trials=50, n_workers=2, callbacks=[stop_at_4]
+    )
+    # The trial that reached 4 stops its worker and the others after their current trial.
+    assert 4 <= len(study.trials) <= 4 + 1
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
