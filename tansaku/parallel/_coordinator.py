@@ -35,9 +35,6 @@ class Coordinator(Protocol):
     def stop(self) -> None:
         """Make every worker stop after its trial in progress."""
 
-    def is_stopped(self) -> bool:
-        """Whether :meth:`stop` was called."""
-
     def set_running(self, slot: int, trial_id: int) -> None:
         """Record the trial ``slot`` runs (``NO_TRIAL`` once it is finished)."""
 
@@ -74,9 +71,6 @@ class LocalCoordinator:
 
     def stop(self) -> None:
         self._stopped = True
-
-    def is_stopped(self) -> bool:
-        return self._stopped
 
     def set_running(self, slot: int, trial_id: int) -> None:
         self._running[slot] = trial_id

@@ -60,9 +60,6 @@ class DaskCoordinator:
     def stop(self) -> None:
         self._stopped.set()
 
-    def is_stopped(self) -> bool:
-        return bool(self._stopped.is_set())
-
     def set_running(self, slot: int, trial_id: int) -> None:
         self._running[slot].set(trial_id)
 

@@ -44,9 +44,6 @@ class _RayCoordinator:
     def stop(self) -> None:
         self._call("stop")
 
-    def is_stopped(self) -> bool:
-        return bool(self._call("is_stopped"))
-
     def set_running(self, slot: int, trial_id: int) -> None:
         self._call("set_running", slot, trial_id)
 
