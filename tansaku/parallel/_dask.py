@@ -3,8 +3,9 @@
 The claim counter, the stop flag and the running trials are kept by the scheduler (a
 ``distributed.Lock`` and ``Variable`` s, an ``Event``), so they outlive any worker. A task whose
 worker dies is rescheduled by Dask (``distributed.scheduler.allowed-failures``), and the new run
-fails the trial the lost one left RUNNING. Dask cannot interrupt a running task: on Ctrl-C the
-workers stop after their current trial (up to 30 s, then the call fails their trials itself).
+fails the trial the lost one left RUNNING. On Ctrl-C the call sets an interrupt event that a
+watcher thread in each task turns into KeyboardInterrupt in the task's thread (``_interrupt``),
+so each worker fails its trial; what has not ended 30 s later the call fails itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from uuid import uuid4
 
 from tansaku._internal.optional import import_optional
 from tansaku.parallel._coordinator import NO_TRIAL, UNLIMITED
+from tansaku.parallel._interrupt import interruptible
 from tansaku.parallel._worker import fail_lost_trial, run_pickled_worker
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ class DaskCoordinator:
         self._remaining = distributed.Variable(f"{name}-remaining")
         self._remaining.set(UNLIMITED if n_trials is None else n_trials)
         self._stopped = distributed.Event(f"{name}-stop")
+        self._interrupted = distributed.Event(f"{name}-interrupt")
         self._running = [distributed.Variable(f"{name}-slot-{i}") for i in range(n_workers)]
         for variable in self._running:
             variable.set(NO_TRIAL)
@@ -60,6 +63,22 @@ class DaskCoordinator:
     def stop(self) -> None:
         self._stopped.set()
 
+    def interrupt(self) -> None:
+        """Stop, and interrupt the trials in progress (see ``wait_interrupted``)."""
+        self._stopped.set()
+        self._interrupted.set()
+
+    def interrupt_waiter(self) -> Callable[[float], bool]:
+        """A function that blocks up to the seconds given, True once :meth:`interrupt` ran.
+
+        Call it in the task's thread: the event it waits on is bound to the worker's client
+        there, so that the watcher thread, which is not a task's, can wait on it.
+        """
+        import distributed
+
+        event = distributed.Event(self._interrupted.name, client=distributed.get_client())
+        return lambda timeout: bool(event.wait(timeout))
+
     def set_running(self, slot: int, trial_id: int) -> None:
         self._running[slot].set(trial_id)
 
@@ -72,6 +91,8 @@ class DaskCoordinator:
         """Drop the scheduler's state of this call."""
         for variable in [self._remaining, *self._running]:
             variable.delete()
+        for event in (self._stopped, self._interrupted):
+            event.clear()  # the scheduler forgets a cleared event
 
 
 def _dask_worker(
@@ -80,7 +101,8 @@ def _dask_worker(
     # The Dask worker process outlives this task: put its environment back afterwards.
     previous = {name: os.environ.get(name) for name in env}
     try:
-        return run_pickled_worker(payload, slot, coordinator, env)
+        with interruptible(coordinator.interrupt_waiter()):
+            return run_pickled_worker(payload, slot, coordinator, env)
     finally:
         for name, value in previous.items():
             if value is None:
@@ -148,7 +170,7 @@ def _wait(distributed: Any, futures: list[Any], coordinator: DaskCoordinator) ->
                 coordinator.stop()
                 error = error or raised
     except KeyboardInterrupt:
-        coordinator.stop()
+        coordinator.interrupt()
         with contextlib.suppress(KeyboardInterrupt, TimeoutError):
             distributed.wait(futures, timeout=INTERRUPT_GRACE_SECONDS)
         for future in futures:

@@ -75,10 +75,10 @@ def optimize(
       backstop for what the engine cannot see (a worker lost between asking for a trial and
       recording it, the calling process itself killed): enable it for long studies.
     - Ctrl-C (SIGINT to the calling process) stops every worker: each fails the trial it runs
-      (process backend: workers get SIGINT and 30 s to do so, then are killed; Ray: the
-      tasks are cancelled) and the caller fails what a killed worker left, so no trial stays
-      RUNNING; then KeyboardInterrupt propagates. On Dask, whose tasks cannot be interrupted,
-      the workers end their current trials first.
+      (process backend: workers get SIGINT; Ray: the tasks are cancelled; Dask: a watcher
+      thread in each task raises KeyboardInterrupt in it), within 30 s, after which they are
+      killed (process, Ray) and the caller fails what they left, so no trial stays RUNNING;
+      then KeyboardInterrupt propagates.
     - An error the objective raises (outside ``catch``) or a callback raises stops every
       worker after its current trial and is raised here, with the worker's traceback.
 
