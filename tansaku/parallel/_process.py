@@ -168,7 +168,9 @@ class _Pool:
             if self.error is None:
                 self.error = RuntimeError(
                     f"parallel.optimize: worker {slot} was lost {self.restarts[slot]} times "
-                    f"(last exit code {process.exitcode}); giving up"
+                    f"(last exit code {process.exitcode}); giving up. A worker that dies as "
+                    "it starts often comes from a script without an "
+                    "`if __name__ == '__main__':` guard, which spawned workers import again"
                 )
             return
         _logger.warning(f"Worker {slot} was lost (exit code {process.exitcode}); restarting it.")

@@ -71,3 +71,9 @@ def slow(trial: Trial) -> float:
     while time.monotonic() < deadline:
         time.sleep(0.05)
     return 0.0
+
+
+def always_killed(trial: Trial) -> float:
+    """SIGKILL its own worker in every trial, as a deterministic crash (a segfault) would."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return 0.0

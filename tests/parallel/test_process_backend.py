@@ -114,3 +114,12 @@ def test_study_stop_in_one_worker_stops_every_worker(tmp_path: Path) -> None:
     # The trial that reached 4 stops its worker and the others after their current trial.
     assert 4 <= len(study.trials) <= 4 + 1
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+def test_worker_lost_at_every_trial_is_restarted_three_times_then_the_call_fails(
+    tmp_path: Path,
+) -> None:
+    study = _sqlite_study(tmp_path)
+    with pytest.raises(RuntimeError, match=r"worker 0 was lost 4 times.*giving up"):
+        tansaku.parallel.optimize(study, _objectives.always_killed, n_trials=10, n_workers=1)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 4
