@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 
-.PHONY: demo test test-faults test-search lint typecheck pytest bench bench-env compat clean
+.PHONY: demo test test-browser test-cluster test-faults test-search lint typecheck pytest bench bench-env compat clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ typecheck: $(VENV)/.installed
 
 # The benchmark environment comes first: some storage tests have Optuna write a study to read.
 pytest: $(VENV)/.installed $(BENCH_VENV)/.installed
-	$(PY) -m pytest -n 2 tests --ignore=tests/compat
+	$(PY) -m pytest -n 2 -m "not browser and not cluster" tests --ignore=tests/compat
 
 # Tests that compare tansaku with Optuna side by side; they need the benchmark environment.
 compat: $(BENCH_VENV)/.installed
@@ -45,9 +45,22 @@ test: lint typecheck pytest compat
 test-search: $(VENV)/.installed $(BENCH_VENV)/.installed
 	TANSAKU_HYPOTHESIS=search $(PY) -m pytest -n 2 -m hypothesis tests --ignore=tests/compat
 
+# The dashboard driven in headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it).
+test-browser: $(VENV)/.installed
+	$(PY) -m pytest -m browser tests/dashboard
+
 # The fault-injection suite with every seed (`make test` runs the first seed of each test).
 test-faults: $(VENV)/.installed
 	TANSAKU_FAULT_SEEDS=all $(PY) -m pytest -n 2 -m faults tests/faults
+
+# tansaku.parallel on a real local Dask cluster and a real local Ray instance; installs the
+# engines (the `cluster` extra) first, which `make test` does not need.
+$(VENV)/.cluster-installed: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[cluster]'
+	touch $@
+
+test-cluster: $(VENV)/.cluster-installed
+	$(PY) -m pytest -m cluster tests/parallel
 
 bench-env: $(BENCH_VENV)/.installed
 

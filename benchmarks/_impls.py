@@ -175,10 +175,12 @@ class OptunaApiImpl:
         if log is not None and hasattr(log, "set_verbosity"):
             log.set_verbosity(log.WARNING)
 
-    def sampler(self, kind: str, seed: int) -> Any:
+    def sampler(self, kind: str, seed: int, **extra: Any) -> Any:
+        """The sampler of ``kind``; ``extra`` adds constructor arguments (e.g. constraints)."""
         class_name, kwargs = SAMPLERS[kind]
         samplers = getattr(self.module, "samplers", None)
-        return _construct(samplers, f"{self.name}.samplers", class_name, {"seed": seed, **kwargs})
+        arguments = {"seed": seed, **kwargs, **extra}
+        return _construct(samplers, f"{self.name}.samplers", class_name, arguments)
 
     def pruner(self, kind: str) -> Any:
         class_name, kwargs = PRUNERS[kind]

@@ -35,7 +35,9 @@ from tansaku.trial import Trial, create_trial
 from tansaku.version import __version__
 
 # Subpackages whose imports are heavy (plotly, scikit-learn): loaded on first attribute access.
-_LAZY_SUBPACKAGES = frozenset({"artifacts", "importance", "validation", "visualization"})
+_LAZY_SUBPACKAGES = frozenset(
+    {"artifacts", "importance", "parallel", "validation", "visualization"}
+)
 
 
 def __getattr__(name: str) -> object:
@@ -63,6 +65,7 @@ __all__ = [
     "importance",
     "load_study",
     "logging",
+    "parallel",
     "pruners",
     "samplers",
     "search_space",

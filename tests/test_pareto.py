@@ -122,3 +122,130 @@ def test_hypervolume_selection_is_the_greedy_choice(n_objectives: int) -> None:
 def test_hypervolume_selection_with_infinite_losses_falls_back_to_lexicographic_order() -> None:
     front = np.array([[math.inf, 0.0], [0.0, math.inf], [0.5, 0.5]])
     assert sorted(select_by_hypervolume(front, 2, np.zeros(2)).tolist()) == [1, 2]
+
+
+# -- hypervolume and contributions against counting grid cells --------------------------------
+# Points on the integer grid {0..4}^m with a reference point on {1..5}^m: the hypervolume is the
+# number of unit cells (lower corner c < reference) that some point p <= c dominates. Counting
+# them shares nothing with the algorithms under test.
+def _grid_fronts(min_objectives: int = 2) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+    def rows_and_reference(m: int) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+        row = st.lists(st.integers(0, 4), min_size=m, max_size=m)
+        reference = st.lists(st.integers(1, 5), min_size=m, max_size=m)
+        return st.tuples(
+            st.lists(row, min_size=0, max_size=14).map(
+                lambda r: np.array(r, float).reshape(-1, m)
+            ),
+            reference.map(lambda r: np.array(r, float)),
+        )
+
+    return st.integers(min_objectives, 6).flatmap(rows_and_reference)
+
+
+def _dominated_cells(points: np.ndarray, reference: np.ndarray) -> int:
+    axes = [np.arange(int(r)) for r in reference]
+    cells = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(reference))
+    if not len(points):
+        return 0
+    return int(np.any(np.all(points[None, :, :] <= cells[:, None, :], axis=2), axis=1).sum())
+
+
+@given(_grid_fronts())
+@settings(max_examples=examples(150), deadline=None)
+def test_hypervolume_counts_the_dominated_cells_with_duplicate_and_dominated_points(
+    front: tuple[np.ndarray, np.ndarray],
+) -> None:
+    points, reference = front
+    assert hypervolume(points, reference) == pytest.approx(_dominated_cells(points, reference))
+
+
+@given(_grid_fronts(), st.integers(0, 13))
+@settings(max_examples=examples(150), deadline=None)
+def test_contributions_are_the_cells_each_candidate_adds_to_the_chosen_ones(
+    front: tuple[np.ndarray, np.ndarray], n_chosen: int
+) -> None:
+    from tansaku._pareto._contributions import contributions
+
+    points, reference = front
+    points = np.minimum(points, reference)  # every row at most the reference point
+    chosen, candidates = points[:n_chosen], points[n_chosen:]
+    volume = np.prod(reference - candidates, axis=1)
+    expected = [
+        _dominated_cells(np.vstack([chosen, c]), reference) - _dominated_cells(chosen, reference)
+        for c in candidates
+    ]
+    np.testing.assert_allclose(
+        contributions(candidates, volume, chosen, reference), expected, atol=1e-9
+    )
+
+
+def test_contributions_of_large_limited_sets_fall_back_to_the_general_algorithm() -> None:
+    from tansaku._pareto._contributions import MAX_SUBSET_POINTS, contributions
+
+    # A 4-objective front of 14 points whose limited sets under a candidate at the origin stay
+    # mutually non-dominated: more than inclusion-exclusion takes.
+    rng = np.random.default_rng(3)
+    chosen = rng.dirichlet(np.ones(4), MAX_SUBSET_POINTS + 4)
+    reference = np.full(4, 1.5)
+    candidates = np.zeros((2, 4))
+    candidates[1] = 2.0  # beyond the reference point: adds nothing
+    volume = np.prod(np.clip(reference - candidates, 0.0, None), axis=1)
+    gains = contributions(candidates, volume, chosen, reference)
+    assert gains[0] == pytest.approx(1.5**4 - hypervolume(chosen, reference))
+    assert gains[1] == 0.0
+
+
+def _greedy_by_brute_force(front: np.ndarray, k: int, reference: np.ndarray) -> list[int]:
+    greedy: list[int] = []
+    for _ in range(k):
+        gains = {
+            i: _hypervolume_by_inclusion_exclusion(front[greedy + [i]], reference)
+            for i in range(len(front))
+            if i not in greedy
+        }
+        greedy.append(max(gains, key=lambda i: gains[i]))
+    return greedy
+
+
+@pytest.mark.parametrize("n_objectives", [3, 4, 5, 6])
+def test_many_objective_selection_picks_exactly_the_greedy_set(n_objectives: int) -> None:
+    rng = np.random.default_rng(n_objectives)
+    for _ in range(4):
+        # Correlated objectives (distances to points on a line) give fronts whose boxes overlap
+        # much, as TPE sees them; a simplex front gives boxes that overlap little.
+        x = rng.random((60, 3))
+        centers = np.linspace(0.0, 1.0, n_objectives)
+        correlated = ((x[:, None, :] - centers[None, :, None]) ** 2).sum(axis=2)
+        for cloud in (correlated, rng.dirichlet(np.ones(n_objectives), 9)):
+            front = cloud[pareto_front_mask(cloud)][:9]
+            reference = reference_point(front)
+            k = len(front) - 2
+            picked = select_by_hypervolume(front, k, reference)
+            assert sorted(picked.tolist()) == sorted(_greedy_by_brute_force(front, k, reference))
+
+
+def test_nine_objective_selection_takes_no_recursive_hypervolume(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The split of a 9-objective TPE run: 30 of a 60-point front of correlated objectives. Its
+    # limited sets hold a few points each, so no contribution needs the general algorithm, whose
+    # slab recursion costs time exponential in the number of objectives.
+    import tansaku._pareto._core as core
+
+    calls = []
+    general = core.hypervolume
+
+    def counted(points: np.ndarray, reference: np.ndarray) -> float:
+        calls.append(len(points))
+        return general(points, reference)
+
+    monkeypatch.setattr(core, "hypervolume", counted)
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 1)) + 0.1 * rng.standard_normal((400, 6))  # near the diagonal
+    centers = np.arange(9) / 9
+    cloud = ((x[:, None, :] - centers[None, :, None]) ** 2).sum(axis=2)
+    front = cloud[pareto_front_mask(cloud)][:60]
+    assert len(front) == 60
+    picked = select_by_hypervolume(front, 30, reference_point(front))
+    assert len(set(picked.tolist())) == 30
+    assert calls == []

@@ -58,5 +58,41 @@ def mixed(trial: Any, n_objectives: int) -> float | tuple[float, ...]:
     return (loss, cost, *others)
 
 
-SPACES: dict[str, Objective] = {"float10": float10, "mixed": mixed}
-SPACE_LABELS = {"float10": "10 floats", "mixed": "mixed + conditional"}
+def correlated6(trial: Any, n_objectives: int) -> float | tuple[float, ...]:
+    """Six floats in [0, 1]; objective k is the squared distance to (k / m, ..., k / m), so the
+    m objectives are strongly correlated (the multi-objective TPE cells)."""
+    xs = [trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(6)]
+    values = tuple(sum((x - k / n_objectives) ** 2 for x in xs) for k in range(n_objectives))
+    return values[0] if n_objectives == 1 else values
+
+
+def dtlz2(trial: Any, n_objectives: int) -> float | tuple[float, ...]:
+    """DTLZ2 (Deb et al. 2005) on max(6, m) floats in [0, 1]: m - 1 position variables (the
+    6 of the suite need at least m - 1 of them, so 9 objectives take 9 variables) and the rest
+    distance variables; its front is the positive part of the unit sphere."""
+    m = n_objectives
+    xs = [trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(max(6, m))]
+    radius = 1.0 + sum((x - 0.5) ** 2 for x in xs[m - 1 :])
+    values = []
+    for k in range(m):
+        value = radius
+        for x in xs[: m - 1 - k]:
+            value *= math.cos(0.5 * math.pi * x)
+        if k:
+            value *= math.sin(0.5 * math.pi * xs[m - 1 - k])
+        values.append(value)
+    return values[0] if m == 1 else tuple(values)
+
+
+SPACES: dict[str, Objective] = {
+    "float10": float10,
+    "mixed": mixed,
+    "correlated6": correlated6,
+    "dtlz2": dtlz2,
+}
+SPACE_LABELS = {
+    "float10": "10 floats",
+    "mixed": "mixed + conditional",
+    "correlated6": "6 floats, correlated objectives",
+    "dtlz2": "DTLZ2",
+}

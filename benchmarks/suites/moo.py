@@ -1,4 +1,4 @@
-"""Multi-objective quality: hypervolume (2-3 objectives) or IGD+ (5) on ZDT, DTLZ and WFG.
+"""Multi-objective quality: hypervolume (2-3 objectives) or IGD+ (5, 9) on ZDT, DTLZ and WFG.
 
 The problems come from pymoo (a benchmark-only dependency): ZDT1-3 (2 objectives, 30
 variables), DTLZ1-4 with 3 and 5 objectives, WFG1-4 with 3. Each (problem, seed) is one study
@@ -10,8 +10,14 @@ enough that runs of 300-1000 trials, far from the front, still score; higher is 
 implementation under test. A Mann-Whitney U test per problem (p < 0.05) gives win / tie / loss,
 as in the quality suite.
 
-Full: ``python -m benchmarks moo --impls tansaku,optuna --samplers nsga2,nsga3`` (15 problems,
-1000 trials, 10 seeds).
+TPE runs its own problems (``TPE_PROBLEMS``): DTLZ2 and DTLZ7 with 2 and 3 objectives scored by
+the hypervolume against the reference point 1.1 on the problem normalized by its front (the
+front's nadir plus 0.1 times its extent), DTLZ2 with 5 and 9 objectives by IGD+ to a sampled
+front (the positive unit sphere), and C2-DTLZ2 with 3 objectives and its constraint, scored by
+the hypervolume of the feasible trials.
+
+Full: ``python -m benchmarks moo --impls tansaku,optuna --samplers nsga2,nsga3,tpe`` (15
+problems for NSGA-II/III, 7 for TPE, budgets 300 and 1000, 10 seeds).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from benchmarks._impls import SAMPLER_LABELS
 
 TITLE = "Multi-objective quality: hypervolume (higher is better) or IGD+ (lower is better)"
 PARALLEL_SAFE = True
-SAMPLER_KINDS = ("nsga2", "nsga3")
+SAMPLER_KINDS = ("nsga2", "nsga3", "tpe")
 # name -> (pymoo problem, n_obj); the number of variables is pymoo's default (WFG: see _problem).
 PROBLEMS: dict[str, tuple[str, int]] = {
     "zdt1": ("zdt1", 2),
@@ -35,8 +41,18 @@ PROBLEMS: dict[str, tuple[str, int]] = {
 }
 
 
+# TPE's problems: name -> (pymoo problem, n_obj), each scored with ``TPE_REFERENCE_MARGIN``.
+TPE_PROBLEMS: dict[str, tuple[str, int]] = {
+    **{f"dtlz{i}-{m}": (f"dtlz{i}", m) for i in (2, 7) for m in (2, 3)},
+    "dtlz2-5": ("dtlz2", 5),
+    "dtlz2-9": ("dtlz2", 9),
+    "c2dtlz2-3": ("c2dtlz2", 3),
+}
+
 # Reference point margin, in extents of the known front, per problem family.
 REFERENCE_MARGIN = {"zdt": 4.0, "dtlz1": 200.0, "dtlz3": 1000.0, "dtlz": 1.5, "wfg": 0.5}
+# TPE's runs: the reference point 1.1 of the problem normalized by its front.
+TPE_REFERENCE_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -45,15 +61,29 @@ class Preset:
     seeds: tuple[int, ...]
     budgets: tuple[int, ...]
     timeout_s: float
+    tpe_problems: tuple[str, ...] = tuple(TPE_PROBLEMS)
+    tpe_budgets: tuple[int, ...] = (300,)
     repeats: int = 1  # the seeds are the repeats
 
 
 PRESETS = {
     "full": Preset(tuple(PROBLEMS), tuple(range(10)), (300, 1000), timeout_s=6 * 3600),
     "quick": Preset(
-        ("zdt1", "dtlz2-3", "dtlz2-5", "wfg1-3"), (0, 1, 2), (300, 500), timeout_s=1800
+        ("zdt1", "dtlz2-3", "dtlz2-5", "wfg1-3"),
+        (0, 1, 2),
+        (300, 500),
+        timeout_s=1800,
+        tpe_problems=("dtlz2-3", "dtlz7-2", "dtlz2-5", "c2dtlz2-3"),
+        tpe_budgets=(100, 300),
     ),
-    "smoke": Preset(("zdt1",), (0, 1), (60,), timeout_s=300),
+    "smoke": Preset(
+        ("zdt1",),
+        (0, 1),
+        (60,),
+        timeout_s=300,
+        tpe_problems=("dtlz7-2", "dtlz2-9", "c2dtlz2-3"),
+        tpe_budgets=(30,),
+    ),
 }
 
 
@@ -68,10 +98,10 @@ def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any
             "sampler": kind,
             "problem": problem,
             "seeds": list(preset.seeds),
-            "budgets": list(preset.budgets),
+            "budgets": list(preset.tpe_budgets if kind == "tpe" else preset.budgets),
         }
         for kind in kinds
-        for problem in preset.problems
+        for problem in (preset.tpe_problems if kind == "tpe" else preset.problems)
     ]
 
 
@@ -79,10 +109,10 @@ def describe(cell: dict[str, Any]) -> str:
     return f"{SAMPLER_LABELS[cell['sampler']]} / {cell['problem']}"
 
 
-def _problem(name: str) -> Any:
+def _problem(name: str, kind: str = "nsga2") -> Any:
     from pymoo.problems import get_problem
 
-    pymoo_name, n_obj = PROBLEMS[name]
+    pymoo_name, n_obj = (TPE_PROBLEMS if kind == "tpe" else PROBLEMS)[name]
     if pymoo_name.startswith("zdt"):
         return get_problem(pymoo_name)
     if pymoo_name.startswith("wfg"):
@@ -92,12 +122,34 @@ def _problem(name: str) -> Any:
 
 
 def _true_front(problem: Any) -> Any:
+    if type(problem).__name__ == "DTLZ7":
+        return _dtlz7_front(problem.n_obj)
     if problem.n_obj > 3:
         from pymoo.util.ref_dirs import get_reference_directions
 
         directions = get_reference_directions("das-dennis", problem.n_obj, n_partitions=6)
         return problem.pareto_front(directions)
     return problem.pareto_front()
+
+
+def _dtlz7_front(n_obj: int, n_grid: int = 2001) -> Any:
+    """DTLZ7's front, computed here (pymoo downloads it). With the distance variables at 0,
+    f_i = x_i (i < m) and f_m = 2 m - sum_i x_i (1 + sin(3 pi x_i)); f_m separates over the
+    x_i, so the front is the product of the 1-D pieces where x (1 + sin(3 pi x)) exceeds its
+    value at every smaller x."""
+    import itertools
+
+    import numpy as np
+
+    x = np.linspace(0.0, 1.0, n_grid)
+    s = x * (1.0 + np.sin(3.0 * np.pi * x))
+    record = s > np.maximum.accumulate(np.concatenate([[-np.inf], s[:-1]]))
+    pieces = x[record]
+    if n_obj > 2:  # a product grid of 50 values per axis is enough for the front's bounds
+        pieces = pieces[np.linspace(0, len(pieces) - 1, 50).astype(int)]
+    rows = np.array(list(itertools.product(pieces, repeat=n_obj - 1)))
+    last = 2.0 * n_obj - (rows * (1.0 + np.sin(3.0 * np.pi * rows))).sum(axis=1)
+    return np.column_stack([rows, last])
 
 
 def _margin(name: str) -> float:
@@ -108,7 +160,7 @@ def _margin(name: str) -> float:
     raise KeyError(name)
 
 
-def indicator(name: str, problem: Any, front: Any) -> tuple[str, Any]:
+def indicator(name: str, problem: Any, front: Any, kind: str = "nsga2") -> tuple[str, Any]:
     """("hv", fn) or ("igd+", fn): the indicator of a problem, as a function of values."""
     import numpy as np
 
@@ -119,23 +171,27 @@ def indicator(name: str, problem: Any, front: Any) -> tuple[str, Any]:
     from pymoo.indicators.hv import HV
 
     extent = np.maximum(front.max(axis=0) - front.min(axis=0), 1e-9)
-    hv = HV(ref_point=front.max(axis=0) + _margin(name) * extent)
+    margin = TPE_REFERENCE_MARGIN if kind == "tpe" else _margin(name)
+    hv = HV(ref_point=front.max(axis=0) + margin * extent)
     return "hv", hv
 
 
 def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
-    problem = _problem(task["problem"])
+    kind = task["sampler"]
+    problem = _problem(task["problem"], kind)
     front = _true_front(problem)
-    kind_of_metric, metric = indicator(task["problem"], problem, front)
+    kind_of_metric, metric = indicator(task["problem"], problem, front, kind)
     budgets = task["budgets"]
     low, high = problem.xl, problem.xu
     names = [f"x{i}" for i in range(problem.n_var)]
+    constrained = problem.n_ieq_constr > 0
+    extra = {"constraints_func": _constraints} if constrained else {}
     results = []
     for seed in task["seeds"]:
         study = impl.create_study(
-            sampler=impl.sampler(task["sampler"], seed=seed),
+            sampler=impl.sampler(kind, seed=seed, **extra),
             directions=["minimize"] * problem.n_obj,
         )
         values = []
@@ -143,13 +199,25 @@ def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
         for n in range(1, max(budgets) + 1):
             trial = study.ask()
             x = np.array([trial.suggest_float(nm, lo, hi) for nm, lo, hi in zip(names, low, high)])
-            f = problem.evaluate(x[None, :])[0]
+            if constrained:
+                f, g = problem.evaluate(x[None, :], return_values_of=["F", "G"])
+                f, g = f[0], g[0]
+                trial.set_user_attr("constraints", [float(v) for v in g])
+            else:
+                f, g = problem.evaluate(x[None, :])[0], np.zeros(0)
             study.tell(trial, [float(v) for v in f])
-            values.append(f)
+            if np.all(g <= 0.0):  # only feasible trials score
+                values.append(f)
             if n in budgets:
-                at_budget[str(n)] = float(metric(np.array(values)))
+                scored = np.array(values) if values else front.max(axis=0)[None, :] * 1e6
+                at_budget[str(n)] = float(metric(scored))
         results.append({"seed": seed, "value": at_budget})
     return {"metric": kind_of_metric, "results": results}
+
+
+def _constraints(trial: Any) -> list[float]:
+    """The constraint values a constrained problem's trial stored (<= 0: satisfied)."""
+    return list(trial.user_attrs["constraints"])
 
 
 def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:

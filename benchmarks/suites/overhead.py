@@ -8,7 +8,9 @@ disturbs far less than wall time.
 Optuna's TPE costs tens of ms per trial at n = 1000 and grows with n, so its runs stop at
 n = 1000 (``STOP_AT``): the ratios to Optuna are at n <= 1000, and the 100 / 1000 / 5000 curve
 is shown for the others. For TPE with one objective the sampler is TPESampler with its
-defaults (multivariate), the "TPE" of ``benchmarks._impls``.
+defaults (multivariate), the "TPE" of ``benchmarks._impls``. Multi-objective TPE has cells of
+its own: 2, 3, 5 and 9 objectives at n = 300 and 1000 on six floats with correlated objectives
+and on DTLZ2 (``MO_TPE_SPACES``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ NOT_RUN = "not run"
 # a cell with 2 objectives (NSGA-II's default) carries no "objectives" key.
 OBJECTIVES = {"nsga2": (2, 5, 9), "nsga3": (5, 9)}
 MANY_OBJECTIVES_UP_TO = 1000
+# Multi-objective TPE: its own cells, with 2, 3, 5 and 9 objectives on its own spaces, at the
+# preset's ``mo_tpe_checkpoints`` (every cell carries its "objectives").
+MO_TPE_OBJECTIVES = (2, 3, 5, 9)
+MO_TPE_SPACES = ("correlated6", "dtlz2")
 
 
 @dataclass(frozen=True)
@@ -39,12 +45,13 @@ class Preset:
     repeats: int
     timeout_s: float
     spaces: tuple[str, ...] = ("float10", "mixed")
+    mo_tpe_checkpoints: tuple[int, ...] = (300, 1000)
 
 
 PRESETS = {
     "full": Preset((100, 1000, 5000), (100, 1000), repeats=5, timeout_s=6 * 3600),
-    "quick": Preset((100, 300), (30,), repeats=3, timeout_s=600),
-    "smoke": Preset((12,), (12,), repeats=1, timeout_s=300),
+    "quick": Preset((100, 300), (30,), repeats=3, timeout_s=600, mo_tpe_checkpoints=(100, 300)),
+    "smoke": Preset((12,), (12,), repeats=1, timeout_s=300, mo_tpe_checkpoints=(12,)),
 }
 
 
@@ -65,6 +72,17 @@ def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any
                     cell["objectives"] = m
                     cell["checkpoints"] = [n for n in checkpoints if n <= MANY_OBJECTIVES_UP_TO]
                 cells.append(cell)
+        if kind == "tpe":
+            cells.extend(
+                {
+                    "sampler": kind,
+                    "space": space,
+                    "objectives": m,
+                    "checkpoints": list(preset.mo_tpe_checkpoints),
+                }
+                for space in MO_TPE_SPACES
+                for m in MO_TPE_OBJECTIVES
+            )
     return cells
 
 

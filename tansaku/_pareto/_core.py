@@ -15,6 +15,11 @@ from typing import Any
 import numpy as np
 
 from tansaku._internal.study_direction import StudyDirection
+from tansaku._pareto._contributions import (
+    MAX_SUBSET_POINTS,
+    select_lazy_greedy,
+    union_volume_small,
+)
 
 
 def loss_signs(directions: Sequence[StudyDirection]) -> np.ndarray:
@@ -105,8 +110,8 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
     """The volume dominated by ``points`` (n, m) and bounded by ``reference``, exactly.
 
     Two objectives take one sweep, three one vectorized sweep over slabs of the third
-    objective; more recurse on slabs of the last objective (fine for the few dozen points of a
-    TPE split).
+    objective; more take inclusion-exclusion when there are at most ten points, and otherwise
+    recurse on slabs of the last objective (time exponential in the number of objectives).
     """
     points = points[np.all(points < reference, axis=1)]
     if len(points) == 0:
@@ -120,24 +125,28 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
         best_f2 = np.minimum.accumulate(f2)
         widths = np.diff(np.append(f1, reference[0]))
         return float(np.sum(widths * (reference[1] - best_f2)))
+    if m > 3 and len(points) <= MAX_SUBSET_POINTS:
+        # Few points: inclusion-exclusion over their subsets, one array operation.
+        return float(union_volume_small(points[None], reference)[0])
     by_last = points[np.argsort(points[:, -1], kind="stable")]
     depths = np.diff(np.append(by_last[:, -1], reference[-1]))  # (n,) slab thickness
-    if m == 3:
-        # Slab i holds the points up to i (by the third loss); its area is a 2-D staircase.
-        # All slabs at once: points sorted by the first loss, masked per slab: (n, n)
-        order = np.lexsort((by_last[:, 1], by_last[:, 0]))
-        f1, f2 = by_last[order, 0], by_last[order, 1]
-        in_slab = order[None, :] <= np.arange(len(order))[:, None]
-        best_f2 = np.minimum.accumulate(np.where(in_slab, f2, reference[1]), axis=1)
-        widths = np.diff(np.append(f1, reference[0]))
-        areas = (reference[1] - best_f2) @ widths  # (n,)
-        return float(areas @ depths)
-    volume = 0.0
-    for i in range(len(by_last)):
-        if depths[i] > 0:
-            slab = by_last[: i + 1, :-1]
-            volume += depths[i] * hypervolume(slab[pareto_front_mask(slab)], reference[:-1])
-    return volume
+    if m > 3:
+        # Slab i holds the points up to i (by the last loss): recurse on its m - 1 others.
+        volume = 0.0
+        for i in range(len(by_last)):
+            if depths[i] > 0:
+                slab = by_last[: i + 1, :-1]
+                volume += depths[i] * hypervolume(slab[pareto_front_mask(slab)], reference[:-1])
+        return volume
+    # Slab i holds the points up to i (by the third loss); its area is a 2-D staircase.
+    # All slabs at once: points sorted by the first loss, masked per slab: (n, n)
+    order = np.lexsort((by_last[:, 1], by_last[:, 0]))
+    f1, f2 = by_last[order, 0], by_last[order, 1]
+    in_slab = order[None, :] <= np.arange(len(order))[:, None]
+    best_f2 = np.minimum.accumulate(np.where(in_slab, f2, reference[1]), axis=1)
+    widths = np.diff(np.append(f1, reference[0]))
+    areas = (reference[1] - best_f2) @ widths  # (n,)
+    return float(areas @ depths)
 
 
 def select_by_hypervolume(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
@@ -153,7 +162,7 @@ def select_by_hypervolume(points: np.ndarray, k: int, reference: np.ndarray) -> 
         return np.lexsort(points.T[::-1])[:k]
     if points.shape[1] == 2:
         return _select_2d(points, k, reference)
-    return _select_lazy_greedy(points, k, reference)
+    return select_lazy_greedy(points, k, reference)
 
 
 def _select_2d(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
@@ -174,32 +183,3 @@ def _select_2d(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
         gain[picked] = -1.0
         picked[int(np.argmax(gain))] = True
     return order[picked]
-
-
-def _select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
-    """Greedy HSSP for three or more objectives. Gains only shrink as the selection grows
-    (hypervolume is submodular), so stale gains are upper bounds and most are never
-    recomputed."""
-    n = len(points)
-    upper = np.prod(reference - points, axis=1)  # gain of each point alone: (n,)
-    picked: list[int] = []
-    available = np.ones(n, dtype=bool)
-    for _ in range(k):
-        while True:
-            candidate = int(np.argmax(np.where(available, upper, -np.inf)))
-            if picked:
-                limited = np.maximum(points[picked], points[candidate])
-                limited = limited[pareto_front_mask(limited)]
-                gain = float(np.prod(reference - points[candidate])) - hypervolume(
-                    limited, reference
-                )
-            else:
-                gain = float(upper[candidate])
-            upper[candidate] = gain
-            rest = np.where(available, upper, -np.inf)
-            rest[candidate] = -np.inf
-            if gain >= rest.max():
-                break
-        picked.append(candidate)
-        available[candidate] = False
-    return np.array(sorted(picked), dtype=np.intp)

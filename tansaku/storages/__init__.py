@@ -14,6 +14,7 @@ from tansaku.storages._frozen_study import FrozenStudy
 from tansaku.storages._heartbeat import BaseHeartbeat, fail_stale_trials
 from tansaku.storages._in_memory import InMemoryStorage
 from tansaku.storages._resolve import get_storage
+from tansaku.storages._trial_cursor import TrialCursor
 
 if TYPE_CHECKING:
     from tansaku.storages import journal
@@ -90,6 +91,7 @@ __all__ = [
     "RDBStorage",
     "RetryFailedTrialCallback",
     "RetryHeartbeatStaleTrialCallback",
+    "TrialCursor",
     "fail_stale_trials",
     "get_storage",
     "journal",

@@ -17,6 +17,7 @@ from tansaku._internal.validation import invalid_type
 from tansaku.distributions import BaseDistribution
 from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.storages._frozen_study import FrozenStudy
+from tansaku.storages._trial_cursor import TrialCursor
 from tansaku.trial import FrozenTrial, TrialState
 
 DEFAULT_STUDY_NAME_PREFIX = "no-name-"
@@ -228,6 +229,49 @@ class BaseStorage(abc.ABC):
         """
         trials = self.get_all_trials(study_id, deepcopy=False)
         return trials[bisect.bisect_left(trials, number, key=_number_of) :]
+
+    def get_trials_changed_since(
+        self, study_id: int, cursor: TrialCursor | None = None
+    ) -> tuple[list[FrozenTrial], TrialCursor]:
+        """Return the trials of a study that may have changed since ``cursor``, and a new cursor.
+
+        For a reader that keeps a study's trials and follows it as other processes add and
+        finish trials (the dashboard): the trials returned are those numbered
+        ``cursor.next_number`` or more and those of ``cursor.live_numbers`` (re-read whatever
+        their state now), ordered by number. Finished trials never change, so replacing the
+        kept trials by these keeps the reader's copy exact, and a backend that caches finished
+        trials answers in O(new + live trials). The trials may be shared with the storage's
+        cache: do not modify them.
+
+        Args:
+            study_id: The study's id.
+            cursor: What the reader has seen; None (or ``TrialCursor()``) reads every trial.
+
+        Returns:
+            The changed trials, and the cursor to pass next time.
+
+        Raises:
+            KeyError: there is no such study.
+        """
+        if cursor is None:
+            cursor = TrialCursor()
+        changed = self._get_trials_numbered(study_id, cursor.live_numbers, cursor.next_number)
+        return changed, cursor.advanced(changed)
+
+    def _get_trials_numbered(
+        self, study_id: int, numbers: Sequence[int], from_number: int
+    ) -> list[FrozenTrial]:
+        """The trials of a study numbered in ``numbers`` (all below ``from_number``) or
+        ``from_number`` and above, ordered by number, shared as ``get_all_trials(study_id,
+        deepcopy=False)`` has them. The read behind ``get_trials_changed_since``; this default
+        reads the whole history (or its tail, where ``_get_trials_from`` is fast).
+        """
+        if not numbers:
+            return self._get_trials_from(study_id, from_number)
+        trials = self.get_all_trials(study_id, deepcopy=False)
+        first = bisect.bisect_left(trials, from_number, key=_number_of)
+        wanted = set(numbers)
+        return [trial for trial in trials[:first] if trial.number in wanted] + trials[first:]
 
     def remove_session(self) -> None:
         """Release connections held for the current thread (nothing to do by default)."""

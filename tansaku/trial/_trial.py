@@ -174,13 +174,16 @@ class Trial(BaseTrial):
             warn_if_outside(distribution, internal, what, stacklevel=3)
         elif distribution.single():
             internal = distribution.to_internal_repr(_single_value(distribution))
-        elif name in self.relative_search_space and self._is_relative_param(name, distribution):
-            assert self._relative_params is not None
-            internal = distribution.to_internal_repr(self._relative_params[name])
         else:
-            study = self._sampling_study() if self._by_bracket else self.study
-            value = self._sample_independent(study, frozen, name, distribution)
-            internal = distribution.to_internal_repr(value)
+            relative = None
+            if name in self.relative_search_space:
+                relative = self._relative_internal(name, distribution)
+            if relative is not None:
+                internal = relative
+            else:
+                study = self._sampling_study() if self._by_bracket else self.study
+                value = self._sample_independent(study, frozen, name, distribution)
+                internal = distribution.to_internal_repr(value)
 
         self._set_trial_param(self._trial_id, name, internal, distribution)
         value = distribution.to_external_repr(internal)
@@ -188,14 +191,15 @@ class Trial(BaseTrial):
         frozen.distributions[name] = distribution
         return value
 
-    def _is_relative_param(self, name: str, distribution: BaseDistribution) -> bool:
-        space = self.relative_search_space
+    def _relative_internal(self, name: str, distribution: BaseDistribution) -> float | None:
+        """The internal value the sampler drew jointly for ``name``, or None when it drew none
+        or one that ``distribution`` does not hold (the param is then sampled independently)."""
         relative_params = self.relative_params
         if name not in relative_params:
-            return False
-        check_distribution_compatibility(space[name], distribution)
+            return None
+        check_distribution_compatibility(self.relative_search_space[name], distribution)
         internal = distribution.to_internal_repr(relative_params[name])
-        return distribution._contains(internal)
+        return internal if distribution._contains(internal) else None
 
     def _sampling_study(self) -> Study:
         """The study the sampler learns from for this trial (see ``pruners._filter_study``)."""

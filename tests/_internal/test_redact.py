@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from unittest import mock
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tansaku._internal import redact as _redact
 from tansaku._internal.redact import redact_exception, redact_text, redact_url, url_secrets
 
 
@@ -90,3 +95,22 @@ def test_redact_exception_replaces_what_cannot_be_masked_in_place() -> None:
     masked = redact_exception(Stubborn(), ["pw0rd-stubborn"])
     assert isinstance(masked, RuntimeError)
     assert "Stubborn" in str(masked) and "pw0rd" not in str(masked)
+
+
+_KEY_CHARS = "pPwWdDaAsSoOrRſK=:'\"/ _x@?&"
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list(_KEY_CHARS)), max_size=40))
+def test_redact_text_masks_as_if_every_pattern_ran(text: str) -> None:
+    # redact_text skips a pattern when the text lacks what it needs; what it masks must be
+    # what running every pattern masks, case-folded keys ("PaſSWORD=") included.
+    expected = _redact._URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    expected = _redact._SETTING_SECRET.sub(rf"\1{_redact.MASK}", expected)
+    expected = _redact._QUOTED_KEY_SECRET.sub(rf"\1{_redact.MASK}", expected)
+    with mock.patch.object(_redact, "_KNOWN_SECRETS", set()):  # patterns alone
+        assert redact_text(text) == expected
+
+
+def test_redact_text_masks_a_setting_whose_key_uses_the_long_s() -> None:
+    assert redact_text("host=db paſsword=pw0rd-x") == "host=db paſsword=***"

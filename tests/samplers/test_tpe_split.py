@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from tansaku.samplers._tpe import _split
 from tansaku.samplers._tpe._split import (
+    DominanceSplit,
     SortedLosses,
     call_gamma,
     call_weights,
@@ -160,3 +162,30 @@ def test_default_gamma_with_several_objectives_has_no_cap() -> None:
     from tansaku.samplers._tpe._split import default_gamma_multiobjective
 
     assert [default_gamma_multiobjective(n) for n in (0, 1, 11, 250, 1000)] == [0, 1, 2, 25, 100]
+
+
+@pytest.mark.parametrize("n_objectives", [2, 3, 5])
+def test_kept_multi_objective_split_is_the_split_computed_afresh(
+    n_objectives: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rows arrive one by one, as trials finish: near a front, far behind it, duplicates, and
+    # now and then beyond the worst so far (the reference point moves).
+    rng = np.random.default_rng(n_objectives)
+    x = rng.random((150, 1)) + 0.1 * rng.standard_normal((150, 4))
+    centers = np.linspace(0.0, 1.0, n_objectives)
+    loss = ((x[:, None, :] - centers[None, :, None]) ** 2).sum(axis=2)
+    loss[::7] += 3.0 * rng.random((len(loss[::7]), 1))
+    loss[20::25] = loss[10]
+    fresh_selections = []
+    fresh = _split._best_by_dominance
+    kept = DominanceSplit()
+    for n in range(1, len(loss) + 1):
+        n_good = math.ceil(0.1 * n)
+        zeros = np.zeros(n)
+        expected = good_mask(np.arange(n), zeros.astype(bool), loss[:n], zeros - 1, zeros, n_good)
+        monkeypatch.setattr(
+            _split, "_best_by_dominance", lambda *a: fresh_selections.append(1) or fresh(*a)
+        )
+        assert sorted(kept.best(loss[:n], n_good).tolist()) == np.flatnonzero(expected).tolist()
+        monkeypatch.setattr(_split, "_best_by_dominance", fresh)
+    assert len(fresh_selections) <= 120  # at least 30 rows kept the previous selection

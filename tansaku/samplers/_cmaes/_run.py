@@ -69,7 +69,6 @@ class StudyRun:
         self._last_box: UnitBox | None = None
         self._constants: dict[tuple[int, int], Constants] = {}
         self._maximize = False
-        self._texts = _codec.Texts()  # what the last stored state's text can lend the next
         self._folded_for: int | None = None  # the id of the trial the history was read for
 
     @property
@@ -105,10 +104,9 @@ class StudyRun:
         run = self._catch_up(study, trial, box)
         assert self._draws is not None
         x = self._draws.draw(rng)
-        point = x.tolist()
-        tag = _codec.trial_tag(run.generation, point)
+        tag = _codec.trial_tag(run.generation, x)
         set_trial_system_attr(study, trial._trial_id, TRIAL_KEY, tag)
-        self._ledger.drawn(trial.number, tag, run.generation, point)
+        self._ledger.drawn(trial.number, tag, run.generation, x.tolist())
         return box.decode(x)
 
     # -- keeping in step with the stored run ----------------------------------------------------
@@ -152,7 +150,7 @@ class StudyRun:
         return run
 
     def _store(self, study: Study, run: Run) -> None:
-        stored = _codec.encode(run, self._texts)
+        stored = _codec.encode(run)
         set_study_system_attr(study, _codec.state_key(run.generation), stored)
 
     # -- the runs themselves --------------------------------------------------------------------
@@ -255,7 +253,7 @@ class StudyRun:
             cma = self._initial_state(box, mean, factor, popsize)
             lr = LrState.initial(box.n) if settings.lr_adapt else None
         # Every array here is exactly as it reads back from storage (floats are stored by
-        # their exact repr, C is symmetric to the bit), so all workers continue from equal bits.
+        # their exact bits, C is symmetric to the bit), so all workers continue from equal bits.
         return Run(run.generation + 1, run.space, popsize, cma, restart, lr)
 
 

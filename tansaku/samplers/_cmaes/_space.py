@@ -69,6 +69,19 @@ class UnitBox:
             )
         )
 
+        self._box_lows = self.box_low.tolist()
+        self._widths = self.width.tolist()
+        self._log_indices = np.flatnonzero(self.log).tolist()
+        self._maps = list(
+            zip(
+                self.names,
+                self.low.tolist(),
+                self.high.tolist(),
+                self.step.tolist(),
+                self.is_int.tolist(),
+            )
+        )
+
     @property
     def n(self) -> int:
         return len(self.names)
@@ -92,11 +105,26 @@ class UnitBox:
                 value = value if value > low or value != value else low
                 params[name] = value if value < high or value != value else high
             return params
-        values = self.values(x).tolist()
-        return {
-            name: int(round(value)) if is_int else float(value)
-            for name, value, is_int in zip(self.names, values, self.is_int.tolist())
-        }
+        # values() step by step in Python floats, each the same IEEE operation as numpy's
+        # (np.round rounds half to even, as round() does); exp by numpy, whose result differs
+        # from math.exp's in the last bit for some values.
+        raws = []
+        for box_low, width, unit in zip(self._box_lows, self._widths, x.tolist()):
+            unit = unit if unit > 0.0 or unit != unit else 0.0
+            unit = unit if unit < 1.0 or unit != unit else 1.0
+            raws.append(box_low + unit * width)
+        if self._log_indices:
+            exps = np.exp([raws[i] for i in self._log_indices]).tolist()
+            for i, value in zip(self._log_indices, exps):
+                raws[i] = value
+        params = {}
+        for (name, low, high, step, is_int), value in zip(self._maps, raws):
+            if step and value == value:
+                value = low + round((value - low) / step) * step
+            value = value if value > low or value != value else low
+            value = value if value < high or value != value else high
+            params[name] = int(round(value)) if is_int else value
+        return params
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """The param values (as floats, on their grids and inside their ranges) of ``x``."""
@@ -104,8 +132,8 @@ class UnitBox:
         if self._plain:
             return np.clip(raw, self.low, self.high)
         raw = np.where(self.log, np.exp(raw), raw)
-        stepped = self.low + np.round((raw - self.low) / np.where(self.discrete, self.step, 1))
-        stepped = stepped * np.where(self.discrete, self.step, 1)
+        step = np.where(self.discrete, self.step, 1)
+        stepped = self.low + np.round((raw - self.low) / step) * step
         return np.clip(np.where(self.discrete, stepped, raw), self.low, self.high)
 
     def cells(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

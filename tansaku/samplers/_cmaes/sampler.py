@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import secrets
@@ -243,7 +244,7 @@ class CmaEsSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        if self._warn_independent_sampling:
+        if self._warn_independent_sampling and _logger.isEnabledFor(logging.WARNING):
             run = self._runs.get((id(study._storage), study._study_id))
             if run is not None and run.n_usable >= self._n_startup_trials:
                 _logger.warning(

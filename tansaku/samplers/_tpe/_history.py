@@ -156,6 +156,11 @@ class TrialHistory:
         """One objective, every trial COMPLETE and feasible, rows in number order."""
         return self._all_plain and self._in_number_order and len(self._signs) == 1
 
+    @property
+    def all_complete_feasible(self) -> bool:
+        """Every trial is COMPLETE and feasible (any number of objectives, any row order)."""
+        return self._all_plain
+
     def has_param(self, name: str) -> bool:
         """Whether some finished trial has the param ``name``."""
         return name in self._columns

@@ -19,7 +19,7 @@ from tansaku.distributions import BaseDistribution
 from tansaku.samplers._tpe._encoding import SpaceEncoding, transform
 from tansaku.samplers._tpe._history import TrialHistory
 from tansaku.samplers._tpe._observations import EncodedObservations
-from tansaku.samplers._tpe._split import SortedLosses, call_gamma, good_mask
+from tansaku.samplers._tpe._split import DominanceSplit, SortedLosses, call_gamma, good_mask
 from tansaku.search_space import _SearchSpaceGroup
 from tansaku.search_space._intersection import _FinishedTrialCursor, _intersect
 from tansaku.trial import FrozenTrial, TrialState
@@ -62,6 +62,7 @@ class StudyState:
         self._relative_space: dict[str, BaseDistribution] = {}
         self.groups: list[dict[str, BaseDistribution]] = []
         self._sorted_losses = SortedLosses()
+        self._dominance_split = DominanceSplit()
         self._split_version = -1
         self._good_rows = np.zeros(0, dtype=np.intp)
         self._bad_rows = np.zeros(0, dtype=np.intp)
@@ -149,14 +150,20 @@ class StudyState:
             bad[good] = False
             self._good_rows, self._bad_rows = good, np.flatnonzero(bad)
         else:
-            mask = good_mask(
-                history.numbers,
-                history.pruned,
-                history.loss,
-                history.step,
-                history.violation,
-                n_good,
-            )
+            if history.all_complete_feasible and self.n_objectives > 1:
+                # Several objectives, nothing pruned or infeasible: the previous selection
+                # often stands (see DominanceSplit).
+                mask = np.zeros(n, dtype=bool)
+                mask[self._dominance_split.best(history.loss, n_good)] = True
+            else:
+                mask = good_mask(
+                    history.numbers,
+                    history.pruned,
+                    history.loss,
+                    history.step,
+                    history.violation,
+                    n_good,
+                )
             by_number = history.rows_by_number()
             in_order = mask[by_number]
             self._good_rows, self._bad_rows = by_number[in_order], by_number[~in_order]

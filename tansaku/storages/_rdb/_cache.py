@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Container
+from collections.abc import Container, Sequence
 
 from tansaku._internal.study_direction import StudyDirection
 from tansaku.distributions import BaseDistribution
@@ -103,6 +103,23 @@ class StudyTrials:
         merged = finished + sorted(live, key=_number_of)
         merged.sort(key=_number_of)  # nearly sorted: linear time
         return merged
+
+    def numbered(self, numbers: Sequence[int], from_number: int) -> list[FrozenTrial]:
+        """The trials numbered in ``numbers`` (all below ``from_number``) or ``from_number``
+        and above, ordered by number: O(len(numbers) + live + new trials)."""
+        live_by_number = {trial.number: trial for trial in self.live.values()}
+        picked = [
+            trial
+            for number in numbers
+            if (trial := self.finished_by_number.get(number) or live_by_number.get(number))
+            is not None
+        ]
+        first = bisect.bisect_left(self.finished, from_number, key=_number_of)
+        tail = self.finished[first:] + [
+            trial for number, trial in live_by_number.items() if number >= from_number
+        ]
+        tail.sort(key=_number_of)  # nearly sorted: linear time
+        return picked + tail
 
 
 def same_trial_row(cached: FrozenTrial, read: FrozenTrial) -> bool:

@@ -100,9 +100,9 @@ def check_revision(
         raise RuntimeError(
             f"{where} is at schema version {revision}{written_by}, older than the "
             f"{HEAD_REVISION} this tansaku uses. Upgrade it, after a backup, with "
+            f"`tansaku storage upgrade --storage {redact_url(url)}` (or in Python: "
             f"tansaku.storages.RDBStorage({redact_url(url)!r}, skip_compatibility_check=True)"
-            ".upgrade() (tansaku has no command line yet; "
-            "`optuna storage upgrade --storage URL` does the same from Optuna 3 on)"
+            ".upgrade())"
         )
     raise RuntimeError(
         f"{where} is at schema version {revision!r}, which this tansaku does not know "

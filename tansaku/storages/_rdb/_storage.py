@@ -518,6 +518,15 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
                 return [trial.__deepcopy__({}) for trial in trials]
         return trials
 
+    def _get_trials_numbered(
+        self, study_id: int, numbers: Sequence[int], from_number: int
+    ) -> list[FrozenTrial]:
+        # The sync reads the trials created since the last one and the live ones, no more.
+        cache = self._cache(study_id)
+        with cache.lock:
+            self._sync(study_id, cache)
+            return cache.numbered(numbers, from_number)
+
     def _sync(
         self, study_id: int, cache: StudyTrials, states: Container[TrialState] | None = None
     ) -> None:

@@ -462,6 +462,12 @@ class JournalStorage(BaseStorage, BaseHeartbeat):
         self._sync()
         return self._state._get_trials_from(study_id, number)
 
+    def _get_trials_numbered(
+        self, study_id: int, numbers: Sequence[int], from_number: int
+    ) -> list[FrozenTrial]:
+        self._sync()
+        return self._state._get_trials_numbered(study_id, numbers, from_number)
+
     def get_n_trials(
         self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
     ) -> int:

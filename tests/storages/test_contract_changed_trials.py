@@ -1,0 +1,143 @@
+"""The storage contract for following a study: ``get_trials_changed_since`` and its cursor.
+
+A reader that keeps a copy of a study's trials and replaces the trials each read returns must
+end with exactly ``get_all_trials``, on every backend, whatever happened in between.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tansaku.storages import BaseStorage, TrialCursor
+from tansaku.trial import FrozenTrial, TrialState, create_trial
+from tests.storages._contract_backends import (
+    contract_storage,  # noqa: F401  (the "storage" fixture, found by its name)
+    finished_trial,
+    new_study,
+    numbers,
+    trial_in_state,
+)
+
+
+def _follow(
+    storage: BaseStorage, study_id: int, kept: dict[int, FrozenTrial], cursor: TrialCursor | None
+) -> tuple[list[FrozenTrial], TrialCursor]:
+    changed, cursor = storage.get_trials_changed_since(study_id, cursor)
+    kept.update((trial.number, trial) for trial in changed)
+    return changed, cursor
+
+
+def _same(kept: dict[int, FrozenTrial], storage: BaseStorage, study_id: int) -> None:
+    expected = storage.get_all_trials(study_id)
+    assert sorted(kept) == numbers(expected)
+    for trial in expected:
+        assert kept[trial.number] == trial, trial.number
+
+
+def test_first_read_returns_every_trial_and_the_live_ones_in_the_cursor(
+    storage: BaseStorage,
+) -> None:
+    study_id = new_study(storage)
+    states = [TrialState.COMPLETE, TrialState.RUNNING, TrialState.FAIL, TrialState.WAITING]
+    for state in states:
+        trial_in_state(storage, study_id, state)
+
+    changed, cursor = storage.get_trials_changed_since(study_id)
+
+    assert numbers(changed) == [0, 1, 2, 3]
+    assert [t.state for t in changed] == states
+    assert cursor == TrialCursor(next_number=4, live_numbers=(1, 3))
+
+
+def test_an_empty_study_reads_nothing_and_keeps_the_cursor(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+
+    assert storage.get_trials_changed_since(study_id) == ([], TrialCursor())
+
+
+def test_later_reads_return_new_trials_and_re_read_the_live_ones_only(
+    storage: BaseStorage,
+) -> None:
+    study_id = new_study(storage)
+    done = finished_trial(storage, study_id)
+    running = storage.create_new_trial(study_id)
+    waiting = trial_in_state(storage, study_id, TrialState.WAITING)
+    kept: dict[int, FrozenTrial] = {}
+    _, cursor = _follow(storage, study_id, kept, None)
+
+    storage.set_trial_intermediate_value(running, 3, 0.5)
+    storage.set_trial_state_values(waiting, TrialState.RUNNING)
+    finished_trial(storage, study_id, TrialState.PRUNED)
+    storage.create_new_trial(study_id)
+    changed, cursor = _follow(storage, study_id, kept, cursor)
+
+    assert done not in [t._trial_id for t in changed]
+    assert numbers(changed) == [1, 2, 3, 4]
+    assert changed[0].intermediate_values == {3: 0.5}
+    assert changed[1].state is TrialState.RUNNING
+    assert cursor == TrialCursor(next_number=5, live_numbers=(1, 2, 4))
+    _same(kept, storage, study_id)
+
+    storage.set_trial_state_values(running, TrialState.COMPLETE, [1.0])
+    storage.set_trial_state_values(waiting, TrialState.FAIL)
+    changed, cursor = _follow(storage, study_id, kept, cursor)
+
+    assert numbers(changed) == [1, 2, 4]
+    assert cursor == TrialCursor(next_number=5, live_numbers=(4,))
+    _same(kept, storage, study_id)
+
+    changed, cursor = _follow(storage, study_id, kept, cursor)
+    assert numbers(changed) == [4]
+    assert cursor == TrialCursor(next_number=5, live_numbers=(4,))
+
+
+def test_following_a_study_through_many_changes_keeps_an_exact_copy(
+    storage: BaseStorage,
+) -> None:
+    study_id = new_study(storage)
+    kept: dict[int, FrozenTrial] = {}
+    cursor = None
+    live: list[int] = []
+    for step in range(12):
+        live.append(storage.create_new_trial(study_id))
+        if step % 3 == 0:
+            storage.create_new_trial(study_id, create_trial(state=TrialState.WAITING))
+        storage.set_trial_user_attr(live[0], "step", step)
+        if step % 2 == 1:
+            storage.set_trial_state_values(live.pop(0), TrialState.COMPLETE, [float(step)])
+        _, cursor = _follow(storage, study_id, kept, cursor)
+        _same(kept, storage, study_id)
+
+
+def test_the_default_read_agrees_with_each_backends_own(storage: BaseStorage) -> None:
+    # BaseStorage's default is what a third-party storage gets; every backend overrides it or
+    # inherits it, and both must give the same trials.
+    study_id = new_study(storage)
+    for state in [TrialState.RUNNING, TrialState.COMPLETE, TrialState.WAITING] * 3:
+        trial_in_state(storage, study_id, state)
+    for live_numbers, from_number in [((), 0), ((), 4), ((0, 2, 3), 5), ((6,), 9), ((), 20)]:
+        own = storage._get_trials_numbered(study_id, live_numbers, from_number)
+        default = BaseStorage._get_trials_numbered(storage, study_id, live_numbers, from_number)
+        assert own == default
+        assert numbers(own) == sorted(
+            set(live_numbers) | {n for n in range(9) if n >= from_number}
+        )
+
+
+def test_reading_an_unknown_study_raises_key_error(storage: BaseStorage) -> None:
+    with pytest.raises(KeyError):
+        storage.get_trials_changed_since(12345)
+
+
+def test_the_trials_of_another_study_are_not_read(storage: BaseStorage) -> None:
+    study_id = new_study(storage)
+    other = new_study(storage)
+    finished_trial(storage, other)
+    finished_trial(storage, study_id)
+
+    changed, cursor = storage.get_trials_changed_since(study_id)
+
+    assert [t._trial_id for t in changed] == [
+        storage.get_trial_id_from_study_id_trial_number(study_id, 0)
+    ]
+    assert cursor.next_number == 1
