@@ -19,18 +19,13 @@ from tansaku._gp import (
     standardize,
 )
 from tansaku._gp._acquisition import LogAcquisition
-from tansaku._gp._ehvi import log_ehvi, standard_normal_draws
+from tansaku._gp._ehvi import log_ehvi
 from tansaku._gp._optimize import N_CANDIDATES
 from tansaku._pareto import pareto_front_mask, reference_point
 from tansaku.samplers._gp._observations import Observations
 
 # Observed rows (the best ones) that join the Sobol candidates as starting points.
 _N_OBSERVED_STARTS = 5
-# Sobol candidates of a multi-objective search: each costs draws x boxes of the front in log-EHVI,
-# so fewer than the single-objective default.
-_N_EHVI_CANDIDATES = 512
-# Standard-normal quasi-random draws of the Monte-Carlo EHVI (a power of two).
-_N_EHVI_DRAWS = 128
 
 
 class Acquirer:
@@ -82,19 +77,18 @@ class Acquirer:
             columns = slice(n_objectives, n_objectives + len(thresholds))
             parts.append((partial(log_pof, thresholds=thresholds), columns))
         if feasible.any():
-            parts.append((_improvement(y, feasible, rng), slice(0, n_objectives)))
+            parts.append((_improvement(y, feasible), slice(0, n_objectives)))
         acquisition = ModelAcquisition(models, combine(parts))
         # The best observed rows (feasible first, by the first objective) as extra starts.
         n = len(rows)
         order = np.lexsort((y[:n, 0], ~feasible[:n]))[:_N_OBSERVED_STARTS]
-        n_candidates = N_CANDIDATES if n_objectives == 1 else _N_EHVI_CANDIDATES
         return maximize(
             acquisition,
             acquisition.with_gradient,
             space,
             rng,
             observed=rows[order],
-            n_candidates=n_candidates,
+            n_candidates=N_CANDIDATES,
         )
 
     def _fit(
@@ -111,7 +105,7 @@ class Acquirer:
         return model
 
 
-def _improvement(y: np.ndarray, feasible: np.ndarray, rng: np.random.Generator) -> LogAcquisition:
+def _improvement(y: np.ndarray, feasible: np.ndarray) -> LogAcquisition:
     """Log EI below the best feasible loss (one objective), log EHVI over the feasible front
     (several)."""
     if y.shape[1] == 1:
@@ -119,5 +113,4 @@ def _improvement(y: np.ndarray, feasible: np.ndarray, rng: np.random.Generator) 
     # Front and reference point from the feasible trials only (see ``_ehvi``).
     candidates = y[feasible]
     front = candidates[pareto_front_mask(candidates)]
-    z = standard_normal_draws(_N_EHVI_DRAWS, y.shape[1], int(rng.integers(2**32)))
-    return partial(log_ehvi, front=front, ref=reference_point(candidates), z=z)
+    return partial(log_ehvi, front=front, ref=reference_point(candidates))
