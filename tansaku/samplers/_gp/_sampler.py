@@ -10,20 +10,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku import logging as tansaku_logging
-from tansaku._gp import GPSpace
-from tansaku._gp._threads import single_threaded_blas
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.distributions import BaseDistribution
 from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._ga._constraints import store_constraints
-from tansaku.samplers._gp._acquire import Acquirer
-from tansaku.samplers._gp._observations import collect
 from tansaku.samplers._random import RandomSampler
 from tansaku.search_space import IntersectionSearchSpace
 from tansaku.trial import FrozenTrial, TrialState
 from tansaku.trial._constraints import CONSTRAINTS_FUNC_KEY
 
 if TYPE_CHECKING:
+    from tansaku.samplers._gp._acquire import Acquirer
     from tansaku.study import Study
 
 _logger = tansaku_logging.get_logger(__name__)
@@ -157,6 +154,13 @@ class GPSampler(BaseSampler):
         n_complete = sum(t.state == TrialState.COMPLETE for t in trials)
         if n_complete < self._n_startup_trials:
             return {}
+        # The GP's numerics need scipy: imported at the first modelled trial, so that
+        # ``import tansaku`` stays light.
+        from tansaku._gp import GPSpace
+        from tansaku._gp._threads import single_threaded_blas
+        from tansaku.samplers._gp._acquire import Acquirer
+        from tansaku.samplers._gp._observations import collect
+
         space = GPSpace(search_space)
         observed = collect(study, trial, space, trials, self._constraints_func is not None)
         if len(observed.rows) == 0:
