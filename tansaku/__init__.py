@@ -36,7 +36,7 @@ from tansaku.version import __version__
 
 # Subpackages whose imports are heavy (plotly, scikit-learn): loaded on first attribute access.
 _LAZY_SUBPACKAGES = frozenset(
-    {"artifacts", "importance", "parallel", "validation", "visualization"}
+    {"artifacts", "importance", "parallel", "pbt", "validation", "visualization"}
 )
 
 
@@ -66,6 +66,7 @@ __all__ = [
     "load_study",
     "logging",
     "parallel",
+    "pbt",
     "pruners",
     "samplers",
     "search_space",
