@@ -76,6 +76,7 @@ def perturb(
         shift = -1 if rng.random() < 0.5 else 1
         index = min(max(choices.index(value) + shift, 0), len(choices) - 1)
         return choices[index]
+    assert isinstance(distribution, FloatDistribution | IntDistribution)
     factor = perturbation_factors[rng.randrange(len(perturbation_factors))]
     return fit(float(value) * factor, distribution)
 

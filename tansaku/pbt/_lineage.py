@@ -101,7 +101,9 @@ def plot_lineage(study: Study) -> Any:
             )
         )
     for row in rows:
-        donor = by_number.get(row.parent) if row.action == EXPLOIT else None
+        if row.action != EXPLOIT or row.parent is None:
+            continue
+        donor = by_number.get(row.parent)
         if donor is None:
             continue
         figure.add_trace(
