@@ -113,3 +113,21 @@ def assert_blog_counts(out: str, conducted: int) -> None:
     assert n_conducted == conducted
     assert n_pruned + n_completed == n_conducted
     assert n_completed >= 1
+
+
+def test_pbt_trains_a_population_that_exploits_and_prints_the_best_lineage(
+    tmp_path: Path,
+) -> None:
+    completed = run_example(
+        "pbt.py", tmp_path, "--n-trials", "16", "--population", "4", "--seed", "0"
+    )
+    out = completed.stdout
+
+    segments, exploits = search(r"^Segments: (\d+), exploits: (\d+)$", out).groups()
+    assert int(segments) == 16 and int(exploits) >= 1
+    best = search(r"^Best accuracy: ([0-9.]+) \(trial #(\d+), member \d+, epoch (\d+)\)$", out)
+    assert float(best.group(1)) > 0.85
+    chain = [int(n) for n in re.findall(r"#(\d+)", search(r"^Lineage of the best: (.+)$", out)[1])]
+    assert chain[0] == int(best.group(2))
+    assert chain == sorted(chain, reverse=True)  # each parent trained before its child
+    assert len(chain) == int(best.group(3)) // 2  # one segment of 2 epochs per link
