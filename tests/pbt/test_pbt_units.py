@@ -278,3 +278,19 @@ def test_lineage_plot_draws_a_curve_per_member_and_a_line_per_exploit() -> None:
     (exploit,) = [trace for trace in figure.data if not trace.name]
     assert list(exploit.x) == [2, 4] and list(exploit.y) == [0.7, 0.6]
     assert figure.layout.title.text == "PBT Lineage Plot"
+
+
+def test_tansaku_pbt_is_loaded_on_first_use_and_needs_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tansaku\n"
+        "assert 'tansaku.pbt' not in sys.modules\n"
+        "assert tansaku.pbt.PBTSampler is not None\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    assert set(output.split()).isdisjoint({"plotly", "sklearn", "pandas", "scipy", "boto3"})
