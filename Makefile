@@ -53,14 +53,15 @@ test-browser: $(VENV)/.installed
 test-faults: $(VENV)/.installed
 	TANSAKU_FAULT_SEEDS=all $(PY) -m pytest -n 2 -m faults tests/faults
 
-# tansaku.parallel on a real local Dask cluster and a real local Ray instance; installs the
-# engines (the `cluster` extra) first, which `make test` does not need.
+# tansaku.parallel on a real local Dask cluster and a real local Ray instance, and Ray Tune
+# runs searching with TansakuSearch; installs the engines (the `cluster` extra) first, which
+# `make test` does not need.
 $(VENV)/.cluster-installed: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[cluster]'
 	touch $@
 
 test-cluster: $(VENV)/.cluster-installed
-	$(PY) -m pytest -m cluster tests/parallel
+	$(PY) -m pytest -m cluster tests/parallel tests/integration
 
 bench-env: $(BENCH_VENV)/.installed
 

@@ -1,0 +1,26 @@
+"""Adapters that let other frameworks search with tansaku's samplers and studies.
+
+Each adapter imports its framework only when it is used, so ``import tansaku.integration``
+needs none of them:
+
+- :class:`TansakuSearch` (``tansaku.integration.ray_tune``): a Ray Tune ``Searcher`` backed by
+  a tansaku study (``pip install "tansaku[cluster]"``, which pulls ``ray[tune]``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Public name -> the submodule that defines it (imported on first access: it imports its
+# framework).
+_LAZY_NAMES = {"TansakuSearch": "tansaku.integration.ray_tune"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    raise AttributeError(f"module 'tansaku.integration' has no attribute {name!r}")
+
+
+__all__ = ["TansakuSearch"]
