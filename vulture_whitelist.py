@@ -54,3 +54,11 @@ _.msg
 _.deprecated_class
 _.url_secrets
 _.call_redacted
+
+# Ray Tune's Searcher contract, which Ray Tune calls on tansaku.integration.TansakuSearch.
+_.set_search_properties
+_.suggest
+_.on_trial_result
+_.on_trial_complete
+_.save
+_.restore

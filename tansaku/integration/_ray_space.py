@@ -136,8 +136,9 @@ def _convert(path: str, domain: Any) -> BaseDistribution:
         )
     if q is None:
         return _build(where, FloatDistribution, float(domain.lower), float(domain.upper), log=log)
-    low_index, high_index = math.ceil(domain.lower / q), math.floor(domain.upper / q)
-    return _build(where, FloatDistribution, low_index * q, high_index * q, step=q)
+    # Ray requires both float bounds to be multiples of q (within rounding), so they are the
+    # grid's ends; dividing again here could round 0.3 / 0.1 down to 2.
+    return _build(where, FloatDistribution, float(domain.lower), float(domain.upper), step=q)
 
 
 def _build(where: str, cls: type[BaseDistribution], low: Any, high: Any, **kwargs: Any) -> Any:

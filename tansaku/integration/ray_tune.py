@@ -54,6 +54,8 @@ _WHERE = "TansakuSearch"
 _DIRECTIONS = {"min": StudyDirection.MINIMIZE, "max": StudyDirection.MAXIMIZE}
 # The state save() writes, by version, so a later format can still read this one.
 _STATE_VERSION = 1
+# The user attr that holds each tansaku trial's Ray trial id.
+RAY_TRIAL_ID_ATTR = "ray_trial_id"
 
 DefineByRun = Callable[[Trial], "Mapping[str, Any] | None"]
 
@@ -61,11 +63,12 @@ DefineByRun = Callable[[Trial], "Mapping[str, Any] | None"]
 class TansakuSearch(Searcher):
     """A Ray Tune searcher whose suggestions come from a tansaku study and its sampler.
 
-    ``suggest`` starts a tansaku trial (``study.ask``) and hands its params to Ray as the trial's
-    config; every result Ray reports is recorded as an intermediate value of that trial (step:
-    ``training_iteration``); when the Ray trial ends the tansaku trial is told: COMPLETE with
-    the metric's last value, or FAIL when the Ray trial errored or its last result has no
-    finite value for the metric. Any sampler works, and the study may live in any storage.
+    ``suggest`` starts a tansaku trial (``study.ask``), records Ray's trial id in its user attr
+    ``"ray_trial_id"`` and hands its params to Ray as the trial's config; every result Ray
+    reports is recorded as an intermediate value of that trial (step: ``training_iteration``);
+    when the Ray trial ends the tansaku trial is told: COMPLETE with the metric's last value,
+    or FAIL when the Ray trial errored or its last result has no finite value for the metric.
+    Any sampler works, and the study may live in any storage.
 
     Pruning: a Ray searcher cannot stop a trial (that is the job of Ray's trial schedulers,
     e.g. ASHA), so no pruner is consulted here. The intermediate values are in the study, so a
@@ -186,6 +189,8 @@ class TansakuSearch(Searcher):
             if extra is not None and not isinstance(extra, Mapping):
                 study.tell(trial, state=TrialState.FAIL)
                 raise invalid_type(_WHERE, "space(trial)", extra, "a dict of constants or None")
+        # Links the study's trial to Ray's results (trial_id is in each Ray result).
+        trial.set_user_attr(RAY_TRIAL_ID_ATTR, trial_id)
         self._trials[trial_id] = trial
         config = config_from_params(trial.params)
         config.update(extra or {})

@@ -1,0 +1,47 @@
+"""tansaku.integration loads each framework only when its adapter is used, and says how to
+install a missing one. Runs without Ray (in the normal suite): Ray is hidden where it is present.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+RAY_MODULES = ("ray", "ray.tune", "ray.tune.search", "ray.cloudpickle")
+
+
+def _hide_ray(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in RAY_MODULES:
+        # None in sys.modules makes the import raise ImportError, as when Ray is not installed.
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.delitem(sys.modules, "tansaku.integration.ray_tune", raising=False)
+
+
+def test_importing_the_package_loads_no_framework() -> None:
+    code = (
+        "import sys, tansaku.integration; "
+        "assert not any(m == 'ray' or m.startswith('ray.') for m in sys.modules), 'ray loaded'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_ray_tune_module_without_ray_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _hide_ray(monkeypatch)
+    with pytest.raises(ImportError, match=r'pip install "ray\[tune\]".*tansaku\[cluster\]'):
+        import tansaku.integration.ray_tune  # noqa: F401
+
+
+def test_tansaku_search_attribute_without_ray_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tansaku.integration
+
+    _hide_ray(monkeypatch)
+    with pytest.raises(ImportError, match=r'pip install "ray\[tune\]"'):
+        tansaku.integration.TansakuSearch  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'OptunaSearch'"):
+        tansaku.integration.OptunaSearch  # noqa: B018
