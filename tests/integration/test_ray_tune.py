@@ -6,11 +6,9 @@ these; ``make test`` leaves them out. Under CI a missing Ray Tune fails instead 
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -24,26 +22,28 @@ pytestmark = pytest.mark.cluster
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _engine(module: str) -> ModuleType:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
+try:
+    from ray import tune
+except ImportError:  # collected by `make test` too, where Ray Tune need not be installed
+    tune = None
+if tune is not None:
+    from tansaku.integration.ray_tune import TansakuSearch
+    from tests.integration import _trainables
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _ray_tune_installed() -> None:
+    if tune is None:
         if os.environ.get("CI"):
-            pytest.fail(f"{module} is not installed: make test-cluster installs tansaku[cluster]")
-        pytest.skip(
-            f"{module} is not installed (pip install tansaku[cluster])", allow_module_level=True
-        )
-
-
-tune: Any = _engine("ray.tune")
-from tansaku.integration.ray_tune import TansakuSearch  # noqa: E402
-from tests.integration import _trainables  # noqa: E402
+            pytest.fail("ray[tune] is not installed: make test-cluster installs tansaku[cluster]")
+        pytest.skip("ray[tune] is not installed (pip install tansaku[cluster])")
 
 
 @pytest.fixture(scope="module")
 def ray_instance() -> Iterator[None]:
     """One local Ray instance for the module; its workers import the trainables by name."""
-    ray = _engine("ray")
+    import ray
+
     previous = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = f"{ROOT}{os.pathsep}{previous or ''}"
     ray.init(num_cpus=2, include_dashboard=False)
@@ -84,11 +84,12 @@ def _results_by_ray_id(results: Any) -> dict[str, Any]:
     return {result.metrics["trial_id"]: result for result in results}
 
 
-RAY_SPACE = {
-    "x": tune.uniform(-4.0, 4.0),
-    "n": tune.randint(0, 3),
-    "model": {"width": tune.qrandint(8, 64, 8), "name": "mlp"},
-}
+def _ray_space() -> dict[str, Any]:
+    return {
+        "x": tune.uniform(-4.0, 4.0),
+        "n": tune.randint(0, 3),
+        "model": {"width": tune.qrandint(8, 64, 8), "name": "mlp"},
+    }
 
 
 # -- real runs ----------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def test_tpe_run_keeps_one_trial_per_ray_trial_in_an_sqlite_study(
         study_name="ray",
     )
     results = _fit(
-        _trainables.quadratic, search, tmp_path, 14, RAY_SPACE, metric="loss", mode="min"
+        _trainables.quadratic, search, tmp_path, 14, _ray_space(), metric="loss", mode="min"
     )
 
     study = tansaku.load_study(study_name="ray", storage=url)
@@ -195,11 +196,17 @@ def test_restored_searcher_continues_the_study_in_a_new_run(
     ray_instance: None, tmp_path: Path
 ) -> None:
     search = TansakuSearch(
-        RAY_SPACE, sampler=tansaku.samplers.TPESampler(seed=2), metric="loss", mode="min"
+        _ray_space(), sampler=tansaku.samplers.TPESampler(seed=2), metric="loss", mode="min"
     )
-    _fit(_trainables.quadratic, search, tmp_path / "first", 4)
+    results = _fit(_trainables.quadratic, search, tmp_path / "first", 4)
     checkpoint = tmp_path / "searcher.pkl"
     search.save(str(checkpoint))
+
+    # Ray Tune saved the searcher in the experiment directory itself, as it does at its
+    # checkpoints (Tuner.restore reads it back the same way).
+    from_ray = TansakuSearch()
+    from_ray.restore_from_dir(results.experiment_path)
+    assert [t.value for t in from_ray.study.trials] == [t.value for t in search.study.trials]
 
     restored = TansakuSearch()
     restored.restore(str(checkpoint))
@@ -275,22 +282,22 @@ def test_ray_domains_convert_to_tansaku_distributions_with_rays_bounds() -> None
 
 
 @pytest.mark.parametrize(
-    ("space", "message"),
+    ("make_space", "message"),
     [
-        ({"r": tune.randn(0.0, 1.0)}, r"space\['r'\].*no tansaku distribution"),
-        ({"f": tune.sample_from(lambda _: 1)}, r"space\['f'\].*no tansaku distribution"),
-        ({"g": {"h": tune.grid_search([1, 2])}}, r"space\['g/h'\].*grid search"),
-        ({"q": tune.qloguniform(1e-3, 1.0, 1e-3)}, r"space\['q'\].*quantized log domain"),
-        ({"l": [tune.uniform(0, 1)]}, r"space\['l'\].*inside a list"),
-        ({"e": tune.qrandint(1, 3, 5)}, r"space\['e'\].*holds no value"),
-        ({"only": "constants"}, r"space=.*at least one Ray domain"),
+        (lambda: {"r": tune.randn(0.0, 1.0)}, r"space\['r'\].*no tansaku distribution"),
+        (lambda: {"f": tune.sample_from(lambda _: 1)}, r"space\['f'\].*no tansaku distribution"),
+        (lambda: {"g": {"h": tune.grid_search([1, 2])}}, r"space\['g/h'\].*grid search"),
+        (lambda: {"q": tune.qloguniform(1e-3, 1.0, 1e-3)}, r"space\['q'\].*quantized log"),
+        (lambda: {"l": [tune.uniform(0, 1)]}, r"space\['l'\].*inside a list"),
+        (lambda: {"e": tune.qrandint(1, 3, 5)}, r"space\['e'\].*holds no value"),
+        (lambda: {"only": "constants"}, r"space=.*at least one Ray domain"),
     ],
 )
 def test_unusable_ray_spaces_are_refused_naming_the_parameter(
-    space: dict[str, Any], message: str
+    make_space: Callable[[], dict[str, Any]], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        TansakuSearch(space)
+        TansakuSearch(make_space())
 
 
 def test_bad_arguments_are_refused_at_construction() -> None:
