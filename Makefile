@@ -5,12 +5,12 @@ PY := $(VENV)/bin/python
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 
-.PHONY: demo test test-browser test-cluster test-faults test-search lint typecheck pytest bench bench-env compat clean
+.PHONY: demo docs test test-browser test-cluster test-faults test-search lint typecheck pytest bench bench-env compat clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,docs]'
 	touch $@
 
 $(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt
@@ -70,3 +70,9 @@ bench: $(BENCH_VENV)/.installed
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The documentation site, built into docs/_build/html (open index.html, or serve it with
+# `python -m http.server -d docs/_build/html`). Warnings are errors; -E rereads every page so
+# no warning hides behind an incremental build.
+docs: $(VENV)/.installed
+	$(PY) -m sphinx -E -b html -W --keep-going -n -q docs docs/_build/html

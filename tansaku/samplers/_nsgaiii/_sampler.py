@@ -98,6 +98,11 @@ class NSGAIIISampler(_NSGASampler):
     selected from, so that workers choosing the same generation's parents agree; the width of
     ``reference_points`` is checked against the study's objectives at the first trial.
 
+    The other arguments (``population_size``, ``mutation``, ``mutation_prob``, ``crossover``,
+    ``crossover_prob``, ``swapping_prob``, ``seed``, ``constraints_func``,
+    ``elite_population_selection_strategy``, ``child_generation_strategy`` and
+    ``after_trial_strategy``) are those of :class:`~tansaku.samplers.NSGAIISampler`.
+
     Args:
         reference_points: (n_points, n_objectives) target points in the normalized objective
             space (each objective from 0 at the best trial to about 1 at the extreme of its
@@ -105,9 +110,6 @@ class NSGAIIISampler(_NSGASampler):
             points, evenly spread on the unit simplex.
         dividing_parameter: Divisions per axis of the default points (>= 1): C(n_objectives +
             p - 1, p) points for p divisions. Ignored with ``reference_points``.
-        population_size, mutation, mutation_prob, crossover, crossover_prob, swapping_prob,
-        seed, constraints_func, elite_population_selection_strategy,
-        child_generation_strategy, after_trial_strategy: As for NSGAIISampler.
     """
 
     def __init__(

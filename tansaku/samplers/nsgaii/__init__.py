@@ -1,5 +1,8 @@
-"""NSGA-II's genetic operators: crossovers and mutations for :class:`~tansaku.samplers.
-NSGAIISampler` and :class:`~tansaku.samplers.NSGAIIISampler`."""
+"""NSGA-II's genetic operators: crossovers and mutations for the NSGA samplers.
+
+They are passed to :class:`~tansaku.samplers.NSGAIISampler` and
+:class:`~tansaku.samplers.NSGAIIISampler` as ``crossover=`` and ``mutation=``.
+"""
 
 from tansaku.samplers.nsgaii._crossovers import (
     BaseCrossover,

@@ -215,13 +215,14 @@ class NSGAIISampler(_NSGASampler):
 
     Args:
         population_size: Completed trials per generation; >= 2 and >= ``crossover.n_parents``.
-        mutation: Mutates numerical params (e.g. :class:`~tansaku.samplers.nsgaii.
-            PolynomialMutation`); None draws a param chosen for mutation afresh at random.
+        mutation: Mutates numerical params (e.g.
+            :class:`~tansaku.samplers.nsgaii.PolynomialMutation`); None draws a param chosen
+            for mutation afresh at random.
         mutation_prob: Probability of mutating each param of a child, in [0, 1]; None: 1 over
             the number of params.
-        crossover: Crosses numerical params (default :class:`~tansaku.samplers.nsgaii.
-            UniformCrossover` with ``swapping_prob``); categorical params always cross
-            uniformly.
+        crossover: Crosses numerical params (default
+            :class:`~tansaku.samplers.nsgaii.UniformCrossover` with ``swapping_prob``);
+            categorical params always cross uniformly.
         crossover_prob: Probability that a child's parents are crossed, in [0, 1]; otherwise
             the child copies its first parent.
         swapping_prob: Probability of taking a param from the second parent in a uniform
