@@ -34,8 +34,12 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 napoleon_attr_annotations = True
+# An "Attributes:" section becomes fields of its class, not a second description of each
+# attribute beside the one undoc-members adds.
+napoleon_use_ivar = True
 
-autodoc_default_options = {"members": True, "show-inheritance": True}
+# undoc-members: a public member without a docstring is shown, so tansaku_docs can flag it.
+autodoc_default_options = {"members": True, "undoc-members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
 # Signatures show the hints; descriptions stay the docstring's own words.
 autodoc_typehints = "signature"

@@ -95,6 +95,7 @@ class FixedTrial(BaseTrial):
         self._user_attrs[key] = value
 
     def set_system_attr(self, key: str, value: Any) -> None:
+        """Keep a system attr (for samplers and tools; users want ``set_user_attr``)."""
         self._system_attrs[key] = value
 
     def set_constraint(self, key: str, value: float) -> None:
