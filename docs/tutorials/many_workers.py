@@ -1,0 +1,77 @@
+"""Many workers on one study: processes that share a SQLite database or a journal file.
+
+Each worker is an ordinary process that loads the study by name and optimizes it; the storage
+is the only thing they share. Start them on one machine (as here) or on several that see the
+same file (SQLite wants a local disk; a journal file works on NFS). On a server database, give
+every worker the same URL, e.g. ``postgresql://user@host/db``.
+
+Run:
+    python docs/tutorials/many_workers.py
+    python docs/tutorials/many_workers.py --workers 4 --trials-per-worker 25
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import tempfile
+from pathlib import Path
+
+import tansaku
+from tansaku.storages import JournalStorage
+from tansaku.storages.journal import JournalFileBackend
+
+
+def objective(trial: tansaku.Trial) -> float:
+    x = trial.suggest_float("x", -10, 10)
+    y = trial.suggest_int("y", -5, 5)
+    return (x - 2) ** 2 + (y + 1) ** 2
+
+
+def open_storage(kind: str, directory: Path) -> tansaku.storages.BaseStorage | str:
+    """The storage every worker opens: a SQLite URL, or a journal file's storage."""
+    if kind == "sqlite":
+        return f"sqlite:///{directory / 'study.db'}"
+    return JournalStorage(JournalFileBackend(str(directory / "study.journal")))
+
+
+def worker(kind: str, directory: str, n_trials: int) -> None:
+    """One worker: load the shared study and run its share of the trials."""
+    tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+    study = tansaku.load_study(study_name="shared", storage=open_storage(kind, Path(directory)))
+    study.optimize(objective, n_trials=n_trials)
+
+
+def main(argv: list[str] | None = None) -> dict[str, int]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--trials-per-worker", type=int, default=10)
+    args = parser.parse_args(argv)
+
+    tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+    counts = {}
+    with tempfile.TemporaryDirectory() as directory:
+        for kind in ("sqlite", "journal"):
+            storage = open_storage(kind, Path(directory))
+            tansaku.create_study(study_name="shared", storage=storage)
+            # "spawn" starts clean interpreters, as separate machines would be.
+            context = multiprocessing.get_context("spawn")
+            processes = [
+                context.Process(target=worker, args=(kind, directory, args.trials_per_worker))
+                for _ in range(args.workers)
+            ]
+            for process in processes:
+                process.start()
+            for process in processes:
+                process.join()
+                if process.exitcode != 0:
+                    raise SystemExit(f"a {kind} worker failed with exit code {process.exitcode}")
+            study = tansaku.load_study(study_name="shared", storage=storage)
+            counts[kind] = len(study.trials)
+            print(f"{kind}: {counts[kind]} trials from {args.workers} workers; "
+                  f"best {study.best_value:.3f} with {study.best_params}")
+    return counts
+
+
+if __name__ == "__main__":
+    main()
