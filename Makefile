@@ -24,8 +24,8 @@ demo: $(VENV)/.installed
 	$(PY) examples/demo.py
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check tansaku tests benchmarks examples
-	$(VENV)/bin/ruff format --check tansaku tests benchmarks examples
+	$(VENV)/bin/ruff check tansaku tests benchmarks examples docs
+	$(VENV)/bin/ruff format --check tansaku tests benchmarks examples docs
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

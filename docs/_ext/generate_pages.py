@@ -6,7 +6,8 @@ a file; none is typed here, so the pages stay true when the files change.
 
 - ``choosing.rst``: "Choosing a sampler and a pruner", from ``benchmarks/results/**/*.json``
   through the benchmark suites' own ``summarize`` functions (the same numbers as their tables).
-- ``differences.rst``: "Differences from Optuna", from ``tests/compat/deliberate_differences.toml``.
+- ``differences.rst``: "Differences from Optuna", from the compat tests' list
+  (``tests/compat/deliberate_differences.toml``).
 - ``cli.rst``: the ``tansaku`` command line, from its argument parser.
 """
 
@@ -15,10 +16,11 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -94,6 +96,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [*lines, ""]
 
 
+def _wtl(verdicts: list[str | None]) -> str:
+    """Win/tie/loss counts of rank-test verdicts, as "W/T/L"."""
+    return "/".join(str(verdicts.count(v)) for v in ("win", "tie", "loss"))
+
+
 def _heading(title: str, underline: str) -> list[str]:
     return [title, underline * len(title), ""]
 
@@ -107,7 +114,9 @@ def _median(summary: dict[str, Any], impl: str = "tansaku") -> float | None:
     return None if entry is None else entry["median"]
 
 
-def _cost_section(labels: dict[str, str], overhead: Any) -> tuple[list[str], set[str]]:
+def _cost_section(
+    labels: dict[str, str], overhead: Any, facts: dict[str, Any]
+) -> tuple[list[str], set[str]]:
     docs = _documents("overhead")
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
     for doc in docs:
@@ -129,11 +138,16 @@ def _cost_section(labels: dict[str, str], overhead: Any) -> tuple[list[str], set
     ns = sorted({n for (_, _, n) in rows})
     table = []
     for label, space in sorted({(k[0], k[1]) for k in rows}):
-        cells = [_number(_median(rows[(label, space, n)]["cpu"]["summary"])) if (label, space, n)
-                 in rows else "—" for n in ns]
+        cells = [
+            _number(_median(rows[(label, space, n)]["cpu"]["summary"]))
+            if (label, space, n) in rows
+            else "—"
+            for n in ns
+        ]
         table.append([label, _space_label(space), *cells])
     out += _table(["sampler", "space", *[f"n = {n}" for n in ns]], table)
     measured = {k for k, v in labels.items() if any(key[0].startswith(v) for key in rows)}
+    facts["cost"] = {key: _median(row["cpu"]["summary"]) for key, row in rows.items()}
     return out, measured
 
 
@@ -144,7 +158,9 @@ def _space_label(space: str) -> str:
     return SPACE_LABELS.get(space, space)
 
 
-def _quality_section(labels: dict[str, str], quality: Any) -> tuple[list[str], set[str]]:
+def _quality_section(
+    labels: dict[str, str], quality: Any, facts: dict[str, Any]
+) -> tuple[list[str], set[str]]:
     docs = _documents("quality")
     problems: dict[tuple[str, str, int], dict[str, Any]] = {}
     for doc in docs:
@@ -163,7 +179,7 @@ def _quality_section(labels: dict[str, str], quality: Any) -> tuple[list[str], s
         "",
     ]
     cells: dict[tuple[str, int, int], list[float]] = {}
-    versus: dict[str, list[str]] = {}
+    versus: dict[str, list[str | None]] = {}
     hpo: dict[tuple[str, int], float] = {}
     for (kind, problem, budget), row in problems.items():
         value = _median(row["summary"])
@@ -191,8 +207,13 @@ def _quality_section(labels: dict[str, str], quality: Any) -> tuple[list[str], s
     out += ["Against Optuna's same sampler, over all problems (W/T/L):", ""]
     out += _table(
         ["sampler", "W/T/L"],
-        [[labels.get(k, k), "/".join(str(versus.get(k, []).count(v)) for v in ("win", "tie", "loss"))]
-         for k in kinds],
+        [
+            [
+                labels.get(k, k),
+                _wtl(versus.get(k, [])),
+            ]
+            for k in kinds
+        ],
     )
     if hpo:
         out += ["Tabulated HPO task, final log10 regret:", ""]
@@ -200,8 +221,8 @@ def _quality_section(labels: dict[str, str], quality: Any) -> tuple[list[str], s
             ["sampler", "budget", "log10 regret"],
             [[labels.get(k, k), str(b), _number(v)] for (k, b), v in sorted(hpo.items())],
         )
-    out += _budget_answers(labels, cells, columns)
-    return out, {k for k in kinds}
+    facts["quality"] = (cells, columns, hpo)
+    return out, set(kinds)
 
 
 def _budget_answers(
@@ -213,18 +234,19 @@ def _budget_answers(
     lines = []
     for dim, budget in columns:
         scored = sorted(
-            (statistics.fmean(v), labels.get(k, k)) for (k, d, b), v in cells.items()
+            (statistics.fmean(v), labels.get(k, k))
+            for (k, d, b), v in cells.items()
             if (d, b) == (dim, budget)
         )
         if len(scored) > 1:
             ranking = ", then ".join(f"{name} ({_number(value)})" for value, name in scored)
             lines.append(f"- {dim} dimensions, {budget} trials: {ranking}.")
-    if not lines:
-        return []
-    return ["Where several samplers ran on the same problems (lower is better):", "", *lines, ""]
+    return lines
 
 
-def _moo_section(labels: dict[str, str], moo: Any) -> tuple[list[str], set[str]]:
+def _moo_section(
+    labels: dict[str, str], moo: Any, facts: dict[str, Any]
+) -> tuple[list[str], set[str]]:
     docs = _documents("moo")
     rows = [row for doc in docs for row in moo.summarize(doc)]
     out = _heading("Several objectives", "-")
@@ -240,13 +262,16 @@ def _moo_section(labels: dict[str, str], moo: Any) -> tuple[list[str], set[str]]
         for budget in sorted({r["budget"] for r in rows if r["sampler"] == kind}):
             mine = [r for r in rows if r["sampler"] == kind and r["budget"] == budget]
             verdicts = [r["versus"].get("optuna", {}).get("verdict") for r in mine]
-            table.append([
-                labels.get(kind, kind),
-                str(budget),
-                str(len(mine)),
-                "/".join(str(verdicts.count(v)) for v in ("win", "tie", "loss")),
-            ])
+            table.append(
+                [
+                    labels.get(kind, kind),
+                    str(budget),
+                    str(len(mine)),
+                    _wtl(verdicts),
+                ]
+            )
     out += _table(["sampler", "budget", "problems", "vs Optuna W/T/L"], table)
+    facts["moo"] = table
     return out, {r["sampler"] for r in rows}
 
 
@@ -275,18 +300,27 @@ def _pruning_section(pruning: Any, labels: dict[str, str]) -> tuple[list[str], s
         if row["status"].get("tansaku") != "ok":
             continue
         cost = decision.get(kind, {}).get("us_per_call", {}).get("summary", {})
-        table.append([
-            labels.get(kind, kind),
-            _number(_median(row["started"]["summary"])),
-            _number(_median(row["pruned"]["summary"])),
-            _number(_median(row["best_accuracy"]["summary"]), 4),
-            _number(_median(row["time_to_target_s"]["summary"])),
-            f"{row['reached']['tansaku']}/{row['best_accuracy']['summary']['tansaku']['n']}",
-            _number(_median(cost)),
-        ])
+        table.append(
+            [
+                labels.get(kind, kind),
+                _number(_median(row["started"]["summary"])),
+                _number(_median(row["pruned"]["summary"])),
+                _number(_median(row["best_accuracy"]["summary"]), 4),
+                _number(_median(row["time_to_target_s"]["summary"])),
+                f"{row['reached']['tansaku']}/{row['best_accuracy']['summary']['tansaku']['n']}",
+                _number(_median(cost)),
+            ]
+        )
     out += _table(
-        ["pruner", "started", "pruned", "best accuracy", "s to target", "reached target",
-         "µs per should_prune"],
+        [
+            "pruner",
+            "started",
+            "pruned",
+            "best accuracy",
+            "s to target",
+            "reached target",
+            "µs per should_prune",
+        ],
         table,
     )
     return out, set(budget)
@@ -297,9 +331,10 @@ def choosing_page() -> str:
     _impls, overhead, quality, moo, pruning = _benchmarks()
     labels = dict(_impls.SAMPLER_LABELS)
     pruner_labels = dict(_impls.PRUNER_LABELS)
-    cost, cost_kinds = _cost_section(labels, overhead)
-    qual, quality_kinds = _quality_section(labels, quality)
-    multi, moo_kinds = _moo_section(labels, moo)
+    facts: dict[str, Any] = {}
+    cost, cost_kinds = _cost_section(labels, overhead, facts)
+    qual, quality_kinds = _quality_section(labels, quality, facts)
+    multi, moo_kinds = _moo_section(labels, moo, facts)
     pruners, pruner_kinds = _pruning_section(pruning, pruner_labels)
     for row in _documents("pruning")[-1:]:
         for cell in {r["cell"]["pruner"] for r in row["runs"]}:
@@ -316,39 +351,114 @@ def choosing_page() -> str:
     out += _heading("Samplers at a glance", "-")
     glance = []
     for kind, purpose in SAMPLER_PURPOSE.items():
-        where = [name for name, kinds in (("cost", cost_kinds), ("quality", quality_kinds),
-                                          ("several objectives", moo_kinds)) if kind in kinds]
+        where = [
+            name
+            for name, kinds in (
+                ("cost", cost_kinds),
+                ("quality", quality_kinds),
+                ("several objectives", moo_kinds),
+            )
+            if kind in kinds
+        ]
         glance.append([labels.get(kind, kind), purpose, ", ".join(where) or "not measured yet"])
     out += _table(["sampler", "what it is for", "measured here"], glance)
-    out += _questions(labels, measured)
+    out += _questions(labels, measured, facts)
     out += cost + qual + multi
     out += _heading("Pruners at a glance", "-")
     out += _table(
         ["pruner", "what it is for", "measured here"],
-        [[pruner_labels.get(k, k), p, "yes" if k in pruner_kinds else "not measured yet"]
-         for k, p in PRUNER_PURPOSE.items()],
+        [
+            [pruner_labels.get(k, k), p, "yes" if k in pruner_kinds else "not measured yet"]
+            for k, p in PRUNER_PURPOSE.items()
+        ],
     )
     out += pruners
     return "\n".join(out)
 
 
-def _questions(labels: dict[str, str], measured: set[str]) -> list[str]:
-    unmeasured = [labels.get(k, k) for k in SAMPLER_PURPOSE if k not in measured]
+def _workers() -> list[str]:
+    """One line per storage: wall time over the ideal when several workers share it."""
+    _benchmarks()
+    from benchmarks._impls import STORAGE_LABELS
+    from benchmarks.suites import storage
+
+    docs = _documents("storage")
+    if not docs:
+        return []
+    lines = []
+    sleep_s = None
+    for row in storage.summarize(docs[-1]):
+        if row["part"] == "workers" and row["status"].get("tansaku") == "ok":
+            sleep_s = row["cell"]["sleep_s"]
+            label = STORAGE_LABELS.get(row["storage"], row["storage"])
+            lines.append(
+                f"{label}: {_number(_median(row['measured']))} with {row['cell']['workers']} "
+                f"workers"
+            )
+    source = _sources(docs[-1:])
+    return (
+        [
+            "- **One worker or many?** Every sampler and pruner runs unchanged on a shared "
+            "storage; what changes is the storage. Wall time over the ideal (1.0 is perfect "
+            f"scaling) with trials that take {sleep_s} s: "
+            + "; ".join(lines)
+            + f" (source: {source}). See :doc:`/tutorials/many_workers`.",
+        ]
+        if lines
+        else []
+    )
+
+
+def _questions(labels: dict[str, str], measured: set[str], facts: dict[str, Any]) -> list[str]:
     lines = _heading("Questions this page answers", "-")
-    lines += [
-        "- **Small budget or large?** *Search quality* lists each sampler by dimension and "
-        "budget; where two samplers ran the same problems, the list under the table ranks them.",
-        "- **Continuous or categorical?** The BBOB functions are continuous; the tabulated HPO "
-        "task mixes kinds. *Cost per trial* shows each sampler on 10 floats and on a mixed, "
-        "conditional space.",
-        "- **One objective or many?** *Several objectives* measures the multi-objective "
-        "samplers; *Cost per trial* includes their 5-objective runs.",
-        "- **Cheap or expensive trials?** Compare your objective's time with *Cost per trial*.",
-        "- **One worker or many?** The storage benchmark (``benchmarks/results/storage.md``) "
-        "measures workers sharing SQLite, a journal file and PostgreSQL; every sampler here "
-        "runs unchanged on them.",
-        "",
-    ]
+    lines.append("Each answer below is computed from the tables further down.")
+    lines.append("")
+    cells, columns, hpo = facts["quality"]
+    ranking = _budget_answers(labels, cells, columns)
+    if ranking:
+        lines.append(
+            "- **Small budget or large?** Where several samplers ran on the same problems, "
+            "mean final log10 regret (lower is better), best first:"
+        )
+        lines += ["", *["  " + line for line in ranking], ""]
+    cost: dict[tuple[str, str, int], float | None] = facts["cost"]
+    n_common = max((n for (_, _, n) in cost), default=None)
+    if n_common is not None:
+        at_n = {k: v for k, v in cost.items() if k[2] == 1000 and v is not None} or {
+            k: v for k, v in cost.items() if k[2] == n_common and v is not None
+        }
+        n = next(iter(at_n))[2]
+        cheapest = min(at_n.items(), key=lambda item: item[1])
+        dearest = max(at_n.items(), key=lambda item: item[1])
+        lines.append(
+            f"- **Cheap or expensive trials?** At {n} trials the samplers cost from "
+            f"{_number(cheapest[1])} ms ({cheapest[0][0]}, {_space_label(cheapest[0][1])}) to "
+            f"{_number(dearest[1])} ms ({dearest[0][0]}, {_space_label(dearest[0][1])}) of CPU "
+            f"per trial. An objective that takes {_number(100 * dearest[1])} ms or more keeps "
+            "any of them under 1% of the run; with faster objectives, pick by *Cost per trial*."
+        )
+        ratios = []
+        for (label, space, size), value in sorted(at_n.items()):
+            other = at_n.get((label, "float10", size))
+            if space != "float10" and other and value:
+                ratios.append(f"{label} {_number(value / other, 2)}×")
+        if ratios:
+            lines.append(
+                "- **Continuous or categorical?** The cost on a mixed, conditional space "
+                f"relative to 10 floats, at {n} trials: " + ", ".join(ratios) + ". Quality is "
+                "measured on continuous BBOB functions and on the conditional, mixed HPO task "
+                "(*Search quality*)."
+            )
+    if facts.get("moo"):
+        summary = "; ".join(f"{row[0]} at {row[1]} trials {row[3]}" for row in facts["moo"])
+        lines.append(
+            "- **One objective or many?** The multi-objective samplers against Optuna's, W/T/L "
+            f"over the problems: {summary}. TPE takes several objectives too. "
+            "See *Several objectives*."
+        )
+    lines += _workers()
+    lines.append("")
+    unmeasured = [labels.get(k, k) for k in SAMPLER_PURPOSE if k not in measured]
     if unmeasured:
         lines += [
             "Not measured by the stored results yet: " + ", ".join(unmeasured) + ". Their rows "

@@ -14,11 +14,10 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+import generate_pages
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
-
-import generate_pages
 
 logger = logging.getLogger(__name__)
 

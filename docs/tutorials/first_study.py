@@ -12,8 +12,8 @@ import argparse
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import cross_val_score
-from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 import tansaku
 
@@ -41,9 +41,7 @@ def main(argv: list[str] | None = None) -> tansaku.Study:
 
     tansaku.logging.set_verbosity(tansaku.logging.WARNING)  # one line per trial is too chatty
     # The default sampler is TPESampler; a seed makes the run repeatable.
-    study = tansaku.create_study(
-        direction="minimize", sampler=tansaku.samplers.TPESampler(seed=0)
-    )
+    study = tansaku.create_study(direction="minimize", sampler=tansaku.samplers.TPESampler(seed=0))
     study.optimize(objective, n_trials=args.n_trials)
 
     print(f"best MSE {study.best_value:.1f} with {study.best_params}")

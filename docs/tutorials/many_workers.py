@@ -68,8 +68,10 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
                     raise SystemExit(f"a {kind} worker failed with exit code {process.exitcode}")
             study = tansaku.load_study(study_name="shared", storage=storage)
             counts[kind] = len(study.trials)
-            print(f"{kind}: {counts[kind]} trials from {args.workers} workers; "
-                  f"best {study.best_value:.3f} with {study.best_params}")
+            print(
+                f"{kind}: {counts[kind]} trials from {args.workers} workers; "
+                f"best {study.best_value:.3f} with {study.best_params}"
+            )
     return counts
 
 

@@ -31,13 +31,10 @@ def objective(trial: tansaku.Trial) -> tuple[float, float]:
     )
     accuracy = cross_val_score(model, X, y, cv=3).mean()
     n_nodes = sum(t.tree_.node_count for t in model.fit(X, y).estimators_)
-    # A constraint is feasible when <= 0; store it where constraints_func can read it.
-    trial.set_user_attr("constraint", [n_nodes - MAX_NODES])
+    # A constraint is met when its value is <= 0. Samplers steer away from infeasible trials
+    # and best_trials leaves them out; the study keeps them.
+    trial.set_constraint("nodes", n_nodes - MAX_NODES)
     return accuracy, n_nodes
-
-
-def constraints(trial: tansaku.trial.FrozenTrial) -> list[float]:
-    return trial.user_attrs["constraint"]
 
 
 def main(argv: list[str] | None = None) -> tansaku.Study:
@@ -48,7 +45,7 @@ def main(argv: list[str] | None = None) -> tansaku.Study:
     tansaku.logging.set_verbosity(tansaku.logging.WARNING)
     # NSGAIISampler suits large budgets; TPESampler handles several objectives and
     # constraints too, and does better with few trials.
-    sampler = tansaku.samplers.TPESampler(seed=0, constraints_func=constraints)
+    sampler = tansaku.samplers.TPESampler(seed=0)
     study = tansaku.create_study(directions=["maximize", "minimize"], sampler=sampler)
     study.optimize(objective, n_trials=args.n_trials)
 

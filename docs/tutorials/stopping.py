@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import train_test_split
@@ -30,7 +29,11 @@ def objective(trial: tansaku.trial.BaseTrial, seed: int = 0) -> float:
     eta0 = trial.suggest_float("eta0", 1e-4, 1.0, log=True)
     X_train, X_valid, y_train, y_valid = train_test_split(X, y, random_state=seed)
     model = SGDClassifier(
-        alpha=alpha, eta0=eta0, learning_rate="constant", max_iter=20, tol=None,
+        alpha=alpha,
+        eta0=eta0,
+        learning_rate="constant",
+        max_iter=20,
+        tol=None,
         random_state=seed,
     )
     return 1.0 - model.fit(X_train, y_train).score(X_valid, y_valid)
@@ -66,8 +69,10 @@ def main(argv: list[str] | None = None) -> tansaku.Study:
     table = validate_top_trials(study, objective, top_k=3, seeds=range(3))
     rows = table.to_dict("records") if hasattr(table, "to_dict") else table
     for row in rows:
-        print(f"trial {row['number']}: recorded {row['value']:.4f}, "
-              f"mean over seeds {row['mean']:.4f} ± {row['std']:.4f}")
+        print(
+            f"trial {row['number']}: recorded {row['value']:.4f}, "
+            f"mean over seeds {row['mean']:.4f} ± {row['std']:.4f}"
+        )
     return study
 
 

@@ -1,4 +1,4 @@
-"""Every public name is in the API reference (docs/api/*.rst), so a new one cannot land undocumented.
+"""Every public name is in the API reference (docs/api/*.rst): none can land undocumented.
 
 A name is public when it is in the ``__all__`` of ``tansaku`` or of a public module below it
 (PUBLIC_MODULES) and does not start with ``_``. It is documented when an autodoc directive
