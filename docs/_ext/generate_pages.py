@@ -330,15 +330,12 @@ def choosing_page() -> str:
     """The "Choosing a sampler and a pruner" page, as reStructuredText."""
     _impls, overhead, quality, moo, pruning = _benchmarks()
     labels = dict(_impls.SAMPLER_LABELS)
-    pruner_labels = dict(_impls.PRUNER_LABELS)
+    pruner_labels = dict(pruning.PRUNER_LABELS)  # the suite's own, with its settings
     facts: dict[str, Any] = {}
     cost, cost_kinds = _cost_section(labels, overhead, facts)
     qual, quality_kinds = _quality_section(labels, quality, facts)
     multi, moo_kinds = _moo_section(labels, moo, facts)
     pruners, pruner_kinds = _pruning_section(pruning, pruner_labels)
-    for row in _documents("pruning")[-1:]:
-        for cell in {r["cell"]["pruner"] for r in row["runs"]}:
-            pruner_labels.setdefault(cell, cell)
     measured = cost_kinds | quality_kinds | moo_kinds
 
     out = _heading("Choosing a sampler and a pruner", "=")

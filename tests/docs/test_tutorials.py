@@ -57,7 +57,7 @@ def test_pruning_tutorial() -> None:
 
 
 def test_conditional_spaces_tutorial() -> None:
-    study = load("conditional_spaces").main(["--n-trials", "6"])
+    study = load("conditional_spaces").main(["--n-trials", "4"])
     for trial in study.trials:
         family = trial.params["family"]
         if family == "mlp":
@@ -69,7 +69,7 @@ def test_conditional_spaces_tutorial() -> None:
 
 def test_multi_objective_tutorial() -> None:
     module = load("multi_objective")
-    study = module.main(["--n-trials", "8"])
+    study = module.main(["--n-trials", "6"])
     assert len(study.directions) == 2
     assert study.best_trials
     assert all(t.constraints["nodes"] <= 0 for t in study.best_trials)
