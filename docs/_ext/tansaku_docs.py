@@ -4,6 +4,9 @@
   (``generate_pages.py``) into ``_generated/``.
 - A public object that autodoc documents without a docstring is a warning (an error under
   ``-W``), so a new public name cannot land undocumented.
+- A dataclass field with a ``default_factory`` shows its default as ``<factory>``, which is not
+  Python, so Sphinx would split the signature at every comma (``dict[str`` as a type); it is
+  shown as ``...`` instead: the docstring says what the default is.
 - A signature names a class by where it is defined (``tansaku.study._study.Study``); that
   reference is resolved to the public name under which the same object is documented.
 """
@@ -37,6 +40,20 @@ def _require_docstring(
     if what in {"attribute", "data"}:
         return
     logger.warning("public %s %s has no docstring", what, name, type="tansaku", subtype="doc")
+
+
+def _factory_defaults(
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: Any,
+    options: Any,
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str | None, str | None] | None:
+    if signature is None or "<factory>" not in signature:
+        return None
+    return signature.replace("<factory>", "..."), return_annotation
 
 
 def _resolve(dotted: str) -> Any:
@@ -107,5 +124,6 @@ def _public_reference(
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _write_generated_pages)
     app.connect("autodoc-process-docstring", _require_docstring)
+    app.connect("autodoc-process-signature", _factory_defaults)
     app.connect("missing-reference", _public_reference)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

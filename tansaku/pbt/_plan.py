@@ -51,10 +51,11 @@ class Segment:
 
     @property
     def steps(self) -> range:
-        """The steps to train and report in this segment: ``start_step + 1 .. end_step``."""
+        """The steps this segment trains and reports, ``start_step + 1`` to ``end_step``."""
         return range(self.start_step + 1, self.end_step + 1)
 
     def to_json(self) -> dict[str, Any]:
+        """The segment as a JSON-compatible dict (what the trial's system attr holds)."""
         return {
             "member": self.member,
             "generation": self.generation,
@@ -67,6 +68,7 @@ class Segment:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Segment:
+        """The segment that :meth:`to_json` wrote."""
         return cls(
             member=int(data["member"]),
             generation=int(data["generation"]),

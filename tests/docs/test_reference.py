@@ -5,15 +5,25 @@ A name is public when it is in the ``__all__`` of ``tansaku`` or of a public mod
 names it, or names another public path to the same object (``tansaku.create_study`` documents
 ``tansaku.study.create_study``), or documents its module with ``:members:``. The build itself
 (``make docs``) checks that each documented object has a docstring and each reference resolves.
+
+Adapters that subclass an optional framework (``tansaku.integration``) are imported against
+Sphinx's stand-in for it, as the build does (``autodoc_mock_imports``), so the check runs where
+that framework is not installed.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import pytest
+from sphinx.ext.autodoc.mock import mock
 
 API = Path(__file__).resolve().parents[2] / "docs" / "api"
 # Public modules whose __all__ is checked; the subpackages that tansaku.__all__ names are added.
@@ -22,11 +32,39 @@ PUBLIC_MODULES = [
     "tansaku.artifacts.exceptions",
     "tansaku.cli",
     "tansaku.dashboard",
+    "tansaku.integration",
     "tansaku.samplers.nsgaii",
     "tansaku.storages.journal",
     "tansaku.visualization.matplotlib",
 ]
+# docs/conf.py's autodoc_mock_imports.
+MOCKED_FRAMEWORKS = ["ray"]
 DIRECTIVE = re.compile(r"^\.\. auto(\w+):: (\S+)\s*\n((?:[ \t]+:.*\n)*)", re.MULTILINE)
+
+
+@contextmanager
+def _frameworks_mocked() -> Iterator[None]:
+    """Import the integration adapters against stand-ins; forget them afterwards.
+
+    Sphinx's mock removes the stand-ins on exit; the adapter modules imported meanwhile are
+    removed too, so a later test imports the real adapter (or gets the real ImportError).
+    """
+    before = set(sys.modules)
+    with mock(MOCKED_FRAMEWORKS):
+        yield
+    for name in set(sys.modules) - before:
+        if name.startswith("tansaku.integration."):
+            del sys.modules[name]
+            parent, _, child = name.rpartition(".")
+            if hasattr(sys.modules.get(parent), child):
+                delattr(sys.modules[parent], child)
+
+
+@pytest.fixture(autouse=True)
+def frameworks_mocked() -> Iterator[None]:
+    # The ids compared below belong to objects alive for the whole test.
+    with _frameworks_mocked():
+        yield
 
 
 def _resolve(dotted: str) -> Any:
