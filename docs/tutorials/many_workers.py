@@ -1,7 +1,9 @@
 """Many workers on one study: processes that share a SQLite database or a journal file.
 
-Each worker is an ordinary process that loads the study by name and optimizes it; the storage
-is the only thing they share. Start them on one machine (as here) or on several that see the
+Two ways: ``tansaku.parallel.optimize`` starts the worker processes and hands out the trials
+for you; or each worker is an ordinary process (started by you, a job scheduler or another
+machine) that loads the study by name and optimizes it. Either way the storage is the only
+thing the workers share. Start them on one machine (as here) or on several that see the
 same file (SQLite wants a local disk; a journal file works on NFS). On a server database, give
 every worker the same URL, e.g. ``postgresql://user@host/db``.
 
@@ -35,11 +37,30 @@ def open_storage(kind: str, directory: Path) -> tansaku.storages.BaseStorage | s
     return JournalStorage(JournalFileBackend(str(directory / "study.journal")))
 
 
+def quiet() -> None:
+    """Log only warnings (a spawned worker starts with the default, INFO)."""
+    tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+
+
 def worker(kind: str, directory: str, n_trials: int) -> None:
     """One worker: load the shared study and run its share of the trials."""
-    tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+    quiet()
     study = tansaku.load_study(study_name="shared", storage=open_storage(kind, Path(directory)))
     study.optimize(objective, n_trials=n_trials)
+
+
+def with_parallel_optimize(directory: Path, n_workers: int, n_trials: int) -> tansaku.Study:
+    """tansaku.parallel.optimize: n_workers processes run n_trials trials in all.
+
+    The objective must be importable by the workers (a module-level function), and the
+    script's entry point guarded by ``if __name__ == "__main__"``: spawned workers import it.
+    """
+    study = tansaku.create_study(study_name="parallel", storage=open_storage("sqlite", directory))
+    # initializer runs once in each worker before its trials: load data or set logging there.
+    tansaku.parallel.optimize(
+        study, objective, n_trials=n_trials, n_workers=n_workers, initializer=quiet
+    )
+    return study
 
 
 def main(argv: list[str] | None = None) -> dict[str, int]:
@@ -51,6 +72,14 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
     tansaku.logging.set_verbosity(tansaku.logging.WARNING)
     counts = {}
     with tempfile.TemporaryDirectory() as directory:
+        study = with_parallel_optimize(
+            Path(directory), args.workers, args.workers * args.trials_per_worker
+        )
+        counts["parallel"] = len(study.trials)
+        print(
+            f"parallel: {counts['parallel']} trials from {args.workers} workers; "
+            f"best {study.best_value:.3f} with {study.best_params}"
+        )
         for kind in ("sqlite", "journal"):
             storage = open_storage(kind, Path(directory))
             tansaku.create_study(study_name="shared", storage=storage)

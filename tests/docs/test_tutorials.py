@@ -92,6 +92,7 @@ def test_many_workers_tutorial(tmp_path: Path) -> None:
         timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
+    assert "parallel: 6 trials from 2 workers" in completed.stdout
     assert "sqlite: 6 trials from 2 workers" in completed.stdout
     assert "journal: 6 trials from 2 workers" in completed.stdout
 
