@@ -33,6 +33,9 @@ SAMPLER_PURPOSE = {
     "variable-length spaces, several objectives and constraints.",
     "cmaes": "Continuous (and integer) spaces with a larger budget; learns correlations between "
     "parameters. Restarts (IPOP/BIPOP) and warm start from an earlier study.",
+    "gp": "Small budgets of costly trials (tens to a few hundred) in low-dimensional spaces: "
+    "Bayesian optimization with Gaussian processes, one or several objectives, constraints. "
+    "Each suggestion fits the GPs, so it takes longer than TPE's.",
     "qmc": "Space-filling low-discrepancy points (Sobol, Halton): a better random search, and "
     "a good start for another sampler.",
     "nsga2": "Several objectives, a large budget, cheap trials: an evolutionary search of the "
