@@ -149,7 +149,8 @@ def replay(
             thread.due_minus = None
             continue
         if move.kind == "plus":
-            if move.number not in answered and move.origin == thread.incumbent_number:
+            mirrorable = move.direction is not None and len(move.direction) == dimension
+            if mirrorable and move.number not in answered and move.origin == thread.incumbent_number:
                 thread.due_minus = move
             continue
         # A minus side that failed: the whole iteration failed.
