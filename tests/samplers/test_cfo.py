@@ -200,7 +200,5 @@ def test_blendsearch_caps_the_global_proposal_near_the_tried_cost() -> None:
     sampler = BlendSearchSampler(low_cost_partial_config={"n": 1}, seed=0, n_startup_trials=2)
     study = tansaku.create_study(sampler=sampler)
     study.optimize(_objective, n_trials=12)
-    global_n = [
-        t.params["n"] for t in study.trials if t.system_attrs[TAG_KEY]["kind"] == "global"
-    ]
-    assert global_n and max(global_n) < 1000 ** 0.5
+    global_n = [t.params["n"] for t in study.trials if t.system_attrs[TAG_KEY]["kind"] == "global"]
+    assert global_n and max(global_n) < 1000**0.5

@@ -35,14 +35,11 @@ def trial_cost(trial: FrozenTrial, cost_attr: str | None, where: str) -> float:
     """
     if cost_attr is not None:
         value = trial.user_attrs.get(cost_attr)
-        usable = (
-            isinstance(value, Real)
-            and not isinstance(value, bool)
-            and math.isfinite(value)
-            and value >= 0
+        number = (
+            float(value) if isinstance(value, Real) and not isinstance(value, bool) else math.nan
         )
-        if usable:
-            return float(value)  # type: ignore[arg-type]
+        if math.isfinite(number) and number >= 0:
+            return number
         if trial.state == TrialState.COMPLETE:
             raise invalid(
                 where,

@@ -244,7 +244,11 @@ class CFOSampler(BaseSampler):
         self._check_low_cost_names(trials)
         moves = [
             read_move(
-                t, t.system_attrs[TAG_KEY], space.transform, study.direction, self._cost_attr,
+                t,
+                t.system_attrs[TAG_KEY],
+                space.transform,
+                study.direction,
+                self._cost_attr,
                 self._where,
             )
             for t in trials
@@ -401,4 +405,3 @@ def _grid_spacing(distribution: BaseDistribution) -> float | None:
     below = max(high - step, low) if getattr(distribution, "log", False) else low
     gap = single.transform({"x": min(below + step, high)})[0] - single.transform({"x": below})[0]
     return float(gap) if gap > 0 else None
-

@@ -96,9 +96,7 @@ def initial_step(dimension: int) -> float:
     return STEP_PER_ROOT_DIM * math.sqrt(dimension)
 
 
-def replay(
-    moves: Iterable[Move], dimension: int, step_min: float
-) -> dict[int, Thread]:
+def replay(moves: Iterable[Move], dimension: int, step_min: float) -> dict[int, Thread]:
     """Fold the moves, in trial-number order, into the threads they belong to.
 
     A thread is born from its finished start (or global) move with a finite loss and a point.
@@ -123,7 +121,11 @@ def replay(
         if move.loss is None:
             continue
         if move.kind in ("start", "global"):
-            if move.point is not None and math.isfinite(move.loss) and len(move.point) == dimension:
+            if (
+                move.point is not None
+                and math.isfinite(move.loss)
+                and len(move.point) == dimension
+            ):
                 threads[move.number] = Thread(
                     id=move.number,
                     step=initial_step(dimension),
@@ -141,7 +143,11 @@ def replay(
         thread.cost += move.cost
         thread.n_finished += 1
         thread.numbers.append(move.number)
-        if move.point is not None and len(move.point) == dimension and move.loss < thread.best_loss:
+        if (
+            move.point is not None
+            and len(move.point) == dimension
+            and move.loss < thread.best_loss
+        ):
             thread.incumbent = move.point
             thread.incumbent_number = move.number
             thread.best_loss = move.loss
@@ -150,7 +156,11 @@ def replay(
             continue
         if move.kind == "plus":
             mirrorable = move.direction is not None and len(move.direction) == dimension
-            if mirrorable and move.number not in answered and move.origin == thread.incumbent_number:
+            if (
+                mirrorable
+                and move.number not in answered
+                and move.origin == thread.incumbent_number
+            ):
                 thread.due_minus = move
             continue
         # A minus side that failed: the whole iteration failed.
