@@ -202,3 +202,21 @@ def test_blendsearch_caps_the_global_proposal_near_the_tried_cost() -> None:
     study.optimize(_objective, n_trials=12)
     global_n = [t.params["n"] for t in study.trials if t.system_attrs[TAG_KEY]["kind"] == "global"]
     assert global_n and max(global_n) < 1000**0.5
+
+
+def test_a_resumed_study_continues_the_same_search() -> None:
+    # CFO only: BlendSearch's default TPE draws from its own sequential generator, which a new
+    # sampler instance restarts (its threads are rebuilt all the same).
+    def make() -> CFOSampler:
+        return CFOSampler(low_cost_partial_config={"n": 1}, cost_attr="cost", seed=4)
+
+    whole = tansaku.create_study(sampler=make())
+    whole.optimize(_objective, n_trials=24)
+
+    storage = tansaku.storages.InMemoryStorage()
+    first = tansaku.create_study(storage=storage, study_name="s", sampler=make())
+    first.optimize(_objective, n_trials=12)
+    # A new sampler (a new process, say) rebuilds the threads from the stored trials.
+    resumed = tansaku.load_study(storage=storage, study_name="s", sampler=make())
+    resumed.optimize(_objective, n_trials=12)
+    assert [t.params for t in resumed.trials] == [t.params for t in whole.trials]

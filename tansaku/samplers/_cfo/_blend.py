@@ -40,8 +40,10 @@ class BlendSearchSampler(CFOSampler):
     configuration far costlier than the search has tried.
 
     Everything else (the space, categoricals, the cost, shared state and seeding) is as in
-    :class:`CFOSampler`; the global searcher's own params outside the search space come from
-    it too.
+    :class:`CFOSampler`; a global trial's params outside the search space come from the
+    global searcher too. The threads are rebuilt from the trials, but the default TPE draws
+    from its own generator, seeded once per sampler instance: a resumed study, or several
+    workers, continue the same threads while TPE's proposals follow TPE's own seeding.
 
     Args:
         low_cost_partial_config: As in :class:`CFOSampler`.
