@@ -2,6 +2,7 @@
 
 from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._brute_force import BruteForceSampler
+from tansaku.samplers._cfo import BlendSearchSampler, CFOSampler
 from tansaku.samplers._cmaes import CmaEsSampler
 from tansaku.samplers._ga import BaseGASampler
 from tansaku.samplers._gp import GPSampler
@@ -16,7 +17,9 @@ from tansaku.samplers.nsgaii._sampler import NSGAIISampler
 __all__ = [
     "BaseGASampler",
     "BaseSampler",
+    "BlendSearchSampler",
     "BruteForceSampler",
+    "CFOSampler",
     "CmaEsSampler",
     "GPSampler",
     "GridSampler",

@@ -131,3 +131,15 @@ def test_pbt_trains_a_population_that_exploits_and_prints_the_best_lineage(
     assert chain[0] == int(best.group(2))
     assert chain == sorted(chain, reverse=True)  # each parent trained before its child
     assert len(chain) == int(best.group(3)) // 2  # one segment of 2 epochs per link
+
+
+def test_cost_frugal_example_starts_at_the_low_cost_point(tmp_path: Path) -> None:
+    for sampler in ("cfo", "blendsearch"):
+        completed = run_example(
+            "cost_frugal.py", tmp_path, "--sampler", sampler, "--n-trials", "8"
+        )
+        out = completed.stdout
+        first = search(r"^First trial: (.+)$", out).group(1)
+        assert "'n_estimators': 2" in first and "'max_depth': 2" in first
+        assert float(search(r"^Best accuracy: ([0-9.]+)$", out).group(1)) > 0.5
+        assert int(search(r"^Total cost: (\d+) ", out).group(1)) > 0

@@ -53,7 +53,9 @@ import pytest
 import tansaku
 from tansaku.samplers import (
     BaseSampler,
+    BlendSearchSampler,
     BruteForceSampler,
+    CFOSampler,
     CmaEsSampler,
     GPSampler,
     GridSampler,
@@ -159,6 +161,11 @@ SAMPLERS: dict[str, SamplerEntry] = {
         lambda seed, space: GPSampler(
             seed=seed, n_startup_trials=N_STARTUP, warn_independent_sampling=False
         )
+    ),
+    "cfo": SamplerEntry(lambda seed, space: CFOSampler(seed=seed), supports_multi_objective=False),
+    "blendsearch": SamplerEntry(
+        lambda seed, space: BlendSearchSampler(seed=seed, n_startup_trials=N_STARTUP),
+        supports_multi_objective=False,
     ),
 }
 
