@@ -36,6 +36,11 @@ SAMPLER_PURPOSE = {
     "gp": "Small budgets of costly trials (tens to a few hundred) in low-dimensional spaces: "
     "Bayesian optimization with Gaussian processes, one or several objectives, constraints. "
     "Each suggestion fits the GPs, so it takes longer than TPE's.",
+    "cfo": "Objectives whose cost grows with some params (trees, epochs, layers): starts at a "
+    "low-cost point and moves by small random steps, so costly settings are paid for only as "
+    "far as they help. Pass the low-cost values and record each trial's cost.",
+    "blendsearch": "Like CFO, with TPE proposals as new starting points: less stuck on one "
+    "local search, at some extra cost.",
     "qmc": "Space-filling low-discrepancy points (Sobol, Halton): a better random search, and "
     "a good start for another sampler.",
     "nsga2": "Several objectives, a large budget, cheap trials: an evolutionary search of the "
@@ -278,6 +283,43 @@ def _moo_section(
     return out, {r["sampler"] for r in rows}
 
 
+# Samplers measured by benchmarks/cost_frugal.py (its own script, not a suite), and how its
+# result file names them.
+COST_FRUGAL_METHODS = {"cfo": "tansaku CFO", "blendsearch": "tansaku BlendSearch"}
+COST_FRUGAL_LABELS = {"cfo": "CFO", "blendsearch": "BlendSearch"}
+
+
+def _cost_frugal_section() -> tuple[list[str], set[str]]:
+    """Total cost to reach a target, from ``benchmarks/results/cost_frugal.json``."""
+    path = RESULTS / "cost_frugal.json"
+    if not path.exists():
+        return [], set()
+    doc = json.loads(path.read_text())
+    args, costs = doc["args"], doc["costs"]
+    out = _heading("Cost-frugal search", "-")
+    out += [
+        f"Total cost of the trials until one reaches the target accuracy {args['target']}, at "
+        f"most {args['trials']} trials, {args['seeds']} seeds; lower is better, ∞ when the "
+        "target was not reached. ``benchmarks/results/cost_frugal.md`` describes the problem "
+        "and the cost, and reads the result.",
+        "",
+    ]
+    rows = []
+    for method, values in costs.items():
+        reached = [v for v in values if v != float("inf")]
+        rows.append(
+            [
+                method,
+                f"{len(reached)}/{len(values)}",
+                _number(min(reached) if reached else None, 6),
+                _number(statistics.median(values), 6),
+            ]
+        )
+    out += _table(["method", "reached", "cheapest", "median"], rows)
+    out += [f"Source: ``{path.relative_to(ROOT).as_posix()}``.", ""]
+    return out, {k for k, name in COST_FRUGAL_METHODS.items() if name in costs}
+
+
 def _pruning_section(pruning: Any, labels: dict[str, str]) -> tuple[list[str], set[str]]:
     docs = _documents("pruning")
     doc = docs[-1] if docs else None
@@ -332,14 +374,15 @@ def _pruning_section(pruning: Any, labels: dict[str, str]) -> tuple[list[str], s
 def choosing_page() -> str:
     """The "Choosing a sampler and a pruner" page, as reStructuredText."""
     _impls, overhead, quality, moo, pruning = _benchmarks()
-    labels = dict(_impls.SAMPLER_LABELS)
+    labels = {**COST_FRUGAL_LABELS, **_impls.SAMPLER_LABELS}
     pruner_labels = dict(pruning.PRUNER_LABELS)  # the suite's own, with its settings
     facts: dict[str, Any] = {}
     cost, cost_kinds = _cost_section(labels, overhead, facts)
     qual, quality_kinds = _quality_section(labels, quality, facts)
     multi, moo_kinds = _moo_section(labels, moo, facts)
+    frugal, frugal_kinds = _cost_frugal_section()
     pruners, pruner_kinds = _pruning_section(pruning, pruner_labels)
-    measured = cost_kinds | quality_kinds | moo_kinds
+    measured = cost_kinds | quality_kinds | moo_kinds | frugal_kinds
 
     out = _heading("Choosing a sampler and a pruner", "=")
     out += [
@@ -357,13 +400,14 @@ def choosing_page() -> str:
                 ("cost", cost_kinds),
                 ("quality", quality_kinds),
                 ("several objectives", moo_kinds),
+                ("cost-frugal", frugal_kinds),
             )
             if kind in kinds
         ]
         glance.append([labels.get(kind, kind), purpose, ", ".join(where) or "not measured yet"])
     out += _table(["sampler", "what it is for", "measured here"], glance)
     out += _questions(labels, measured, facts)
-    out += cost + qual + multi
+    out += cost + qual + multi + frugal
     out += _heading("Pruners at a glance", "-")
     out += _table(
         ["pruner", "what it is for", "measured here"],

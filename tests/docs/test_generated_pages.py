@@ -61,3 +61,16 @@ def test_cli_page_has_every_command() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
         assert f"\ntansaku {name}\n" in page
+
+
+def test_choosing_page_shows_the_cost_frugal_results() -> None:
+    page = generator().choosing_page()
+    result = json.loads((ROOT / "benchmarks" / "results" / "cost_frugal.json").read_text())
+    assert "``benchmarks/results/cost_frugal.json``" in page
+    for method, costs in result["costs"].items():
+        reached = sum(cost != float("inf") for cost in costs)
+        assert f"   * - {method}\n     - {reached}/{len(costs)}\n" in page
+    for label in ("CFO", "BlendSearch"):
+        row = page.index(f"   * - {label}\n")
+        # The glance table says where they are measured (not "not measured yet").
+        assert page[row : page.index("\n   * -", row + 1)].endswith("\n     - cost-frugal")
