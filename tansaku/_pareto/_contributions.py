@@ -202,7 +202,23 @@ _CHUNK_ELEMENTS = 1_000_000
 def select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
     """Greedy hypervolume subset selection: pick ``k`` of ``points`` (n, m), each time the one
     that adds the most hypervolume to those picked (ties to the first row). Returns the picked
-    row indices, sorted.
+    row indices, sorted."""
+    return np.sort(greedy_order(points, k, reference)[0])
+
+
+def greedy_order(
+    points: np.ndarray,
+    k: int,
+    reference: np.ndarray,
+    prefix: np.ndarray | None = None,
+    prefix_gains: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`select_lazy_greedy`, returning the rows in the order picked and the gain each
+    added when picked, (k,) each.
+
+    ``prefix`` (t,), with their gains ``prefix_gains``, are the first t picks when the caller
+    knows them (from an earlier selection over almost the same points): only the steps after
+    them are searched.
 
     Gains only shrink as the selection grows (hypervolume is submodular), so a stale gain is an
     upper bound, and so is the gain over the latest pick alone (a two-box formula): exact gains
@@ -214,14 +230,20 @@ def select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.
     volume = np.prod(np.clip(reference - points, 0.0, None), axis=1)  # (n,)
     upper = volume.copy()  # exact for the first step
     picked = np.empty(k, dtype=np.intp)
-    best = int(np.argmax(upper))
+    gains = np.empty(k)
+    if prefix is None or prefix_gains is None:
+        prefix, prefix_gains = np.zeros(0, dtype=np.intp), np.zeros(0)
+    known = min(len(prefix), k)
+    best = int(prefix[0]) if known else int(np.argmax(upper))
     boxes: _FreeBoxes | None = _FreeBoxes(points.min(axis=0), reference)
     for step in range(k):
         if step:
             overlap = np.prod(np.clip(reference - np.maximum(points, points[best]), 0.0, None), 1)
             np.minimum(upper, volume - overlap, out=upper)
             exact = np.zeros(n, dtype=bool)
-            while True:
+            if step < known:
+                best = int(prefix[step])
+            while step >= known:
                 best = int(np.argmax(upper))
                 if exact[best]:
                     break
@@ -242,9 +264,12 @@ def select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.
                         upper[batch] = volume[batch] - covered_volumes(limited, reference, kept)
                 exact[batch] = True
         picked[step] = best
+        gains[step] = prefix_gains[step] if step < known else upper[best]
         upper[best] = -np.inf
         if boxes is not None and step + 1 < k:
             boxes.pick(points[best])
-            if len(boxes.lower) > MAX_BOXES:
+            # Replaying known picks, the cost rule has no limited sets to go by: keep the
+            # boxes only while they are few.
+            if len(boxes.lower) > (MAX_BOXES if step + 1 >= known else _FEW_BOXES):
                 boxes = None
-    return np.sort(picked)
+    return picked, gains
