@@ -212,9 +212,11 @@ def greedy_order(
     reference: np.ndarray,
     prefix: np.ndarray | None = None,
     prefix_gains: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    use_boxes: bool = True,
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """:func:`select_lazy_greedy`, returning the rows in the order picked and the gain each
-    added when picked, (k,) each.
+    added when picked, (k,) each; and whether the boxes stayed cheaper to the end (a caller
+    selecting again from almost the same points passes it back as ``use_boxes``).
 
     ``prefix`` (t,), with their gains ``prefix_gains``, are the first t picks when the caller
     knows them (from an earlier selection over almost the same points): only the steps after
@@ -235,7 +237,8 @@ def greedy_order(
         prefix, prefix_gains = np.zeros(0, dtype=np.intp), np.zeros(0)
     known = min(len(prefix), k)
     best = int(prefix[0]) if known else int(np.argmax(upper))
-    boxes: _FreeBoxes | None = _FreeBoxes(points.min(axis=0), reference)
+    boxes = _FreeBoxes(points.min(axis=0), reference) if use_boxes else None
+    boxes_cheaper = True
     for step in range(k):
         if step:
             overlap = np.prod(np.clip(reference - np.maximum(points, points[best]), 0.0, None), 1)
@@ -260,7 +263,7 @@ def greedy_order(
                         upper[batch] = boxes.gains(points[batch])
                     else:
                         # Small limited sets (correlated objectives): cheaper than the boxes.
-                        boxes = None
+                        boxes, boxes_cheaper = None, False
                         upper[batch] = volume[batch] - covered_volumes(limited, reference, kept)
                 exact[batch] = True
         picked[step] = best
@@ -272,4 +275,4 @@ def greedy_order(
             # boxes only while they are few.
             if len(boxes.lower) > (MAX_BOXES if step + 1 >= known else _FEW_BOXES):
                 boxes = None
-    return picked, gains
+    return picked, gains, boxes_cheaper

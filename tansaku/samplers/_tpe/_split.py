@@ -241,6 +241,7 @@ class DominanceSplit:
         self._gains = np.zeros(0)
         self._reference = np.zeros(0)
         self._before = self._last = np.zeros(0, dtype=np.intp)
+        self._use_boxes = True  # whether the boxes paid off in the previous selection
 
     def best(self, loss: np.ndarray, n_good: int) -> np.ndarray:
         """The ``n_good`` best rows of ``loss`` (n, m), as :func:`good_mask` ranks them.
@@ -279,8 +280,13 @@ class DominanceSplit:
             known = _still_greedy(loss, last, self._last, self._order, self._gains, reference)
         position = np.full(len(loss), -1, dtype=np.intp)
         position[last] = np.arange(len(last))
-        order, gains = greedy_order(
-            loss[last], k_last, reference, position[self._order[:known]], self._gains[:known]
+        order, gains, self._use_boxes = greedy_order(
+            loss[last],
+            k_last,
+            reference,
+            position[self._order[:known]],
+            self._gains[:known],
+            self._use_boxes,
         )
         self._order, self._gains = last[order], gains
         self._reference, self._before, self._last = reference, before, last
