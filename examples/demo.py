@@ -42,6 +42,7 @@ import tansaku as optuna
 STORAGE_URL = "sqlite:///tansaku-demo.db"
 STUDY_NAME = "digits-epochs"
 REPORT_PATH = "tansaku-demo.html"
+IN_MEMORY = "in memory (gone when this process exits)"
 EPOCHS = 10  # the most epochs a trial trains: Hyperband's max_resource
 N_FOLDS = 5
 CLASSES = np.arange(10)
@@ -203,7 +204,7 @@ def create_study(seed: int | None, pruner_name: str) -> tuple[optuna.Study, str]
             flush=True,
         )
         study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
-        return study, "in memory (gone when this process exits)"
+        return study, IN_MEMORY
     path = os.path.abspath(STORAGE_URL.removeprefix("sqlite:///"))
     return study, f"{path} (study {STUDY_NAME!r}; run the demo again to add trials)"
 
@@ -261,6 +262,9 @@ def main() -> None:
         print(f"Report: {report.resolve()} (open it in a browser; it works offline)")
     else:
         print("Report: skipped; pip install tansaku[visualization] to get one")
+    if where != IN_MEMORY:  # kept in the SQLite file, which the dashboard opens
+        path = STORAGE_URL.removeprefix("sqlite:///")
+        print(f"Dashboard (pip install tansaku[dashboard]): tansaku dashboard {path}")
 
 
 if __name__ == "__main__":

@@ -249,3 +249,42 @@ def test_nine_objective_selection_takes_no_recursive_hypervolume(
     picked = select_by_hypervolume(front, 30, reference_point(front))
     assert len(set(picked.tolist())) == 30
     assert calls == []
+
+
+@given(_grid_fronts(min_objectives=3), st.integers(0, 13))
+@settings(max_examples=examples(150), deadline=None)
+def test_free_boxes_give_the_cells_each_candidate_adds_to_the_picked_ones(
+    front: tuple[np.ndarray, np.ndarray], n_chosen: int
+) -> None:
+    from tansaku._pareto._contributions import _FreeBoxes
+
+    points, reference = front
+    points = np.minimum(points, reference)
+    chosen, candidates = points[:n_chosen], points[n_chosen:]
+    boxes = _FreeBoxes(np.zeros(len(reference)), reference)
+    for point in chosen:
+        boxes.pick(point)
+    expected = [
+        _dominated_cells(np.vstack([chosen, c]), reference) - _dominated_cells(chosen, reference)
+        for c in candidates
+    ]
+    np.testing.assert_allclose(boxes.gains(candidates), expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("n_objectives", [4, 5, 7])
+def test_selection_is_the_same_by_boxes_by_limited_sets_and_switching_between_them(
+    n_objectives: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tansaku._pareto._contributions as contributions
+
+    rng = np.random.default_rng(n_objectives)
+    sphere = np.abs(rng.standard_normal((60, n_objectives)))
+    front = sphere / np.linalg.norm(sphere, axis=1, keepdims=True)
+    reference = reference_point(front)
+    by_boxes = select_by_hypervolume(front, 20, reference)
+    monkeypatch.setattr(contributions, "_FEW_BOXES", 0)  # the cost rule decides from step 1
+    switching = select_by_hypervolume(front, 20, reference)
+    monkeypatch.setattr(contributions, "MAX_BOXES", 0)  # limited sets only
+    by_limited_sets = select_by_hypervolume(front, 20, reference)
+    np.testing.assert_array_equal(by_boxes, by_limited_sets)
+    np.testing.assert_array_equal(switching, by_limited_sets)

@@ -48,12 +48,67 @@ def union_volume_small(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return volumes
 
 
+def covered_volumes(
+    limited: np.ndarray, reference: np.ndarray, kept: np.ndarray | None = None
+) -> np.ndarray:
+    """Hypervolume of each of several point sets, exactly.
+
+    Args:
+        limited: (c, s, m), every row at most ``reference``; a row not strictly below it in
+            every objective adds nothing (so sets of different sizes pad to one ``s``).
+        reference: (m,).
+        kept: :func:`_peel_non_dominated` of ``limited``, when the caller has it.
+
+    Returns:
+        (c,) volumes: inclusion-exclusion over each set's non-dominated rows when they are
+        few, :func:`~tansaku._pareto.hypervolume` (WFG) for a set with more.
+    """
+    if kept is None:
+        kept = _peel_non_dominated(limited, reference)
+    n_kept = kept.sum(axis=1)
+    covered = np.zeros(len(limited))
+    # Inclusion-exclusion costs 2^q per set: sets go in groups of one size q, each paying its own.
+    for q in np.unique(n_kept[(n_kept > 0) & (n_kept <= MAX_SUBSET_POINTS)]):
+        group = np.flatnonzero(n_kept == q)
+        packed = _packed(limited[group], kept[group], int(q), reference)
+        covered[group] = union_volume_small(packed, reference)
+    large = np.flatnonzero(n_kept > MAX_SUBSET_POINTS)
+    if len(large):
+        # _core uses this module: imported here, once the package is loaded.
+        from tansaku._pareto._core import hypervolume
+
+        for i in large:
+            covered[i] = hypervolume(limited[i][kept[i]], reference)
+    return covered
+
+
+def _peel_non_dominated(limited: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Mask (c, s) of rows to keep in each set of ``limited`` (c, s, m): the non-dominated
+    rows strictly below ``reference``, one of each group of equal rows.
+
+    Peels every set at once: the remaining row of least sum is dominated by no other (up to
+    rounding of the sums, which at worst keeps a dominated row: the volume stays exact), so it
+    is kept and the rows it weakly dominates go. The loop runs once per kept row, each pass
+    O(c s m), where comparing all pairs would cost O(c s^2 m): limited sets keep few rows.
+    """
+    c = len(limited)
+    remaining = np.all(limited < reference, axis=2)  # (c, s)
+    kept = np.zeros_like(remaining)
+    sums = limited.sum(axis=2)
+    rows = np.arange(c)
+    while True:
+        active = np.flatnonzero(remaining.any(axis=1))
+        if not len(active):
+            return kept
+        sets = limited[active]
+        head = np.argmin(np.where(remaining[active], sums[active], np.inf), axis=1)
+        kept[active, head] = True
+        weakly = np.all(sets[rows[: len(active)], head][:, None, :] <= sets, axis=2)
+        remaining[active] &= ~weakly
+
+
 def contributions(
-    candidates: np.ndarray,
-    volume: np.ndarray,
-    chosen: np.ndarray,
-    reference: np.ndarray,
-    earlier: np.ndarray | None = None,
+    candidates: np.ndarray, volume: np.ndarray, chosen: np.ndarray, reference: np.ndarray
 ) -> np.ndarray:
     """The exact hypervolume each row of ``candidates`` (c, m) adds to the set ``chosen``
     (s, m), every row at most ``reference`` (m,). Returns (c,).
@@ -63,36 +118,11 @@ def contributions(
         volume: The volume of each candidate's box, (c,).
         chosen: The set, (s, m).
         reference: The reference point, (m,).
-        earlier: ``np.triu(np.ones((s, s), bool), 1)`` or a larger one, when the caller has it.
     """
-    c, s = len(candidates), len(chosen)
-    if s == 0 or c == 0:
+    if len(chosen) == 0 or len(candidates) == 0:
         return volume.copy()
-    if earlier is None:
-        earlier = np.triu(np.ones((s, s), dtype=bool), 1)
     limited = np.maximum(candidates[:, None, :], chosen[None, :, :])  # (c, s, m)
-    # no_worse[i, l, j]: limited point l of candidate i is no worse than its point j anywhere.
-    no_worse = (limited[:, :, None, :] <= limited[:, None, :, :]).all(axis=3)  # (c, s, s)
-    # A point adds nothing when another dominates it, or equals it and comes first.
-    dominated = no_worse & (earlier[:s, :s] | ~no_worse.transpose(0, 2, 1))
-    kept = ~dominated.any(axis=1)  # (c, s)
-    n_kept = kept.sum(axis=1)
-    q = int(n_kept.max())
-    if q <= MAX_SUBSET_POINTS:
-        covered = union_volume_small(_packed(limited, kept, q, reference), reference)
-    else:
-        small = n_kept <= MAX_SUBSET_POINTS
-        covered = np.empty(c)
-        q_small = int(n_kept[small].max(initial=0))
-        covered[small] = union_volume_small(
-            _packed(limited[small], kept[small], q_small, reference), reference
-        )
-        # _core uses this module: imported here, once the package is loaded.
-        from tansaku._pareto._core import hypervolume
-
-        for i in np.flatnonzero(~small):
-            covered[i] = hypervolume(limited[i][kept[i]], reference)
-    gains: np.ndarray = volume - covered
+    gains: np.ndarray = volume - covered_volumes(limited, reference)
     return gains
 
 
@@ -107,27 +137,116 @@ def _packed(limited: np.ndarray, kept: np.ndarray, q: int, reference: np.ndarray
     return packed
 
 
+class _FreeBoxes:
+    """The region below the reference point and above the ideal point that no picked point
+    dominates, as disjoint boxes, split as points are picked.
+
+    A candidate ``c`` then adds the part of that region it dominates, a sum over the boxes of
+    ``prod_j max(0, upper_j - max(lower_j, c_j))`` (the box-decomposition view of
+    :mod:`tansaku._pareto._boxes`): one array operation per batch of candidates, exact. Picking
+    ``p`` replaces each box that ``p`` reaches into by its part outside ``[p, inf)``, at most
+    one box per objective. The count grows like the number of local upper bounds, slowly in
+    few objectives but steeply in many, so the caller drops the boxes beyond ``MAX_BOXES``.
+    """
+
+    def __init__(self, ideal: np.ndarray, reference: np.ndarray) -> None:
+        self.lower = ideal[None, :].copy()
+        self.upper = reference[None, :].copy()
+
+    def gains(self, candidates: np.ndarray) -> np.ndarray:
+        """The volume each of ``candidates`` (c, m) adds to the picked points, (c,)."""
+        gains = np.zeros(len(candidates))
+        step = max(1, _CHUNK_ELEMENTS // (len(candidates) * candidates.shape[1] + 1))
+        for start in range(0, len(self.lower), step):
+            lower, upper = self.lower[start : start + step], self.upper[start : start + step]
+            sides = upper[None] - np.maximum(lower[None], candidates[:, None, :])
+            gains += np.prod(np.clip(sides, 0.0, None), axis=2).sum(axis=1)
+        return gains
+
+    def pick(self, point: np.ndarray) -> None:
+        """Remove ``[point, inf)`` from the region."""
+        hit = np.all(point < self.upper, axis=1) & np.all(self.lower < self.upper, axis=1)
+        lowers, uppers = [self.lower[~hit]], [self.upper[~hit]]
+        lower, upper = self.lower[hit], self.upper[hit]
+        # Piece j of a box: x_j < point_j, and x_i >= point_i for every i < j.
+        for j in range(len(point)):
+            below = lower[:, j] < point[j]
+            piece_upper = upper[below]
+            piece_upper[:, j] = point[j]
+            lowers.append(lower[below])
+            uppers.append(piece_upper)
+            lower = lower.copy()
+            lower[:, j] = np.maximum(lower[:, j], point[j])
+        self.lower, self.upper = np.concatenate(lowers), np.concatenate(uppers)
+
+
+# Beyond this many boxes, gains come from limited sets instead (about 9 objectives).
+MAX_BOXES = 50_000
+# So few boxes always cost less than the limited sets (array overheads dominate).
+_FEW_BOXES = 2_000
+
+
+def _boxes_cheaper(n_boxes: int, kept: np.ndarray) -> bool:
+    """Whether summing over ``n_boxes`` boxes costs less than measuring the limited sets whose
+    non-dominated rows ``kept`` (c, s) marks: about 2^q corners for a set of q rows, and more
+    (the recursion of :func:`~tansaku._pareto.hypervolume`) beyond ``MAX_SUBSET_POINTS``."""
+    n_kept = kept.sum(axis=1)
+    per_set = np.exp2(np.minimum(n_kept, 30)) + kept.shape[1] * (n_kept + 1)
+    return n_boxes * len(kept) <= float(per_set.sum())
+
+
+# Elements of the (candidates, boxes, m) arrays built at once.
+_CHUNK_ELEMENTS = 1_000_000
+
+
 def select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
     """Greedy hypervolume subset selection: pick ``k`` of ``points`` (n, m), each time the one
     that adds the most hypervolume to those picked (ties to the first row). Returns the picked
-    row indices, sorted.
+    row indices, sorted."""
+    return np.sort(greedy_order(points, k, reference)[0])
+
+
+def greedy_order(
+    points: np.ndarray,
+    k: int,
+    reference: np.ndarray,
+    prefix: np.ndarray | None = None,
+    prefix_gains: np.ndarray | None = None,
+    use_boxes: bool = True,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """:func:`select_lazy_greedy`, returning the rows in the order picked and the gain each
+    added when picked, (k,) each; and whether the boxes stayed cheaper to the end (a caller
+    selecting again from almost the same points passes it back as ``use_boxes``).
+
+    ``prefix`` (t,), with their gains ``prefix_gains``, are the first t picks when the caller
+    knows them (from an earlier selection over almost the same points): only the steps after
+    them are searched.
 
     Gains only shrink as the selection grows (hypervolume is submodular), so a stale gain is an
     upper bound, and so is the gain over the latest pick alone (a two-box formula): exact gains
-    are computed, a batch at a time, only for candidates whose bound could still win.
+    are computed, a batch at a time, only for candidates whose bound could still win: from the
+    disjoint boxes of the region the picked points leave free (:class:`_FreeBoxes`) while
+    those stay few, else from each candidate's limited set (:func:`contributions`).
     """
     n = len(points)
     volume = np.prod(np.clip(reference - points, 0.0, None), axis=1)  # (n,)
     upper = volume.copy()  # exact for the first step
-    earlier = np.triu(np.ones((k, k), dtype=bool), 1)
     picked = np.empty(k, dtype=np.intp)
-    best = int(np.argmax(upper))
+    gains = np.empty(k)
+    if prefix is None or prefix_gains is None:
+        prefix, prefix_gains = np.zeros(0, dtype=np.intp), np.zeros(0)
+    known = min(len(prefix), k)
+    best = int(prefix[0]) if known else int(np.argmax(upper))
+    boxes = _FreeBoxes(points.min(axis=0), reference) if use_boxes else None
+    boxes_cheaper = True
     for step in range(k):
         if step:
             overlap = np.prod(np.clip(reference - np.maximum(points, points[best]), 0.0, None), 1)
             np.minimum(upper, volume - overlap, out=upper)
             exact = np.zeros(n, dtype=bool)
-            while True:
+            if step < known:
+                best = int(prefix[step])
+            while step >= known:
                 best = int(np.argmax(upper))
                 if exact[best]:
                     break
@@ -135,11 +254,25 @@ def select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.
                 batch = np.flatnonzero(~exact & (upper > -np.inf))
                 if len(batch) > _BATCH:
                     batch = batch[np.argpartition(-upper[batch], _BATCH)[:_BATCH]]
-                chosen = points[picked[:step]]
-                upper[batch] = contributions(
-                    points[batch], volume[batch], chosen, reference, earlier
-                )
+                if boxes is not None and len(boxes.lower) <= _FEW_BOXES:
+                    upper[batch] = boxes.gains(points[batch])
+                else:
+                    limited = np.maximum(points[batch, None, :], points[picked[:step]][None])
+                    kept = _peel_non_dominated(limited, reference)
+                    if boxes is not None and _boxes_cheaper(len(boxes.lower), kept):
+                        upper[batch] = boxes.gains(points[batch])
+                    else:
+                        # Small limited sets (correlated objectives): cheaper than the boxes.
+                        boxes, boxes_cheaper = None, False
+                        upper[batch] = volume[batch] - covered_volumes(limited, reference, kept)
                 exact[batch] = True
         picked[step] = best
+        gains[step] = prefix_gains[step] if step < known else upper[best]
         upper[best] = -np.inf
-    return np.sort(picked)
+        if boxes is not None and step + 1 < k:
+            boxes.pick(points[best])
+            # Replaying known picks, the cost rule has no limited sets to go by: keep the
+            # boxes only while they are few.
+            if len(boxes.lower) > (MAX_BOXES if step + 1 >= known else _FEW_BOXES):
+                boxes = None
+    return picked, gains, boxes_cheaper

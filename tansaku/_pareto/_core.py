@@ -17,6 +17,7 @@ import numpy as np
 from tansaku._internal.study_direction import StudyDirection
 from tansaku._pareto._contributions import (
     MAX_SUBSET_POINTS,
+    covered_volumes,
     select_lazy_greedy,
     union_volume_small,
 )
@@ -111,7 +112,7 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
 
     Two objectives take one sweep, three one vectorized sweep over slabs of the third
     objective; more take inclusion-exclusion when there are at most ten points, and otherwise
-    recurse on slabs of the last objective (time exponential in the number of objectives).
+    the WFG algorithm (time exponential in the number of objectives at worst).
     """
     points = points[np.all(points < reference, axis=1)]
     if len(points) == 0:
@@ -128,16 +129,10 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
     if m > 3 and len(points) <= MAX_SUBSET_POINTS:
         # Few points: inclusion-exclusion over their subsets, one array operation.
         return float(union_volume_small(points[None], reference)[0])
+    if m > 3:
+        return _hypervolume_wfg(points[pareto_front_mask(points)], reference)
     by_last = points[np.argsort(points[:, -1], kind="stable")]
     depths = np.diff(np.append(by_last[:, -1], reference[-1]))  # (n,) slab thickness
-    if m > 3:
-        # Slab i holds the points up to i (by the last loss): recurse on its m - 1 others.
-        volume = 0.0
-        for i in range(len(by_last)):
-            if depths[i] > 0:
-                slab = by_last[: i + 1, :-1]
-                volume += depths[i] * hypervolume(slab[pareto_front_mask(slab)], reference[:-1])
-        return volume
     # Slab i holds the points up to i (by the third loss); its area is a 2-D staircase.
     # All slabs at once: points sorted by the first loss, masked per slab: (n, n)
     order = np.lexsort((by_last[:, 1], by_last[:, 0]))
@@ -147,6 +142,35 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
     widths = np.diff(np.append(f1, reference[0]))
     areas = (reference[1] - best_f2) @ widths  # (n,)
     return float(areas @ depths)
+
+
+# Elements of the (rows, n, m) array of limited sets WFG builds at once.
+_WFG_CHUNK_ELEMENTS = 2_000_000
+
+
+def _hypervolume_wfg(points: np.ndarray, reference: np.ndarray) -> float:
+    """:func:`hypervolume` of points strictly below ``reference``, four or more objectives.
+
+    WFG (While, Bradstreet and Barone 2012): the volume is the sum of each point's exclusive
+    part, its box minus the hypervolume of the later points limited to that box (``max(p,
+    q)``). With the points sorted worst first by the last loss, every limited set shares the
+    last coordinate, so few of its points stay non-dominated: all limited sets are built and
+    measured at once (:func:`~tansaku._pareto._contributions.covered_volumes`), and only a set
+    that keeps many points recurses.
+    """
+    n, m = points.shape
+    if n <= MAX_SUBSET_POINTS:
+        return float(union_volume_small(points[None], reference)[0])
+    points = points[np.argsort(-points[:, -1], kind="stable")]
+    volume = np.prod(reference - points, axis=1)
+    total = 0.0
+    rows = max(1, _WFG_CHUNK_ELEMENTS // (n * m))
+    for start in range(0, n, rows):
+        batch = np.arange(start, min(n, start + rows))
+        limited = np.maximum(points[batch, None, :], points[None, :, :])  # (b, n, m)
+        limited[np.arange(n)[None, :] <= batch[:, None]] = reference  # only the later points
+        total += float(np.sum(volume[batch] - covered_volumes(limited, reference)))
+    return total
 
 
 def select_by_hypervolume(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:

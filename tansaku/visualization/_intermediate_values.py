@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tansaku.logging import get_logger
-from tansaku.visualization._utils import is_feasible, plotly_go
+from tansaku.visualization._utils import figure_of, is_feasible, plotly_go
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -98,21 +98,22 @@ def plot_intermediate_values(study: Study) -> Any:
         yaxis={"title": "Intermediate Value"},
         showlegend=False,
     )
-    traces = []
+    # The traces' look, checked by plotly once per kind of curve (many thousand curves at
+    # scale: see figure_of).
+    looks: dict[tuple[bool, bool], dict[str, Any]] = {}
+    traces: list[tuple[Any, dict[str, Any]]] = []
     for curve in curves:
-        marker: dict[str, Any] = {"maxdisplayed": 10, "symbol": "x" if curve.pruned else "circle"}
-        line: dict[str, Any] = {"dash": "dash" if curve.pruned else "solid"}
-        if not curve.feasible:
-            marker["color"] = INFEASIBLE_COLOR
-            line["color"] = INFEASIBLE_COLOR
-        traces.append(
-            go.Scatter(
-                x=curve.steps,
-                y=curve.values,
-                mode="lines+markers",
-                marker=marker,
-                line=line,
-                name=curve.label,
-            )
-        )
-    return go.Figure(data=traces, layout=layout)
+        look = looks.get((curve.pruned, curve.feasible))
+        if look is None:
+            marker: dict[str, Any] = {
+                "maxdisplayed": 10,
+                "symbol": "x" if curve.pruned else "circle",
+            }
+            line: dict[str, Any] = {"dash": "dash" if curve.pruned else "solid"}
+            if not curve.feasible:
+                marker["color"] = INFEASIBLE_COLOR
+                line["color"] = INFEASIBLE_COLOR
+            look = go.Scatter(mode="lines+markers", marker=marker, line=line).to_plotly_json()
+            looks[curve.pruned, curve.feasible] = look
+        traces.append(({**look, "name": curve.label}, {"x": curve.steps, "y": curve.values}))
+    return figure_of(go, traces, layout)

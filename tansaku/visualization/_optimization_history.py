@@ -15,6 +15,7 @@ from tansaku.visualization._utils import (
     INFEASIBLE_COLOR,
     as_studies,
     check_plot_args,
+    figure_of,
     is_feasible,
     plotly_go,
     target_values,
@@ -220,52 +221,46 @@ def plot_optimization_history(
     go = plotly_go("plot_optimization_history")
     series = optimization_history_series(study, target, target_name, error_bar)
     layout = go.Layout(title=TITLE, xaxis={"title": "Trial"}, yaxis={"title": target_name})
-    traces: list[Any] = []
+    traces: list[tuple[Any, dict[str, Any]]] = []
     for entry in series:
-        error_y = None
+        markers = go.Scatter(mode="markers", name=entry.label)
+        marker_arrays: dict[str, Any] = {"x": entry.numbers, "y": entry.values}
         if entry.stds is not None:
-            error_y = {"type": "data", "array": entry.stds, "visible": True}
-        traces.append(
-            go.Scatter(
-                x=entry.numbers, y=entry.values, error_y=error_y, mode="markers", name=entry.label
-            )
-        )
+            markers.error_y = {"type": "data", "visible": True}
+            marker_arrays["error_y"] = {"array": entry.stds}
+        traces.append((markers, marker_arrays))
         if entry.best_label is not None:
-            traces.append(
-                go.Scatter(
-                    x=entry.best_numbers, y=entry.best_values, mode="lines", name=entry.best_label
-                )
-            )
+            best = {"x": entry.best_numbers, "y": entry.best_values}
+            traces.append((go.Scatter(mode="lines", name=entry.best_label), best))
             if entry.best_stds is not None:
                 upper = np.add(entry.best_values, entry.best_stds).tolist()
                 lower = np.subtract(entry.best_values, entry.best_stds).tolist()
                 traces.append(
-                    go.Scatter(
-                        x=entry.best_numbers,
-                        y=upper,
-                        mode="lines",
-                        line={"width": 0.01},
-                        showlegend=False,
+                    (
+                        go.Scatter(mode="lines", line={"width": 0.01}, showlegend=False),
+                        {"x": entry.best_numbers, "y": upper},
                     )
                 )
                 traces.append(
-                    go.Scatter(
-                        x=entry.best_numbers,
-                        y=lower,
-                        mode="none",
-                        fill="tonexty",
-                        fillcolor="rgba(255,0,0,0.2)",
-                        showlegend=False,
+                    (
+                        go.Scatter(
+                            mode="none",
+                            fill="tonexty",
+                            fillcolor="rgba(255,0,0,0.2)",
+                            showlegend=False,
+                        ),
+                        {"x": entry.best_numbers, "y": lower},
                     )
                 )
         traces.append(
-            go.Scatter(
-                x=entry.infeasible_numbers,
-                y=entry.infeasible_values,
-                mode="markers",
-                name="Infeasible Trial",
-                marker={"color": INFEASIBLE_COLOR},
-                showlegend=False,
+            (
+                go.Scatter(
+                    mode="markers",
+                    name="Infeasible Trial",
+                    marker={"color": INFEASIBLE_COLOR},
+                    showlegend=False,
+                ),
+                {"x": entry.infeasible_numbers, "y": entry.infeasible_values},
             )
         )
-    return go.Figure(data=traces, layout=layout)
+    return figure_of(go, traces, layout)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.validation import invalid
 from tansaku.logging import get_logger
-from tansaku.visualization._utils import hover_text, is_feasible, plotly_go
+from tansaku.visualization._utils import figure_of, hover_text, is_feasible, plotly_go
 
 if TYPE_CHECKING:
     from tansaku.study import Study
@@ -132,27 +132,30 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     """
     go = plotly_go("plot_timeline")
     bars = timeline_bars(study, n_recent_trials)
-    figure = go.Figure()
+    traces: list[tuple[Any, dict[str, Any]]] = []
     for category, color in PLOTLY_COLORS.items():
         selected = [b for b in bars if b.category == category]
         if not selected:
             continue
-        figure.add_trace(
-            go.Bar(
-                name=category,
-                # A date axis measures bar lengths in milliseconds from each bar's base.
-                x=[(b.end - b.start).total_seconds() * 1000 for b in selected],
-                y=[b.number for b in selected],
-                base=[b.start.isoformat() for b in selected],
-                text=[b.hover for b in selected],
-                hovertemplate="%{text}<extra>" + category + "</extra>",
-                textposition="none",
-                orientation="h",
-                marker={"color": color},
-            )
+        bar = go.Bar(
+            name=category,
+            hovertemplate="%{text}<extra>" + category + "</extra>",
+            textposition="none",
+            orientation="h",
+            marker={"color": color},
         )
-    figure.update_xaxes(type="date")
-    figure.update_layout(
-        title=TITLE, xaxis={"title": "Datetime"}, yaxis={"title": "Trial"}, showlegend=True
+        arrays = {
+            # A date axis measures bar lengths in milliseconds from each bar's base.
+            "x": [(b.end - b.start).total_seconds() * 1000 for b in selected],
+            "y": [b.number for b in selected],
+            "base": [b.start.isoformat() for b in selected],
+            "text": [b.hover for b in selected],
+        }
+        traces.append((bar, arrays))
+    layout = go.Layout(
+        title=TITLE,
+        xaxis={"type": "date", "title": "Datetime"},
+        yaxis={"title": "Trial"},
+        showlegend=True,
     )
-    return figure
+    return figure_of(go, traces, layout)

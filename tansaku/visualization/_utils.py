@@ -59,6 +59,38 @@ def plotly_go(feature: str) -> ModuleType:
     return import_optional("plotly.graph_objects", feature, "visualization")
 
 
+def figure_of(
+    go: ModuleType, traces: Sequence[tuple[Any, Mapping[str, list[Any]]]], layout: Any
+) -> Any:
+    """The Figure of ``traces`` and ``layout``, with each trace's long data arrays unchecked.
+
+    Each trace comes as a trace object, built (and checked by plotly) without its arrays, or
+    as such an object's ``to_plotly_json()`` (copied here, so many traces can share it), and
+    the arrays (lists of plain numbers, strings or None, as ``tolist()`` gives) it draws, by
+    property (a dict of arrays for a part of the trace, like ``error_y``). plotly
+    checks arrays element by element in Python and copies the figure as it builds it: seconds
+    at 50,000 trials for a figure the same as this one, whose arrays need no conversion.
+    """
+    data = []
+    for trace, arrays in traces:
+        if isinstance(trace, dict):
+            # A trace's checked JSON, shared by several traces: each gets its own parts.
+            spec = {k: dict(v) if isinstance(v, dict) else v for k, v in trace.items()}
+        else:
+            spec = trace.to_plotly_json()
+        for name, array in arrays.items():
+            if isinstance(array, dict):  # the arrays of a part of the trace (its error bars)
+                spec[name] = {**spec.get(name, {}), **array}
+            else:
+                spec[name] = array
+        data.append(spec)
+    figure = go.Figure(data=data, layout=layout, _validate=False)
+    # Changes the caller makes to the figure are checked as usual.
+    for part in (figure, figure.layout, *figure.data):
+        part._validate = True
+    return figure
+
+
 def check_target(study: Study, target: Callable[[FrozenTrial], float] | None, where: str) -> None:
     """A study of several objectives needs ``target`` to pick the one value to plot."""
     if target is None and len(study.directions) > 1:
@@ -167,8 +199,13 @@ def is_feasible(trial: FrozenTrial) -> bool:
     return all(value <= 0.0 for value in trial.constraints.values())
 
 
+_JSON_SCALARS = (str, int, float, bool)
+
+
 def json_safe(value: Any) -> Any:
     """``value`` if JSON can encode it, else its ``str``; for hover texts and reports."""
+    if value is None or type(value) in _JSON_SCALARS:
+        return value  # the usual param: no trial encoding (a hover text per trial at scale)
     try:
         json.dumps(value)
     except (TypeError, ValueError):

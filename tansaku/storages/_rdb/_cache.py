@@ -58,12 +58,17 @@ class StudyTrials:
 
     def absorb(self, trials: list[FrozenTrial]) -> None:
         """Take in freshly read trials (those the sync asked for)."""
+        last_space: dict[str, BaseDistribution] | None = None
         for trial in trials:
             trial_id = trial._trial_id
             if trial_id > self.max_trial_id:
                 self.max_trial_id = trial_id
-            for name, distribution in trial.distributions.items():
-                self.distributions.setdefault(name, distribution)
+            # Finished trials of a read share one dict per search space (SharedSpaces): a run
+            # of trials in one space is looked at once.
+            if trial.distributions is not last_space:
+                last_space = trial.distributions
+                for name, distribution in last_space.items():
+                    self.distributions.setdefault(name, distribution)
             if trial.state.is_finished():
                 self.live.pop(trial_id, None)
                 if self.anchor is None:

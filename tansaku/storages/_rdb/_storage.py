@@ -49,6 +49,7 @@ from tansaku.storages._rdb._engine import make_engine
 from tansaku.storages._rdb._models import MAX_INDEXED_STRING_LENGTH
 from tansaku.storages._rdb._one_trial import MAX_LIVE_IDS_PER_STATEMENT, UnseenTrials, load_trial
 from tansaku.storages._rdb._statements import Statement, TrialStatements
+from tansaku.storages._rdb._study_read import load_study_trials
 from tansaku.storages._rdb._study_rows import (
     delete_study_rows,
     insert_study,
@@ -590,10 +591,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             )
             with reading as connection:
                 if first:
+                    # The whole study: a statement per table (see ``_study_read.py``).
                     self._check_study(connection, study_id)
-                fresh = self._unseen.load(
-                    connection, study_id, cache.max_trial_id, live, self._finished, anchor_id
-                )
+                    fresh = load_study_trials(connection, study_id, self._finished)
+                else:
+                    fresh = self._unseen.load(
+                        connection, study_id, cache.max_trial_id, live, self._finished, anchor_id
+                    )
         by_id = {trial._trial_id: trial for trial in fresh}
         if anchor is not None:
             read = by_id.get(anchor_id)

@@ -1,0 +1,246 @@
+"""Reading all the trials of a study at once: one statement per table, rows as plain tuples.
+
+The first read of a study reads every row it has: at 50,000 trials with 10 params and 20
+intermediate values each, 1.5 million of them. One UNION ALL over the six tables (see
+``_one_trial.py``), which serves the small reads of later syncs in one round trip, would make
+the database sort all those rows together and SQLAlchemy process each one; here each table is
+read by its own statement in the order its index already gives (the trial, then the row's
+position in the trial), through the driver's cursor, and each row costs a few dict operations.
+The read runs in the caller's transaction, so the statements see one snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, case, null, select
+from sqlalchemy.engine import Connection
+
+from tansaku.distributions import BaseDistribution
+from tansaku.storages._rdb._codec import (
+    INTERMEDIATE,
+    PARAMS,
+    TRIAL_SYSTEM_ATTRS,
+    TRIAL_USER_ATTRS,
+    TRIALS,
+    VALUES,
+    decode_value,
+)
+from tansaku.storages._rdb._models import TrialIntermediateValueType, TrialValueType
+from tansaku.storages._stored_values import (
+    SharedSpaces,
+    UnreadableParamError,
+    external_value,
+    read_distribution,
+    warn_attr_left_out,
+    warn_param_left_out,
+)
+from tansaku.trial import FrozenTrial, TrialState
+
+_STUDY = bindparam("study_id", type_=Integer)
+_IDS = select(TRIALS.c.trial_id).where(TRIALS.c.study_id == _STUDY).scalar_subquery()
+
+
+def _rows_of(table: Any, *columns: str | Any, order: tuple[str, ...]) -> Any:
+    return (
+        select(*[table.c[name] if isinstance(name, str) else name for name in columns])
+        .where(table.c.trial_id.in_(_IDS))
+        .order_by(*[table.c[name] for name in order])
+    )
+
+
+_TRIAL_ROWS = (
+    select(
+        TRIALS.c.trial_id,
+        TRIALS.c.number,
+        TRIALS.c.state,
+        TRIALS.c.datetime_start,
+        TRIALS.c.datetime_complete,
+    )
+    .where(TRIALS.c.study_id == _STUDY)
+    .order_by(TRIALS.c.trial_id)
+)
+_PARAM_ROWS = _rows_of(
+    PARAMS,
+    "trial_id",
+    "param_name",
+    "param_value",
+    "distribution_json",
+    order=("trial_id", "param_id"),
+)
+
+
+def _unless_finite(column: Any) -> Any:
+    """``column`` (a value's kind), NULL for FINITE: the driver's None costs less than text."""
+    return case((column == column.type.enum_class.FINITE, null()), else_=column)
+
+
+_VALUE_ROWS = _rows_of(
+    VALUES,
+    "trial_id",
+    "value",
+    _unless_finite(VALUES.c.value_type),
+    order=("trial_id", "objective"),
+)
+_INTERMEDIATE_ROWS = _rows_of(
+    INTERMEDIATE,
+    "trial_id",
+    "step",
+    "intermediate_value",
+    _unless_finite(INTERMEDIATE.c.intermediate_value_type),
+    order=("trial_id", "step"),
+)
+_USER_ATTR_ROWS = _rows_of(
+    TRIAL_USER_ATTRS,
+    "trial_id",
+    "key",
+    "value_json",
+    order=("trial_id", "trial_user_attribute_id"),
+)
+_SYSTEM_ATTR_ROWS = _rows_of(
+    TRIAL_SYSTEM_ATTRS,
+    "trial_id",
+    "key",
+    "value_json",
+    order=("trial_id", "trial_system_attribute_id"),
+)
+
+# Enums come from the driver as their names (SQLite and MySQL keep text, PostgreSQL its enum
+# type's labels).
+_STATES = {state.name: state for state in TrialState}
+
+
+def _time(value: Any) -> datetime.datetime | None:
+    # SQLite's driver gives the text SQLAlchemy wrote; the others give datetimes.
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value)
+    return value  # type: ignore[no-any-return]
+
+
+def _execute(connection: Connection, statement: Any, study_id: int) -> Any:
+    """The driver's cursor over the rows of ``statement`` for ``study_id``, as plain tuples.
+
+    SQLAlchemy's result rows would cost more than the rest of the read; the statements select
+    plain columns, which need no type processing but the times' (done by the caller).
+    """
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect)
+    bound = compiled.construct_params({"study_id": study_id})
+    for parameter, name in compiled.bind_names.items():
+        processor = parameter.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            bound[name] = processor(bound[name])
+    if compiled.positional:
+        assert compiled.positiontup is not None
+        arguments: Any = tuple(bound[name] for name in compiled.positiontup)
+    else:
+        arguments = bound
+    cursor = connection.connection.cursor()
+    cursor.execute(compiled.string, arguments)
+    return cursor
+
+
+def load_study_trials(
+    connection: Connection, study_id: int, finished: dict[int, FrozenTrial]
+) -> list[FrozenTrial]:
+    """Every trial of the study ``study_id``, ordered by number.
+
+    A trial found in ``finished`` (finished trials already read, by id) is taken from there
+    when its ``trials`` row is still its own (ids may be reused after a study was deleted).
+    """
+    trials: list[FrozenTrial] = []
+    building: dict[int, FrozenTrial] = {}  # by id, the trials read now (not taken over)
+    for trial_id, number, state, start, complete in _execute(connection, _TRIAL_ROWS, study_id):
+        start, complete = _time(start), _time(complete)
+        known = finished.get(trial_id)
+        if (
+            known is not None
+            and known.number == number
+            and known.state.name == state
+            and known.datetime_start == start
+            and known.datetime_complete == complete
+        ):
+            trials.append(known)
+            continue
+        trial = FrozenTrial(
+            number, _STATES[state], None, start, complete, {}, {}, {}, {}, {}, trial_id
+        )
+        building[trial_id] = trial
+        trials.append(trial)
+    if building:
+        _read_params(_execute(connection, _PARAM_ROWS, study_id), building)
+        _read_values(_execute(connection, _VALUE_ROWS, study_id), building)
+        _read_intermediate(_execute(connection, _INTERMEDIATE_ROWS, study_id), building)
+        for statement, user in ((_USER_ATTR_ROWS, True), (_SYSTEM_ATTR_ROWS, False)):
+            _read_attrs(_execute(connection, statement, study_id), building, user)
+        spaces = SharedSpaces()
+        for trial in building.values():
+            if trial.state.is_finished():
+                trial.distributions = spaces.share(trial.distributions)
+    trials.sort(key=_number_of)
+    return trials
+
+
+def _number_of(trial: FrozenTrial) -> int:
+    return trial.number
+
+
+def _read_params(rows: Any, building: dict[int, FrozenTrial]) -> None:
+    parsed: dict[str, BaseDistribution] = {}  # each distinct JSON text parsed once
+    current_id = None
+    trial: FrozenTrial | None = None
+    for trial_id, name, stored, text in rows:
+        if trial_id != current_id:
+            current_id = trial_id
+            trial = building.get(trial_id)
+        if trial is None:
+            continue  # a trial taken from ``finished``
+        try:
+            distribution = parsed.get(text) or read_distribution(text, parsed)
+            trial.params[name] = external_value(distribution, stored)
+        except UnreadableParamError as error:
+            warn_param_left_out(trial.number, name, error)
+            continue
+        trial.distributions[name] = distribution
+
+
+def _read_values(rows: Any, building: dict[int, FrozenTrial]) -> None:
+    for trial_id, stored, kind in rows:
+        trial = building.get(trial_id)
+        if trial is None:
+            continue
+        value = stored if kind is None else decode_value(stored, TrialValueType[kind])
+        if trial._values is None:
+            trial._values = [value]
+        else:
+            trial._values.append(value)
+
+
+def _read_intermediate(rows: Any, building: dict[int, FrozenTrial]) -> None:
+    current_id = None
+    values: dict[int, float] | None = None
+    for trial_id, step, stored, kind in rows:
+        if trial_id != current_id:
+            current_id = trial_id
+            trial = building.get(trial_id)
+            values = None if trial is None else trial.intermediate_values
+        if values is None:
+            continue
+        if kind is None:
+            values[step] = stored
+        else:
+            values[step] = decode_value(stored, TrialIntermediateValueType[kind])
+
+
+def _read_attrs(rows: Any, building: dict[int, FrozenTrial], user: bool) -> None:
+    for trial_id, key, text in rows:
+        trial = building.get(trial_id)
+        if trial is None:
+            continue
+        attrs = trial.user_attrs if user else trial.system_attrs
+        try:
+            attrs[key] = json.loads(text)
+        except (ValueError, TypeError) as error:
+            warn_attr_left_out(trial.number, key, user, error)

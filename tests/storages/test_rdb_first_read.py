@@ -1,0 +1,92 @@
+"""The first read of a study by an RDBStorage (every row at once, table by table) gives the
+trials the writer knows, row for row: values of every kind, params in their order, attrs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from tansaku.storages import RDBStorage
+from tansaku.trial import FrozenTrial, TrialState
+from tests.storages._contract_backends import MAX, MIN, STORAGE_FACTORIES
+
+
+def _fields(trial: FrozenTrial) -> tuple[Any, ...]:
+    def same_nan(values: Any) -> Any:
+        return repr(values)  # NaN == NaN in repr, and infinities stay apart
+
+    return (
+        trial.number,
+        trial.state,
+        same_nan(trial.values),
+        list(trial.params.items()),
+        list(trial.distributions.items()),
+        trial.user_attrs,
+        trial.system_attrs,
+        same_nan(list(trial.intermediate_values.items())),
+        trial.datetime_start,
+        trial.datetime_complete,
+        trial._trial_id,
+    )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mysql"])
+def test_first_read_of_a_study_matches_what_the_writer_read(backend: str, tmp_path: Path) -> None:
+    writer = STORAGE_FACTORIES[backend](tmp_path)
+    assert isinstance(writer, RDBStorage)
+    other = writer.create_new_study([MIN, MAX], "other")  # rows of another study are left out
+    writer.set_trial_param(writer.create_new_trial(other), "x", 0.5, FloatDistribution(0, 1))
+    study_id = writer.create_new_study([MIN, MAX], "read")
+    spaces = [
+        ("z", FloatDistribution(-1.0, 1.0)),
+        ("a", IntDistribution(1, 9, log=True)),
+        ("m", CategoricalDistribution(["p", None, 2.5])),
+    ]
+    for number in range(7):
+        trial_id = writer.create_new_trial(study_id)
+        for index, (name, distribution) in enumerate(spaces[: 1 + number % 3]):
+            writer.set_trial_param(trial_id, name, float(index % 2), distribution)
+        kinds = [0.25 * number, math.inf, -math.inf, math.nan]
+        for step in range(number % 4 + 1):
+            writer.set_trial_intermediate_value(trial_id, 3 - step, kinds[step])
+        writer.set_trial_user_attr(trial_id, "note", {"n": number, "l": [1, None]})
+        writer.set_trial_system_attr(trial_id, "s", "x" * number)
+        if number == 5:
+            continue  # stays RUNNING
+        if number == 6:
+            writer.set_trial_state_values(trial_id, TrialState.FAIL)
+            continue
+        values = [[math.inf, -1.0], [-math.inf, math.inf], [0.5 * number, 2.0]][number % 3]
+        writer.set_trial_state_values(trial_id, TrialState.COMPLETE, values)
+    writer.create_new_trial(
+        study_id,
+        FrozenTrial(
+            7,
+            TrialState.WAITING,
+            None,
+            None,
+            None,
+            {"z": 0.5},
+            {"z": FloatDistribution(-1, 1)},
+            {},
+            {},
+            {},
+            -1,
+        ),
+    )
+    written = writer.get_all_trials(study_id)
+    reader = RDBStorage(writer.url)
+    try:
+        read = reader.get_all_trials(study_id)
+        assert [_fields(t) for t in read] == [_fields(t) for t in written]
+        assert len(read) == 8
+        assert [name for name, _ in read[2].params.items()] == ["z", "a", "m"]
+        assert math.isnan(read[3].intermediate_values[0])
+        assert read[1].values == [-math.inf, math.inf]
+    finally:
+        reader.remove_session()
+        writer.remove_session()
