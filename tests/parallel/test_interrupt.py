@@ -25,10 +25,16 @@ from tests.parallel.conftest import make_storage
 # Generous bounds on waiting for states (a loaded machine is slow); never a timing assertion.
 WAIT_SECONDS = 180
 
+# The driver takes Ctrl-C as a user's terminal gives it, even when the test run itself was
+# started where SIGINT is ignored (a background job of a non-interactive shell), which a child
+# would otherwise inherit.
 DRIVER = textwrap.dedent(
     """
+    import signal
     import sys
     import tansaku
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from tests.parallel import _objectives
     from tests.parallel.conftest import make_storage
     from pathlib import Path

@@ -38,9 +38,13 @@ from tansaku.study import StudyDirection
 REPO = Path(__file__).resolve().parents[2]
 
 # A notebook user: optimize until interrupted, catch the interrupt, wait to be told to go on.
+# It takes Ctrl-C as a terminal gives it, even when the test run was started where SIGINT is
+# ignored (a background job of a non-interactive shell), which it would otherwise inherit.
 _INTERRUPTED_USER = """
+import signal
 import sys
 import tansaku
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from tansaku.storages._rdb import RDBStorage
 tansaku.logging.set_verbosity(tansaku.logging.ERROR)
 
