@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 
-.PHONY: demo docs test test-browser test-cluster test-faults test-search lint typecheck pytest bench bench-env compat clean
+.PHONY: demo docs test test-browser test-cluster test-faults test-integrations test-search lint typecheck pytest bench bench-env compat clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ typecheck: $(VENV)/.installed
 
 # The benchmark environment comes first: some storage tests have Optuna write a study to read.
 pytest: $(VENV)/.installed $(BENCH_VENV)/.installed
-	$(PY) -m pytest -n 2 -m "not browser and not cluster" tests --ignore=tests/compat
+	$(PY) -m pytest -n 2 -m "not browser and not cluster and not integrations" tests --ignore=tests/compat
 
 # Tests that compare tansaku with Optuna side by side; they need the benchmark environment.
 compat: $(BENCH_VENV)/.installed
@@ -63,6 +63,17 @@ $(VENV)/.cluster-installed: pyproject.toml $(VENV)/.installed
 test-cluster: $(VENV)/.cluster-installed
 	$(PY) -m pytest -m cluster tests/parallel tests/integration
 
+# tansaku.integration against the real frameworks, each training a tiny model on bundled data;
+# installs them (the `integrations` extra) first. PyTorch comes first, pinned to the CPU build
+# this machine keeps on disk, so that Lightning and Keras do not pull a CUDA build.
+$(VENV)/.integrations-installed: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[integrations]'
+	touch $@
+
+test-integrations: $(VENV)/.integrations-installed
+	$(PY) -m pytest -n 2 -m integrations tests
+
 bench-env: $(BENCH_VENV)/.installed
 
 bench: $(BENCH_VENV)/.installed
@@ -74,5 +85,5 @@ clean:
 # The documentation site, built into docs/_build/html (open index.html, or serve it with
 # `python -m http.server -d docs/_build/html`). Warnings are errors; -E rereads every page so
 # no warning hides behind an incremental build.
-docs: $(VENV)/.installed
+docs: $(VENV)/.installed $(VENV)/.integrations-installed
 	$(PY) -m sphinx -E -b html -W --keep-going -n -q docs docs/_build/html
