@@ -400,7 +400,57 @@ def sqlite_write(engine: Engine) -> Iterator[sqlite3.Connection]:
         yield connection
         connection.execute("COMMIT")
     finally:
-        pooled.close()  # end_write: a rollback of what is left open, then the release
+        try:
+            pooled.close()  # end_write: a rollback of what is left open, then the release
+        finally:
+            discard_if_abandoned(pooled)
+
+
+@contextlib.contextmanager
+def pooled_connection(engine: Engine, begin: bool) -> Iterator[Connection]:
+    """``engine.connect()``, in a transaction with ``begin``: the one way writes take one.
+
+    As SQLAlchemy's own context managers, with ``discard_if_abandoned`` after the return.
+    """
+    connection = engine.connect()
+    pooled = connection.connection
+    try:
+        if begin:
+            with connection.begin():
+                yield connection
+        else:
+            yield connection
+    finally:
+        try:
+            connection.close()
+        finally:
+            discard_if_abandoned(pooled)
+
+
+def discard_if_abandoned(pooled: PoolProxiedConnection) -> None:
+    """Close a pooled connection whose return to the pool an interrupt cut short.
+
+    SQLAlchemy returns a connection through several Python calls before its ``reset`` (the
+    rollback, and ``end_write``'s release of the writer lock). A KeyboardInterrupt landing in
+    one of them leaves the connection checked out, in its transaction: holding the writer lock
+    (SQLite) or its row locks (a server) until it is garbage collected, which a traceback kept
+    by the caller postpones for as long as it is kept (a notebook keeps the last one). The
+    process's next write, the failing of the interrupted trial first, would then wait on its
+    own lock. Invalidating the connection closes it: a server rolls back and drops its locks,
+    and on SQLite ``_on_close`` rolls back and closes the writer lock's file. The pool opens
+    another connection in its place.
+
+    A connection that went back to the pool is left alone, whoever uses it now. SQLAlchemy
+    offers no public way to ask whether this checkout still owns the connection: its record's
+    ``fairy_ref`` tells.
+    """
+    if pooled.dbapi_connection is None:
+        return  # returned: its checkout ended as usual
+    record = getattr(pooled, "_connection_record", None)
+    owner = getattr(record, "fairy_ref", None)
+    if owner is None or owner() is not pooled:
+        return  # back in the pool, perhaps checked out again by another thread
+    pooled.invalidate()
 
 
 def _configure_postgresql(engine: Engine, durable_commits: bool) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tansaku.storages._rdb._engine import WRITE_OPTION, sqlite_write
+from tansaku.storages._rdb._engine import WRITE_OPTION, pooled_connection, sqlite_write
 from tansaku.storages._rdb._statements import DriverWrites, EngineWrites, Writes
 
 _T = TypeVar("_T")
@@ -91,12 +91,10 @@ class Transactions:
         ``single_statement`` work runs as a transaction of its own on server databases.
         """
         if single_statement and self._single_statement_engine is not None:
-            transaction: Callable[[], AbstractContextManager[Connection]] = (
-                self._single_statement_engine.connect
-            )
+            engine, begin = self._single_statement_engine, False
         else:
-            transaction = self._write_engine.begin
-        return _retrying(transaction, work, retry_on_conflict)
+            engine, begin = self._write_engine, True
+        return _retrying(lambda: pooled_connection(engine, begin), work, retry_on_conflict)
 
     def write_rows(
         self,
