@@ -5,6 +5,10 @@ needs none of them:
 
 - :class:`TansakuSearch` (``tansaku.integration.ray_tune``): a Ray Tune ``Searcher`` backed by
   a tansaku study (``pip install "tansaku[cluster]"``, which pulls ``ray[tune]``).
+- :class:`LightGBMPruningCallback`, :class:`LightGBMTuner`, :class:`LightGBMTunerCV`
+  (``tansaku.integration.lightgbm``, also a drop-in for ``import lightgbm as lgb``;
+  ``tansaku[lightgbm]``), :class:`XGBoostPruningCallback` (``tansaku[xgboost]``) and
+  :class:`CatBoostPruningCallback` (``tansaku[catboost]``): prune or tune gradient boosting.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from typing import Any
 
 # Public name -> the submodule that defines it (imported on first access: it imports its
 # framework).
-_LAZY_NAMES = {"TansakuSearch": "tansaku.integration.ray_tune"}
+_LAZY_NAMES = {
+    "TansakuSearch": "tansaku.integration.ray_tune",
+    "LightGBMPruningCallback": "tansaku.integration.lightgbm",
+    "LightGBMTuner": "tansaku.integration.lightgbm",
+    "LightGBMTunerCV": "tansaku.integration.lightgbm",
+    "XGBoostPruningCallback": "tansaku.integration.xgboost",
+    "CatBoostPruningCallback": "tansaku.integration.catboost",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -23,4 +34,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'tansaku.integration' has no attribute {name!r}")
 
 
-__all__ = ["TansakuSearch"]
+__all__ = [
+    "TansakuSearch",
+    "LightGBMPruningCallback",
+    "LightGBMTuner",
+    "LightGBMTunerCV",
+    "XGBoostPruningCallback",
+    "CatBoostPruningCallback",
+]
