@@ -261,3 +261,14 @@ def test_a_missing_framework_raises_import_error_naming_the_extra(
             monkeypatch.delitem(sys.modules, loaded)
     with pytest.raises(ImportError, match=rf"{module} needs {framework}.*tansaku\[{framework}\]"):
         getattr(tansaku.integration, name)
+
+
+def test_importing_the_integration_package_loads_no_boosting_framework() -> None:
+    import subprocess
+
+    code = (
+        "import sys, tansaku.integration; "
+        "loaded = {'lightgbm', 'xgboost', 'catboost'} & set(sys.modules); "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
