@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy.engine
+import sqlalchemy.engine.util
 import sqlalchemy.pool.base
 from sqlalchemy import event
 
@@ -181,7 +182,7 @@ def _closure_code(function: types.FunctionType, name: str) -> types.CodeType:
 _LOCKING_CODE = {
     "begin_write": _engine.begin_write.__code__,
     "end_write": _engine.end_write.__code__,
-    "sqlite_write": inspect.unwrap(_engine.sqlite_write).__code__,
+    "sqlite_write": _engine.sqlite_write.__code__,
     "acquire": _engine.WriterLock.acquire.__code__,
     "release": _engine.WriterLock.release.__code__,
     "lock_exclusive": _file_lock.lock_exclusive.__code__,
@@ -190,7 +191,9 @@ _LOCKING_CODE = {
     "write_rows": _transactions.Transactions.write_rows.__code__,
     "write": _transactions.Transactions.write.__code__,
     "retrying": _transactions._retrying.__code__,
-    "pooled_connection": inspect.unwrap(_engine.pooled_connection).__code__,
+    "engine_write": _engine.engine_write.__code__,
+    "transaction_enter": sqlalchemy.engine.util.TransactionalContext.__enter__.__code__,
+    "transaction_exit": sqlalchemy.engine.util.TransactionalContext.__exit__.__code__,
     "discard_if_abandoned": _engine.discard_if_abandoned.__code__,
     "connection_close": sqlalchemy.engine.Connection.close.__code__,
     "fairy_close": sqlalchemy.pool.base._ConnectionFairy.close.__code__,
@@ -215,11 +218,8 @@ def _first_line_of_cleanup(function: Any, statement: str) -> int:
 _BEFORE_CLEANUP = {
     ("sqlite_write", _first_line_of_cleanup(_engine.sqlite_write, "pooled.close()")),
     ("sqlite_write", _first_line_of_cleanup(_engine.sqlite_write, "discard_if_abandoned(")),
-    ("pooled_connection", _first_line_of_cleanup(_engine.pooled_connection, "connection.close()")),
-    (
-        "pooled_connection",
-        _first_line_of_cleanup(_engine.pooled_connection, "discard_if_abandoned("),
-    ),
+    ("engine_write", _first_line_of_cleanup(_engine.engine_write, "connection.close()")),
+    ("engine_write", _first_line_of_cleanup(_engine.engine_write, "discard_if_abandoned(")),
 }
 _CASES = [
     pytest.param(path, name, line, id=f"{path}-{name}-{line - code.co_firstlineno}")

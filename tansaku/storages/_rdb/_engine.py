@@ -54,8 +54,8 @@ import os
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
@@ -64,6 +64,8 @@ from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from tansaku._internal.redact import call_redacted, redact_exception, redact_url, url_secrets
 from tansaku.storages._file_lock import fcntl, lock_exclusive
+
+_T = TypeVar("_T")
 
 # Seconds a writer waits for SQLite's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 60.0
@@ -385,20 +387,24 @@ def end_write(connection: sqlite3.Connection, info: dict[Any, Any]) -> None:
         lock.release()
 
 
-@contextlib.contextmanager
-def sqlite_write(engine: Engine) -> Iterator[sqlite3.Connection]:
-    """A write transaction on a pooled SQLite connection, run on the driver itself.
+def sqlite_write(engine: Engine, work: Callable[[sqlite3.Connection], _T]) -> _T:
+    """Run ``work`` in a write transaction on a pooled SQLite connection, on the driver itself.
 
     The same transaction as the engine's writes (``begin_write``; the lock released on the
     connection's return to the pool), without SQLAlchemy's per-statement work, which costs
     several times what SQLite takes to run a one-row write. For the hottest writes only, whose
     SQL is written for SQLite.
+
+    A plain function, not a generator context manager: an interrupt landing in
+    ``contextlib``'s ``__enter__`` after the generator took the lock would leave the generator
+    suspended, holding it, where no ``finally`` of ours runs.
     """
     pooled = engine.raw_connection()
     try:
         connection = begin_write(pooled)
-        yield connection
+        result = work(connection)
         connection.execute("COMMIT")
+        return result
     finally:
         try:
             pooled.close()  # end_write: a rollback of what is left open, then the release
@@ -406,20 +412,20 @@ def sqlite_write(engine: Engine) -> Iterator[sqlite3.Connection]:
             discard_if_abandoned(pooled)
 
 
-@contextlib.contextmanager
-def pooled_connection(engine: Engine, begin: bool) -> Iterator[Connection]:
-    """``engine.connect()``, in a transaction with ``begin``: the one way writes take one.
+def engine_write(engine: Engine, begin: bool, work: Callable[[Connection], _T]) -> _T:
+    """Run ``work`` on a connection of ``engine``, in a transaction with ``begin``.
 
-    As SQLAlchemy's own context managers, with ``discard_if_abandoned`` after the return.
+    The one way SQLAlchemy writes run: as ``engine.begin()`` (or ``engine.connect()``) would,
+    with ``discard_if_abandoned`` after the return, and as a plain function for the reason
+    ``sqlite_write`` gives.
     """
     connection = engine.connect()
     pooled = connection.connection
     try:
         if begin:
             with connection.begin():
-                yield connection
-        else:
-            yield connection
+                return work(connection)
+        return work(connection)
     finally:
         try:
             connection.close()

@@ -20,18 +20,17 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tansaku.storages._rdb._engine import WRITE_OPTION, pooled_connection, sqlite_write
+from tansaku.storages._rdb._engine import WRITE_OPTION, engine_write, sqlite_write
 from tansaku.storages._rdb._statements import DriverWrites, EngineWrites, Writes
 
 _T = TypeVar("_T")
-_C = TypeVar("_C")
 # How many times a write that meets a lock is tried.
 _MAX_WRITE_ATTEMPTS = 8
 
@@ -94,7 +93,7 @@ class Transactions:
             engine, begin = self._single_statement_engine, False
         else:
             engine, begin = self._write_engine, True
-        return _retrying(lambda: pooled_connection(engine, begin), work, retry_on_conflict)
+        return _retrying(lambda: engine_write(engine, begin, work), retry_on_conflict)
 
     def write_rows(
         self,
@@ -105,8 +104,7 @@ class Transactions:
         """``write`` for the hottest writes: on a SQLite file, on SQLite's driver itself."""
         if self.sqlite_file:
             return _retrying(
-                lambda: sqlite_write(self.engine),
-                lambda connection: work(DriverWrites(connection)),
+                lambda: sqlite_write(self.engine, lambda driver: work(DriverWrites(driver))),
                 retry_on_conflict,
             )
         return self.write(
@@ -114,20 +112,15 @@ class Transactions:
         )
 
 
-def _retrying(
-    transaction: Callable[[], AbstractContextManager[_C]],
-    work: Callable[[_C], _T],
-    retry_on_conflict: bool,
-) -> _T:
-    """Run ``work`` in a ``transaction()``; again, after a short growing pause, if locked out.
+def _retrying(attempt: Callable[[], _T], retry_on_conflict: bool) -> _T:
+    """Run ``attempt`` (one write transaction); again, after a short growing pause, if locked out.
 
     A StorageLockTimeoutError (the writer lock's bound passed) is not retried: it already
     waited as long as it was told to.
     """
     for number in range(1, _MAX_WRITE_ATTEMPTS + 1):
         try:
-            with transaction() as connection:
-                return work(connection)
+            return attempt()
         except IntegrityError:
             if number == _MAX_WRITE_ATTEMPTS or not retry_on_conflict:
                 raise
