@@ -49,7 +49,7 @@ autodoc_preserve_defaults = True
 # large and in the cluster extra): autodoc imports the adapter against a stand-in, Sphinx's
 # standard way, so the reference builds without them. tests/docs/test_reference.py mocks the
 # same list (MOCKED_FRAMEWORKS).
-autodoc_mock_imports = ["ray"]
+autodoc_mock_imports = ["ray", "mlflow", "wandb", "tensorboard"]
 
 # Broken references are errors. The build runs offline, so there is no intersphinx: names
 # from the standard library and third-party packages in signatures cannot resolve and are

@@ -9,6 +9,12 @@ needs none of them:
   (``tansaku.integration.lightgbm``, also a drop-in for ``import lightgbm as lgb``;
   ``tansaku[lightgbm]``), :class:`XGBoostPruningCallback` (``tansaku[xgboost]``) and
   :class:`CatBoostPruningCallback` (``tansaku[catboost]``): prune or tune gradient boosting.
+- :class:`MLflowCallback` (``tansaku.integration.mlflow``): each trial as an MLflow run
+  (``pip install "tansaku[mlflow]"``).
+- :class:`WeightsAndBiasesCallback` (``tansaku.integration.wandb``): a study in Weights & Biases
+  (``pip install "tansaku[wandb]"``).
+- :class:`TensorBoardCallback` (``tansaku.integration.tensorboard``): trials in TensorBoard's
+  HParams tab, without TensorFlow (``pip install "tansaku[tensorboard]"``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ _LAZY_NAMES = {
     "LightGBMTunerCV": "tansaku.integration.lightgbm",
     "XGBoostPruningCallback": "tansaku.integration.xgboost",
     "CatBoostPruningCallback": "tansaku.integration.catboost",
+    "MLflowCallback": "tansaku.integration.mlflow",
+    "WeightsAndBiasesCallback": "tansaku.integration.wandb",
+    "TensorBoardCallback": "tansaku.integration.tensorboard",
 }
 
 
@@ -41,4 +50,7 @@ __all__ = [
     "LightGBMTunerCV",
     "XGBoostPruningCallback",
     "CatBoostPruningCallback",
+    "MLflowCallback",
+    "WeightsAndBiasesCallback",
+    "TensorBoardCallback",
 ]

@@ -112,13 +112,16 @@ class MLflowCallback:
         self._lock = threading.Lock()
 
     def __call__(self, study: Study, trial: FrozenTrial) -> None:
+        metrics = {}
+        if trial.values is not None:
+            # Named before any run starts, so that a mismatch leaves no half-logged run.
+            names = metric_names(_WHERE, self._metric_name, len(trial.values))
+            metrics = dict(zip(names, trial.values))
         with self._lock:
             experiment_id = self._initialize_experiment(study)
             run_id = trial.system_attrs.get(RUN_ID_ATTRIBUTE_KEY)
             with self._start_run(trial.number, experiment_id, run_id):
-                if trial.values is not None:
-                    names = metric_names(_WHERE, self._metric_name, len(trial.values))
-                    mlflow.log_metrics(dict(zip(names, trial.values)))
+                mlflow.log_metrics(metrics)
                 mlflow.log_params(trial.params)
                 mlflow.set_tags(self._tags(study, trial))
 

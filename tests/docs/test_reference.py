@@ -38,7 +38,7 @@ PUBLIC_MODULES = [
     "tansaku.visualization.matplotlib",
 ]
 # docs/conf.py's autodoc_mock_imports.
-MOCKED_FRAMEWORKS = ["ray"]
+MOCKED_FRAMEWORKS = ["ray", "mlflow", "wandb", "tensorboard"]
 DIRECTIVE = re.compile(r"^\.\. auto(\w+):: (\S+)\s*\n((?:[ \t]+:.*\n)*)", re.MULTILINE)
 
 
