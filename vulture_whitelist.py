@@ -62,3 +62,7 @@ _.on_trial_result
 _.on_trial_complete
 _.save
 _.restore
+
+# Decorators of optuna-integration's tracking callbacks, which users apply to their objective.
+_.track_in_mlflow
+_.track_in_wandb
