@@ -135,10 +135,9 @@ class WeightsAndBiasesCallback:
 
     def _initialize_run(self) -> Any:
         run = wandb.init(**self._wandb_kwargs)
-        if not isinstance(run, wandb.Run):
-            # wandb.init returns a stand-in when it cannot start a run (mode="disabled" gives
-            # a usable one; a failed start in a notebook may not).
-            raise RuntimeError(f"{_WHERE}: wandb.init returned {run!r}, not a wandb.Run")
+        # Older wandb returns a stand-in that is no Run when it cannot start one.
+        if not isinstance(run, wandb.sdk.wandb_run.Run):
+            raise RuntimeError(f"{_WHERE}: wandb.init returned {run!r}, not a wandb Run")
         return run
 
 

@@ -117,7 +117,11 @@ def test_named_metric_pruned_trial_and_an_existing_experiment(tracking_uri: str)
     assert "note" not in runs["0"].data.tags
 
 
-def test_track_in_mlflow_puts_the_objectives_logs_in_the_trials_run(tracking_uri: str) -> None:
+# With n_jobs=2 the objectives run side by side, each in its own thread's MLflow run.
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_track_in_mlflow_puts_the_objectives_logs_in_the_trials_run(
+    tracking_uri: str, n_jobs: int
+) -> None:
     callback = MLflowCallback(tracking_uri=tracking_uri, metric_name=["loss", "score"])
     with pytest.warns(ExperimentalWarning, match="track_in_mlflow"):
         decorate = callback.track_in_mlflow()
@@ -129,10 +133,10 @@ def test_track_in_mlflow_puts_the_objectives_logs_in_the_trials_run(tracking_uri
         return x, 1 - x
 
     study = tansaku.create_study(study_name="tracked", directions=["minimize", "maximize"])
-    study.optimize(objective, n_trials=2, callbacks=[callback])
+    study.optimize(objective, n_trials=4, n_jobs=n_jobs, callbacks=[callback])
 
     runs = _runs_by_name(tracking_uri, "tracked")
-    assert sorted(runs) == ["0", "1"]  # one run per trial, not one from each side
+    assert sorted(runs) == ["0", "1", "2", "3"]  # one run per trial, not one from each side
     for trial in study.trials:
         run = runs[str(trial.number)]
         assert trial.system_attrs[RUN_ID_ATTRIBUTE_KEY] == run.info.run_id
