@@ -154,7 +154,7 @@ def test_several_objectives_log_one_scalar_each(tmp_path: Path) -> None:
         n_trials=2,
         callbacks=[
             TensorBoardCallback(str(numbered), "v"),
-            TensorBoardCallback(named, ["loss", "gain"]),  # type: ignore[arg-type]
+            TensorBoardCallback(named, ["loss", "gain"]),
         ],
     )
     for trial in study.trials:
@@ -166,7 +166,7 @@ def test_several_objectives_log_one_scalar_each(tmp_path: Path) -> None:
 
 
 def test_metric_names_that_do_not_match_the_objectives_raise(tmp_path: Path) -> None:
-    callback = TensorBoardCallback(tmp_path, ["a", "b", "c"])  # type: ignore[arg-type]
+    callback = TensorBoardCallback(tmp_path, ["a", "b", "c"])
     study = tansaku.create_study(directions=["minimize", "minimize"])
     with pytest.raises(ValueError, match=r"metric_name=\['a', 'b', 'c'\] names 3 metrics .* 2"):
         study.optimize(lambda t: (1.0, 2.0), n_trials=1, callbacks=[callback])
