@@ -61,7 +61,7 @@ $(VENV)/.cluster-installed: pyproject.toml $(VENV)/.installed
 	touch $@
 
 test-cluster: $(VENV)/.cluster-installed
-	$(PY) -m pytest -m cluster tests/parallel tests/integration
+	$(PY) -m pytest -m cluster tests/parallel tests/integration tests/docs
 
 # tansaku.integration against the real frameworks, each training a tiny model on bundled data;
 # installs them (the `integrations` extra) first. PyTorch comes first, pinned to the CPU build
