@@ -11,9 +11,11 @@ Run:
 from __future__ import annotations
 
 import argparse
+import warnings
 
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.neural_network import MLPClassifier
@@ -47,10 +49,6 @@ def main(argv: list[str] | None = None) -> tansaku.Study:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-trials", type=int, default=15)
     args = parser.parse_args(argv)
-
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
 
     warnings.filterwarnings("ignore", category=ConvergenceWarning)  # short training on purpose
     # group=True is marked experimental (its behaviour may still change); this says we know.

@@ -5,7 +5,8 @@ for you; or each worker is an ordinary process (started by you, a job scheduler 
 machine) that loads the study by name and optimizes it. Either way the storage is the only
 thing the workers share. Start them on one machine (as here) or on several that see the
 same file (SQLite wants a local disk; a journal file works on NFS). On a server database, give
-every worker the same URL, e.g. ``postgresql://user@host/db``.
+every worker the same URL, e.g. ``postgresql://user@host/db`` (the PostgreSQL tutorial,
+``postgresql_workers.py``, does that).
 
 Run:
     python docs/tutorials/many_workers.py
