@@ -6,8 +6,9 @@ The in-package API, for samplers and for the terminator:
 - ``fit_gp(x, y, categorical, ...) -> GaussianProcess``: the MAP fit (warm-startable) of a
   Matern 5/2 ARD GP with a Hamming term for categorical columns; ``GaussianProcess`` gives the
   posterior mean and variance at many rows (``posterior``), with gradients
-  (``posterior_with_gradient``), its hyperparameters (``params``), its kernel (``kernel``)
-  and ``condition_on`` for pseudo-observations.
+  (``posterior_with_gradient``), their joint covariance (``joint_posterior``), its
+  hyperparameters (``params``), its kernel (``kernel``) and ``condition_on`` for
+  pseudo-observations.
 - ``standardize``: the values to fit, and how to map thresholds into their scale.
 - ``log_ei``, ``log_pof``, ``combine``, ``ModelAcquisition``: acquisitions in log space with
   gradients with respect to posterior means and variances, and as functions of rows.

@@ -109,6 +109,22 @@ class GaussianProcess:
         var = self.params.kernel_scale - ((cross @ self.k_inv) * cross).sum(1)
         return mean, np.maximum(var, _MIN_VARIANCE * self.params.kernel_scale)
 
+    def joint_posterior(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The posterior mean (k,) and covariance (k, k) of the latent function at rows (k, d)
+        jointly (e.g. how correlated the values at two candidate optima are), with the
+        diagonal floored as ``posterior`` floors the variance.
+
+        ``cov = K(q, q) - k(q, X) K^-1 k(X, q)`` (Rasmussen & Williams 2006, eq. 2.24).
+        """
+        queries = np.atleast_2d(queries)
+        cross = self.kernel(queries, self.x)  # (k, n)
+        mean = cross @ self.alpha
+        cov = self.kernel(queries, queries) - cross @ self.k_inv @ cross.T
+        cov = 0.5 * (cov + cov.T)  # rounding leaves it slightly asymmetric
+        diagonal = np.diag_indices_from(cov)
+        cov[diagonal] = np.maximum(cov[diagonal], _MIN_VARIANCE * self.params.kernel_scale)
+        return mean, cov
+
     def posterior_with_gradient(
         self, queries: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -140,3 +140,27 @@ def test_conditioning_by_blocks_matches_a_new_factorization() -> None:
     queries, _ = _data(5, seed=3)
     for a, b in zip(grown.posterior(queries), direct.posterior(queries)):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+
+
+def test_joint_posterior_is_the_dense_formula_and_agrees_with_the_marginals() -> None:
+    x, y = _data(20)
+    params = GPParams(np.array([0.4, 0.7, 2.0, 1.0]), 1.5, 1e-3)
+    gp = GaussianProcess(x, y, CATEGORICAL, params)
+    queries, _ = _data(4, seed=5)
+    mean, cov = gp.joint_posterior(queries)
+    gram = gp.kernel(x, x) + params.noise * np.eye(len(x))
+    cross = gp.kernel(queries, x)
+    expected = gp.kernel(queries, queries) - cross @ np.linalg.solve(gram, cross.T)
+    np.testing.assert_allclose(cov, expected, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(cov, cov.T)
+    marginal_mean, marginal_var = gp.posterior(queries)
+    np.testing.assert_allclose(mean, marginal_mean)
+    np.testing.assert_allclose(np.diag(cov), marginal_var, rtol=1e-9, atol=1e-12)
+    # Observing f at the last query almost exactly (tiny noise) leaves the other variances
+    # reduced by cov^2 / var: the off-diagonal entries are the covariances they claim to be.
+    sharp = GaussianProcess(x, y, CATEGORICAL, GPParams(params.length_scales, 1.5, 1e-10))
+    _, sharp_cov = sharp.joint_posterior(queries)
+    conditioned = sharp.condition_on(queries[3:], sharp.joint_posterior(queries[3:])[0])
+    _, after = conditioned.posterior(queries[:3])
+    reduced = np.diag(sharp_cov)[:3] - sharp_cov[:3, 3] ** 2 / sharp_cov[3, 3]
+    np.testing.assert_allclose(after, np.maximum(reduced, 1e-12 * 1.5), rtol=1e-4, atol=1e-7)
