@@ -36,7 +36,7 @@ from tansaku.version import __version__
 
 # Subpackages whose imports are heavy (plotly, scikit-learn): loaded on first attribute access.
 _LAZY_SUBPACKAGES = frozenset(
-    {"artifacts", "importance", "parallel", "pbt", "validation", "visualization"}
+    {"artifacts", "importance", "parallel", "pbt", "terminator", "validation", "visualization"}
 )
 
 
@@ -72,6 +72,7 @@ __all__ = [
     "search_space",
     "storages",
     "study",
+    "terminator",
     "trial",
     "validation",
     "visualization",

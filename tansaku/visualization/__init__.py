@@ -24,6 +24,7 @@ _LAZY = {
     "plot_pareto_front": "_pareto_front",
     "plot_rank": "_rank",
     "plot_slice": "_slice",
+    "plot_terminator_improvement": "_terminator_improvement",
     "plot_timeline": "_timeline",
     "report": "_report",
 }

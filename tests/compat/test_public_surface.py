@@ -67,9 +67,6 @@ IGNORED_NAMES = frozenset(
 NOT_YET_PROVIDED = {
     "integration": "Optuna's integrations (LightGBM, PyTorch Lightning, ...) are not provided; "
     "tansaku.integration holds tansaku's own (TansakuSearch for Ray Tune)",
-    "terminator": "the terminator (stopping a study once it stops improving) is not implemented",
-    "visualization.plot_terminator_improvement": "the terminator is not implemented",
-    "visualization.matplotlib.plot_terminator_improvement": "the terminator is not implemented",
 }
 
 # Parameters tansaku adds to Optuna's, by the path of the callable, with the reason. Each must
