@@ -8,10 +8,12 @@ import importlib
 import math
 import os
 import pathlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tansaku.exceptions import ExperimentalWarning
 from tansaku.logging import get_logger
 from tansaku.visualization._param_importances import (
     ImportanceChart,
@@ -35,6 +37,9 @@ _logger = get_logger(__name__)
 # that a study of many parameters still gives a readable page.
 _MAX_PARAMS = {"plot_parallel_coordinate": 10, "plot_slice": 8, "plot_contour": 4}
 _MAX_BEST_ROWS = 50
+# The room-for-improvement plot fits a GP at every completed trial: about 0.03 s each at 100
+# trials and growing, so a larger study would spend most of a report's time there.
+_MAX_TERMINATOR_TRIALS = 200
 _FIGURE_HEIGHT = 520
 
 _STYLE = """
@@ -203,6 +208,33 @@ def _contour_into(page: _Page, study: Study, params: list[str], by_target: dict[
         page.add_note(note)
 
 
+def _terminator_into(page: _Page, study: Study) -> None:
+    """Draw the terminator's regret bound after each trial, with the cross-validation error
+    when the best trial reported its scores; a note instead for a study too large to
+    evaluate at every trial in a report's time."""
+    from tansaku.trial import TrialState
+
+    completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not completed:
+        page.add_note("The room for improvement needs completed trials.")
+        return
+    if len(completed) > _MAX_TERMINATOR_TRIALS:
+        page.add_note(
+            f"plot_terminator_improvement is left out: it fits a model at each of the "
+            f"{len(completed)} completed trials (the report draws it up to "
+            f"{_MAX_TERMINATOR_TRIALS})."
+        )
+        return
+    from tansaku.terminator._erroreval import CROSS_VALIDATION_SCORES_KEY
+
+    best = _best_trials(study)
+    with_error = bool(best) and CROSS_VALIDATION_SCORES_KEY in best[0].system_attrs
+    with warnings.catch_warnings():
+        # The terminator is experimental in Optuna, and says so; the report chose to draw it.
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        _plot_from_package("plot_terminator_improvement", page, study, plot_error=with_error)
+
+
 def report(study: Study, path: str | os.PathLike[str]) -> pathlib.Path:
     """Write one self-contained HTML file that summarizes ``study``, and return its path.
 
@@ -211,7 +243,9 @@ def report(study: Study, path: str | os.PathLike[str]) -> pathlib.Path:
     importances as a plot and a table, and the main plots: optimization history (one per
     objective), intermediate values (when trials reported any), parallel coordinates, slices
     and, with two parameters or more, contours of the most important parameters; with
-    several objectives also the Pareto front. plotly.js is embedded once, so the file opens
+    several objectives also the Pareto front; with one objective, last, the room left for
+    improvement after each trial (:func:`plot_terminator_improvement`). plotly.js is
+    embedded once, so the file opens
     without a network; every name and value coming from the study is HTML-escaped.
 
     A plot that cannot be drawn for this study is replaced by a one-line note saying why.
@@ -263,6 +297,10 @@ def report(study: Study, path: str | os.PathLike[str]) -> pathlib.Path:
                 _contour_into(page, study, ranked[:limit], by_target)
             else:
                 _plot_from_package(plot_name, page, study, params=ranked[:limit], **by_target)
+
+    if len(study.directions) == 1:
+        page.sections.append("<h2>Room for improvement</h2>")
+        _terminator_into(page, study)
 
     title = html.escape(f"Study {study.study_name}")
     document = (
