@@ -296,3 +296,5 @@ def test_stopping_tutorial(capsys: pytest.CaptureFixture[str]) -> None:
     study = load("stopping").main(["--max-trials", "50", "--target", "1", "--seconds", "600"])
     assert len(study.trials) == 1  # every error is <= 1: TargetValueCallback stops at once
     assert not math.isnan(study.best_value)
+    stopped = load("stopping").until_it_stops_paying(max_trials=60)
+    assert 20 <= len(stopped.trials) < 60  # the terminator stopped it, not the trial count
