@@ -41,6 +41,7 @@ _.plot_param_importances
 _.plot_pareto_front
 _.plot_rank
 _.plot_slice
+_.plot_terminator_improvement
 _.plot_timeline
 
 # Private names that samplers written for Optuna call (README, "extension points").
