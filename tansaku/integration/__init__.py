@@ -15,6 +15,12 @@ needs none of them:
   (``pip install "tansaku[wandb]"``).
 - :class:`TensorBoardCallback` (``tansaku.integration.tensorboard``): trials in TensorBoard's
   HParams tab, without TensorFlow (``pip install "tansaku[tensorboard]"``).
+- :class:`OptunaSearchCV` (``tansaku.integration.sklearn``): a scikit-learn estimator that
+  searches another's hyperparameters by cross-validation (``tansaku[sklearn]``).
+- :class:`SkoptSampler` (``tansaku.integration.skopt``): scikit-optimize's Bayesian optimizer as
+  a sampler (``tansaku[skopt]``).
+- :class:`DaskStorage` (``tansaku.integration.dask``): a storage kept on a Dask scheduler, shared
+  by the workers of a ``distributed.Client`` (``tansaku[cluster]``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ _LAZY_NAMES = {
     "MLflowCallback": "tansaku.integration.mlflow",
     "WeightsAndBiasesCallback": "tansaku.integration.wandb",
     "TensorBoardCallback": "tansaku.integration.tensorboard",
+    "OptunaSearchCV": "tansaku.integration.sklearn",
+    "SkoptSampler": "tansaku.integration.skopt",
+    "DaskStorage": "tansaku.integration.dask",
 }
 
 
@@ -53,4 +62,7 @@ __all__ = [
     "MLflowCallback",
     "WeightsAndBiasesCallback",
     "TensorBoardCallback",
+    "OptunaSearchCV",
+    "SkoptSampler",
+    "DaskStorage",
 ]
