@@ -4,6 +4,7 @@ install a missing one. Runs without Ray (in the normal suite): Ray is hidden whe
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -21,10 +22,45 @@ def _hide_ray(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_importing_the_package_loads_no_framework() -> None:
     code = (
-        "import sys, tansaku.integration; "
-        "assert not any(m == 'ray' or m.startswith('ray.') for m in sys.modules), 'ray loaded'"
+        "import sys, tansaku.integration\n"
+        "for name in ('ray', 'sklearn', 'skopt', 'distributed', 'dask'):\n"
+        "    loaded = [m for m in sys.modules if m == name or m.startswith(name + '.')]\n"
+        "    assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# Adapter module, a module of its framework to hide, public name, and the install hint.
+ADAPTERS = [
+    (
+        "tansaku.integration.sklearn",
+        "sklearn",
+        "OptunaSearchCV",
+        r'"scikit-learn>=1\.6".*tansaku\[sklearn\]',
+    ),
+    ("tansaku.integration.skopt", "skopt", "SkoptSampler", r'"scikit-optimize".*tansaku\[skopt\]'),
+    (
+        "tansaku.integration.dask",
+        "distributed",
+        "DaskStorage",
+        r'"dask\[distributed\]".*tansaku\[cluster\]',
+    ),
+]
+
+
+@pytest.mark.parametrize(("module", "framework", "name", "hint"), ADAPTERS)
+def test_an_adapter_without_its_framework_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, module: str, framework: str, name: str, hint: str
+) -> None:
+    import tansaku.integration
+
+    # None in sys.modules makes the import raise ImportError, as when it is not installed.
+    monkeypatch.setitem(sys.modules, framework, None)
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    with pytest.raises(ImportError, match=f"{module} needs .*{hint}"):
+        importlib.import_module(module)
+    with pytest.raises(ImportError, match=hint):
+        getattr(tansaku.integration, name)
 
 
 def test_ray_tune_module_without_ray_names_the_install_command(

@@ -14,11 +14,11 @@ import pytest
 
 import tansaku
 from tansaku.distributions import FloatDistribution
-from tansaku.integration.skopt import SkoptSampler
 from tansaku.samplers import RandomSampler
 from tansaku.trial import TrialState, create_trial
+from tests.integration._frameworks import require
 
-pytestmark = pytest.mark.integrations
+pytestmark = [pytest.mark.integrations, pytest.mark.usefixtures("skopt_installed")]
 
 # Cheap settings: a small forest and a sampled acquisition (the default GP takes seconds a trial).
 FAST = {
@@ -27,6 +27,17 @@ FAST = {
     "acq_optimizer_kwargs": {"n_points": 100},
     "n_initial_points": 2,
 }
+
+
+@pytest.fixture
+def skopt_installed() -> None:
+    require("skopt", "skopt")
+
+
+def SkoptSampler(*args: Any, **kwargs: Any) -> Any:  # noqa: N802  (stands for the class)
+    from tansaku.integration.skopt import SkoptSampler
+
+    return SkoptSampler(*args, **kwargs)
 
 
 class _RecordingSampler(RandomSampler):

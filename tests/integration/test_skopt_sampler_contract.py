@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tansaku.samplers import BaseSampler
+from tests.integration._frameworks import require
 from tests.samplers import (
     test_sampler_contract_api,
     test_sampler_contract_params,
@@ -54,6 +55,7 @@ SKOPT = SamplerEntry(_skopt_sampler, supports_multi_objective=False)
 
 @pytest.fixture(name="sampler_entry")
 def skopt_entry() -> ContractSampler:
+    require("skopt", "skopt")
     return ContractSampler("skopt", SKOPT)
 
 
