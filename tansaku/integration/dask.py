@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import pickle
 import uuid
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.validation import invalid_type
@@ -125,7 +125,7 @@ class DaskStorage(BaseStorage):
 
     @property
     def client(self) -> distributed.Client:
-        """The client calls go through: the one given, else the current one."""
+        """The Dask client that calls go through (the one given, else the current one)."""
         return self._client if self._client is not None else distributed.get_client()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -262,11 +262,8 @@ class DaskStorage(BaseStorage):
 
 
 def _picklable(states: Container[TrialState] | None) -> Any:
-    """``states`` as a tuple when it is an iterable container (a generator or a view does not
-    pickle), as given otherwise."""
+    """``states`` as a tuple when it is iterable (a generator or a dict view does not pickle),
+    as given otherwise."""
     if states is None or isinstance(states, (tuple, list, set, frozenset)):
         return states
-    try:
-        return tuple(states)  # type: ignore[call-overload]
-    except TypeError:
-        return states
+    return tuple(states) if isinstance(states, Iterable) else states

@@ -364,8 +364,8 @@ class OptunaSearchCV(BaseEstimator):
 
     @property
     def cv_results_(self) -> dict[str, list[Any]]:
-        """Each trial's cross-validation results: user attr name -> one value per trial, for
-        the names of the first trial's user attrs."""
+        """The cross-validation results of the trials, keyed by the user attr names of the
+        first trial, with one value per trial (GridSearchCV's ``cv_results_`` shape)."""
         attrs = [trial.user_attrs for trial in self.trials_]
         if not attrs:
             return {}

@@ -54,7 +54,10 @@ def test_an_adapter_without_its_framework_names_the_extra(
 ) -> None:
     import tansaku.integration
 
-    # None in sys.modules makes the import raise ImportError, as when it is not installed.
+    # None in sys.modules makes the import raise ImportError, as when it is not installed;
+    # submodules an earlier test imported are hidden too.
+    for loaded in [m for m in sys.modules if m == framework or m.startswith(f"{framework}.")]:
+        monkeypatch.setitem(sys.modules, loaded, None)
     monkeypatch.setitem(sys.modules, framework, None)
     monkeypatch.delitem(sys.modules, module, raising=False)
     with pytest.raises(ImportError, match=f"{module} needs .*{hint}"):
