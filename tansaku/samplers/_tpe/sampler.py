@@ -252,7 +252,11 @@ class TPESampler(BaseSampler):
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         with self._lock:
-            return self._refreshed_state(study, trial).relative_search_space()
+            try:
+                return self._refreshed_state(study, trial).relative_search_space()
+            except BaseException:
+                self._forget_state(study)
+                raise
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -260,17 +264,26 @@ class TPESampler(BaseSampler):
         if not search_space:
             return {}
         with self._lock:
-            state = self._refreshed_state(study, trial)
-            if state.history.n < self._n_startup_trials:
-                return {}
-            if not self._group:
-                return self._sample(state, trial, search_space, self._is_multivariate(study))
-            params: dict[str, Any] = {}
-            for group in state.groups:
-                sub_space = {n: search_space[n] for n in group if n in search_space}
-                if sub_space:
-                    params.update(self._sample(state, trial, sub_space, joint=True))
-            return params
+            try:
+                return self._sample_relative(study, trial, search_space)
+            except BaseException:
+                self._forget_state(study)
+                raise
+
+    def _sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        state = self._refreshed_state(study, trial)
+        if state.history.n < self._n_startup_trials:
+            return {}
+        if not self._group:
+            return self._sample(state, trial, search_space, self._is_multivariate(study))
+        params: dict[str, Any] = {}
+        for group in state.groups:
+            sub_space = {n: search_space[n] for n in group if n in search_space}
+            if sub_space:
+                params.update(self._sample(state, trial, sub_space, joint=True))
+        return params
 
     def sample_independent(
         self,
@@ -280,23 +293,36 @@ class TPESampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         with self._lock:
-            state = self._refreshed_state(study, trial)
-            if state.history.n < self._n_startup_trials:
-                return self._random_sampler.sample_independent(
-                    study, trial, param_name, param_distribution
-                )
-            if (
-                self._warn_independent_sampling
-                and self._is_multivariate(study)
-                and state.history.has_param(param_name)
-            ):
-                _logger.warning(
-                    f"The parameter {param_name!r} in trial {trial.number} is sampled on its "
-                    "own, outside the multivariate TPE's joint search space; "
-                    "TPESampler(group=True) models conditional params jointly."
-                )
-            space = {param_name: param_distribution}
-            return self._sample(state, trial, space, joint=True)[param_name]
+            try:
+                return self._sample_independent(study, trial, param_name, param_distribution)
+            except BaseException:
+                self._forget_state(study)
+                raise
+
+    def _sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        state = self._refreshed_state(study, trial)
+        if state.history.n < self._n_startup_trials:
+            return self._random_sampler.sample_independent(
+                study, trial, param_name, param_distribution
+            )
+        if (
+            self._warn_independent_sampling
+            and self._is_multivariate(study)
+            and state.history.has_param(param_name)
+        ):
+            _logger.warning(
+                f"The parameter {param_name!r} in trial {trial.number} is sampled on its "
+                "own, outside the multivariate TPE's joint search space; "
+                "TPESampler(group=True) models conditional params jointly."
+            )
+        space = {param_name: param_distribution}
+        return self._sample(state, trial, space, joint=True)[param_name]
 
     def after_trial(
         self,
@@ -335,6 +361,15 @@ class TPESampler(BaseSampler):
                     stacklevel=4,
                 )
         return state
+
+    def _forget_state(self, study: Study) -> None:
+        """Drop the study's cached state, to be rebuilt from the storage on the next call.
+
+        Whatever escapes a call that uses the state (an interrupt, above all, which can land
+        between any two steps) may have left it half updated: arrays of one length and counts
+        of another, which would fail every later trial of the process.
+        """
+        self._states.pop((id(study._storage), study._study_id), None)
 
     def _refreshed_state(self, study: Study, trial: FrozenTrial) -> StudyState:
         state = self._state(study)
