@@ -5,8 +5,10 @@ values each) served by the real dashboard over HTTP.
 
 Prints, in seconds: building the study (through the storage API, not timed as a goal), the
 server's first read of it, the study page's data (study, first table page, history plot) cold
-and warm, an incremental poll with nothing new and with one new trial, and the delay from
-``tell`` in another process to the trial being returned by the poll API.
+and warm, an incremental poll with nothing new and with one new trial, the delay from
+``tell`` in another process to the trial being returned by the poll API, the trial page's
+data and the intermediate values plot (which reads the study whole). The load average is
+printed before and after (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ def timed(function) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - began
 
 
+def timed_cpu(function) -> str:  # type: ignore[no-untyped-def]
+    """Wall and CPU time of ``function`` (the server runs in this process: the CPU time is
+    the server's and the client's; the machine is shared, so wall times vary with load)."""
+    cpu = time.process_time()
+    wall = timed(function)
+    return f"{wall:.2f} s wall, {time.process_time() - cpu:.2f} s CPU"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=50_000)
@@ -91,7 +101,8 @@ def main() -> None:
             for path in page:
                 fetch(base, path)
 
-        print(f"study page data, first (reads the study): {timed(study_page):.2f} s")
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
+        print(f"study page data, first (reads the study): {timed_cpu(study_page)}")
         fetch(base, f"/api/studies/{study_id}/trials?state=COMPLETE")  # a new version's caches
         print(f"study page data, warm: {timed(study_page):.3f} s")
         detail = json.loads(fetch(base, f"/api/studies/{study_id}"))
@@ -138,7 +149,14 @@ def main() -> None:
             f"(polling every 50 ms; the page polls every 1 s)"
         )
         print(f"poll returning one new trial: {one_new * 1000:.1f} ms")
-        print(f"study page data after new trials (plot redrawn): {timed(study_page):.2f} s")
+        print(f"study page data after new trials (plot redrawn): {timed_cpu(study_page)}")
+        trial_page = f"/api/studies/{study_id}/trials/7"
+        read = timed_cpu(lambda: fetch(base, trial_page))
+        print(f"trial page data (one trial, read whole): {read}")
+        intermediate = f"/api/studies/{study_id}/plot/intermediate"
+        drawn = timed_cpu(lambda: fetch(base, intermediate))
+        print(f"intermediate values plot (reads the whole study): {drawn}")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """A study the dashboard follows: its trials kept in memory, brought up to date by cursor reads.
 
-Each open study's trials are read once; after that a refresh asks the storage only for the
-trials created since and those that were live (``BaseStorage.get_trials_changed_since``), so a
-poll costs O(new + live trials) whatever the size of the study. ``version`` grows with every
-refresh that changed something, so that derived results (summaries, plots) are cached by it.
+Each open study's trials are read once (finished ones possibly without their intermediate
+values, which the kept trials are never asked for); after that a refresh asks the storage only
+for the trials created since and those that were live
+(``BaseStorage.get_trials_changed_since``), so a poll costs O(new + live trials) whatever the
+size of the study. ``version`` grows with every refresh that changed something, so that derived
+results (summaries, plots) are cached by it.
 """
 
 from __future__ import annotations
@@ -53,7 +55,12 @@ class FollowedStudy:
             now = time.monotonic()
             if not force and now - self._refreshed_at < MIN_REFRESH_INTERVAL:
                 return self.version
-            changed, cursor = self.storage.get_trials_changed_since(self.study_id, self.cursor)
+            # Without the intermediate values of finished trials: most of a large study's
+            # rows, which only the trial page (one trial, read whole) and the intermediate
+            # values plot (the study read whole) show.
+            changed, cursor = self.storage.get_trials_changed_since(
+                self.study_id, self.cursor, intermediate_values=False
+            )
             self._refreshed_at = now
             if not changed or (cursor == self.cursor and _same(changed, self.trials)):
                 return self.version
@@ -86,11 +93,19 @@ class FollowedStudy:
         return value
 
     def study_view(self) -> Any:
-        """A ``Study`` reading this copy of the trials, for the plots and importances."""
+        """A ``Study`` reading this copy of the trials, for the plots and importances (not
+        for intermediate values: see ``whole_study_view``)."""
         from tansaku.samplers import RandomSampler
         from tansaku.study import Study
 
         return Study(self.name, KeptTrialsStorage(self), sampler=RandomSampler(seed=0))
+
+    def whole_study_view(self) -> Any:
+        """A ``Study`` reading the storage's whole trials, intermediate values included."""
+        from tansaku.samplers import RandomSampler
+        from tansaku.study import Study
+
+        return Study(self.name, self.storage, sampler=RandomSampler(seed=0))
 
 
 def _same(changed: list[FrozenTrial], trials: list[FrozenTrial]) -> bool:

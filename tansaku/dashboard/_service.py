@@ -132,7 +132,8 @@ class DashboardService:
         study = self.followed(study_id)
         if not 0 <= number < len(study.trials):
             raise KeyError(f"Study {study.name!r} has no trial {number}.")
-        return _encode.trial_detail(study.trials[number])
+        # Read whole: the kept trials may lack their intermediate values (see _followed).
+        return _encode.trial_detail(self.storage.get_trial(study.trials[number]._trial_id))
 
     def poll(self, study_id: int, next_number: int, live_numbers: Sequence[int]) -> dict[str, Any]:
         """What changed since the client's cursor: the trials and the study's new summary."""
@@ -151,11 +152,8 @@ class DashboardService:
         """The JSON of one plot of the study."""
         study = self.followed(study_id)
         key = ("plot", kind, tuple(params) if params else None, objective)
-        return str(
-            study.cached(
-                key, lambda: _plots.figure_json(study.study_view(), kind, params, objective)
-            )
-        )
+        view = study.whole_study_view if kind == "intermediate" else study.study_view
+        return str(study.cached(key, lambda: _plots.figure_json(view(), kind, params, objective)))
 
     def csv(self, study_id: int) -> tuple[str, str]:
         """The study's trials as CSV, and the study's name."""

@@ -231,7 +231,11 @@ class BaseStorage(abc.ABC):
         return trials[bisect.bisect_left(trials, number, key=_number_of) :]
 
     def get_trials_changed_since(
-        self, study_id: int, cursor: TrialCursor | None = None
+        self,
+        study_id: int,
+        cursor: TrialCursor | None = None,
+        *,
+        intermediate_values: bool = True,
     ) -> tuple[list[FrozenTrial], TrialCursor]:
         """Return the trials of a study that may have changed since ``cursor``, and a new cursor.
 
@@ -246,6 +250,12 @@ class BaseStorage(abc.ABC):
         Args:
             study_id: The study's id.
             cursor: What the reader has seen; None (or ``TrialCursor()``) reads every trial.
+            intermediate_values: False lets a backend that reads from a database leave out
+                the intermediate values of the trials that were finished when it first read
+                the study for such readers (their ``intermediate_values`` are then empty):
+                they are most of a large study's rows, and a reader that shows them for one
+                trial at a time reads that trial with ``get_trial``. Every other field, and
+                every trial read live or later, is complete.
 
         Returns:
             The changed trials, and the cursor to pass next time.
@@ -255,8 +265,16 @@ class BaseStorage(abc.ABC):
         """
         if cursor is None:
             cursor = TrialCursor()
-        changed = self._get_trials_numbered(study_id, cursor.live_numbers, cursor.next_number)
+        read = self._get_trials_numbered if intermediate_values else self._get_light_numbered
+        changed = read(study_id, cursor.live_numbers, cursor.next_number)
         return changed, cursor.advanced(changed)
+
+    def _get_light_numbered(
+        self, study_id: int, numbers: Sequence[int], from_number: int
+    ) -> list[FrozenTrial]:
+        """``_get_trials_numbered`` for ``get_trials_changed_since(intermediate_values=False)``;
+        a backend holding its trials in memory has nothing to spare and reads them whole."""
+        return self._get_trials_numbered(study_id, numbers, from_number)
 
     def _get_trials_numbered(
         self, study_id: int, numbers: Sequence[int], from_number: int

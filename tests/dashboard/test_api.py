@@ -125,6 +125,28 @@ def test_following_a_study_never_reads_its_whole_history_again() -> None:
     assert followed.trials == study.get_trials()
 
 
+def test_the_study_is_followed_without_intermediate_values_the_trial_page_has_them(
+    storage: RDBStorage, db_url: str
+) -> None:
+    # A fresh storage on the file, as a dashboard started after the study ran: its first read
+    # leaves the finished trials' intermediate values (most rows of a large study) out.
+    fresh = RDBStorage(db_url)
+    study_id = fresh.get_study_id_from_name(XSS_NAME)
+    followed = FollowedStudy(fresh, study_id)
+    followed.refresh(force=True)
+    assert followed.trials[3].intermediate_values == {}
+    whole = storage.get_all_trials(study_id)
+    with serving(fresh) as base:
+        client = Client(base)
+        trial = client.get_json(f"/api/studies/{study_id}/trials/3")
+        figure = client.get_json(f"/api/studies/{study_id}/plot/intermediate")
+    assert trial["intermediate_values"] == [
+        [s, v] for s, v in whole[3].intermediate_values.items()
+    ]
+    drawn = [y for trace in figure["data"] for y in trace["y"] if y is not None]
+    assert len(drawn) == 30  # three steps of each of the ten completed trials
+
+
 @pytest.mark.parametrize(
     "kind",
     [

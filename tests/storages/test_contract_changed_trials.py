@@ -141,3 +141,37 @@ def test_the_trials_of_another_study_are_not_read(storage: BaseStorage) -> None:
         storage.get_trial_id_from_study_id_trial_number(study_id, 0)
     ]
     assert cursor.next_number == 1
+
+
+def test_following_without_intermediate_values_leaves_out_only_finished_trials_ones(
+    storage: BaseStorage,
+) -> None:
+    # For a reader that does not show them (the dashboard's study page): a backend reading a
+    # database may leave them out of the finished trials of its first read, nothing else.
+    study_id = new_study(storage)
+    done = storage.create_new_trial(study_id)
+    storage.set_trial_intermediate_value(done, 0, 2.0)
+    storage.set_trial_state_values(done, TrialState.COMPLETE, [2.0])
+    storage.set_trial_intermediate_value(running := storage.create_new_trial(study_id), 1, 0.5)
+
+    changed, cursor = storage.get_trials_changed_since(study_id, intermediate_values=False)
+
+    whole = storage.get_all_trials(study_id)
+    assert numbers(changed) == [0, 1]
+    assert changed[1] == whole[1] and changed[1].intermediate_values == {1: 0.5}
+    assert changed[0].intermediate_values in ({}, {0: 2.0})
+    completed = changed[0].__deepcopy__({})
+    completed.intermediate_values = {0: 2.0}
+    assert completed == whole[0]
+    # The storage's own reads stay whole after it.
+    assert whole[0].intermediate_values == {0: 2.0}
+    assert storage.get_trial(done).intermediate_values == {0: 2.0}
+
+    storage.set_trial_intermediate_value(running, 2, 0.25)
+    storage.set_trial_state_values(running, TrialState.COMPLETE, [1.0])
+    changed, cursor = storage.get_trials_changed_since(study_id, cursor, intermediate_values=False)
+
+    assert numbers(changed) == [1]
+    assert changed[0] == storage.get_all_trials(study_id)[1]
+    assert changed[0].intermediate_values == {1: 0.5, 2: 0.25}
+    assert cursor == TrialCursor(next_number=2, live_numbers=())

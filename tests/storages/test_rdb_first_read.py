@@ -34,6 +34,12 @@ def _fields(trial: FrozenTrial) -> tuple[Any, ...]:
     )
 
 
+def _without_intermediate_values(trial: FrozenTrial) -> FrozenTrial:
+    copy = trial.__deepcopy__({})
+    copy.intermediate_values = {}
+    return copy
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mysql"])
 def test_first_read_of_a_study_matches_what_the_writer_read(backend: str, tmp_path: Path) -> None:
     writer = STORAGE_FACTORIES[backend](tmp_path)
@@ -81,12 +87,49 @@ def test_first_read_of_a_study_matches_what_the_writer_read(backend: str, tmp_pa
     written = writer.get_all_trials(study_id)
     reader = RDBStorage(writer.url)
     try:
+        light, _ = reader.get_trials_changed_since(study_id, intermediate_values=False)
         read = reader.get_all_trials(study_id)
         assert [_fields(t) for t in read] == [_fields(t) for t in written]
         assert len(read) == 8
         assert [name for name, _ in read[2].params.items()] == ["z", "a", "m"]
         assert math.isnan(read[3].intermediate_values[0])
         assert read[1].values == [-math.inf, math.inf]
+        # The read without intermediate values leaves out those of the finished trials only,
+        # and keeps its trials apart: the whole read after it (above) has them all.
+        assert [_fields(t) for t in light] == [
+            _fields(_without_intermediate_values(t) if t.state.is_finished() else t)
+            for t in written
+        ]
+        assert light[5].intermediate_values == written[5].intermediate_values != {}
+        assert reader.get_trial(light[0]._trial_id).intermediate_values == {3: 0.0}
+    finally:
+        reader.remove_session()
+        writer.remove_session()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_first_read_of_a_param_with_several_distributions(backend: str, tmp_path: Path) -> None:
+    # Rows of a param whose distribution changes from trial to trial each name theirs.
+    writer = STORAGE_FACTORIES[backend](tmp_path)
+    assert isinstance(writer, RDBStorage)
+    study_id = writer.create_new_study([MIN], "read")
+    spaces = [
+        FloatDistribution(0, 1),
+        FloatDistribution(0, 2),
+        FloatDistribution(0, 3, log=False, step=0.5),
+    ]
+    for number in range(6):
+        trial_id = writer.create_new_trial(study_id)
+        writer.set_trial_param(trial_id, "w", 1.0, spaces[number % 3])
+        writer.set_trial_param(trial_id, "c", 1.0, CategoricalDistribution(["a", "b"]))
+        writer.set_trial_state_values(trial_id, TrialState.COMPLETE, [float(number)])
+    written = writer.get_all_trials(study_id)
+    reader = RDBStorage(writer.url)
+    try:
+        read = reader.get_all_trials(study_id)
+        assert [_fields(t) for t in read] == [_fields(t) for t in written]
+        assert [t.distributions["w"] for t in read] == spaces * 2
+        assert [t.params["c"] for t in read] == ["b"] * 6
     finally:
         reader.remove_session()
         writer.remove_session()

@@ -178,6 +178,11 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         #   trials and growing with the study, on every Study.ask.
         self._caches: dict[int, StudyTrials] = {}
         self._caches_lock = threading.Lock()
+        # - study_id -> StudyTrials for ``get_trials_changed_since(intermediate_values=False)``
+        #   (the dashboard): its first read leaves out finished trials' intermediate values
+        #   (two thirds of the rows of a study of 20 steps a trial), so its trials are kept
+        #   apart from those above and never served as whole trials.
+        self._light_caches: dict[int, StudyTrials] = {}
         # - trial_id -> (study_id, number): both never change while the trial exists. An id
         #   may be reused once its study is deleted: each read of the row, a creation by this
         #   process and a sync that finds the study gone replace or drop the entry. Spares a
@@ -262,6 +267,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             self._trial_keys.pop(trial_id, None)
         with self._caches_lock:
             self._caches.pop(study_id, None)
+            self._light_caches.pop(study_id, None)
 
     def _check_study(self, connection: Connection, study_id: int) -> None:
         if connection.execute(self._statements.study_row, {"study_id": study_id}).first() is None:
@@ -462,11 +468,12 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         self._writes.write_live(upsert, row)
 
     # -- trials: reads --------------------------------------------------------------------------
-    def _cache(self, study_id: int) -> StudyTrials:
-        cache = self._caches.get(study_id)
+    def _cache(self, study_id: int, light: bool = False) -> StudyTrials:
+        caches = self._light_caches if light else self._caches
+        cache = caches.get(study_id)
         if cache is None:
             with self._caches_lock:
-                cache = self._caches.setdefault(study_id, StudyTrials())
+                cache = caches.setdefault(study_id, StudyTrials())
         return cache
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
@@ -528,8 +535,20 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             self._sync(study_id, cache)
             return cache.numbered(numbers, from_number)
 
+    def _get_light_numbered(
+        self, study_id: int, numbers: Sequence[int], from_number: int
+    ) -> list[FrozenTrial]:
+        cache = self._cache(study_id, light=True)
+        with cache.lock:
+            self._sync(study_id, cache, light=True)
+            return cache.numbered(numbers, from_number)
+
     def _sync(
-        self, study_id: int, cache: StudyTrials, states: Container[TrialState] | None = None
+        self,
+        study_id: int,
+        cache: StudyTrials,
+        states: Container[TrialState] | None = None,
+        light: bool = False,
     ) -> None:
         """Read the trials of the study this process has not seen finished.
 
@@ -542,13 +561,20 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         created again under its id): the cache starts over with a full read, which checks
         that the study exists. The check costs one primary-key lookup inside the sync's own
         statement and no round trip; only the sync that finds the study gone reads again.
+
+        A ``light`` cache's first read leaves out the intermediate values of finished trials;
+        its trials are then not kept as this process's finished trials (``_finished``).
         """
-        if not self._sync_unseen(study_id, cache, states):
+        if not self._sync_unseen(study_id, cache, states, light):
             self._forget_study(study_id, cache)
-            self._sync_unseen(study_id, cache, states)
+            self._sync_unseen(study_id, cache, states, light)
 
     def _sync_unseen(
-        self, study_id: int, cache: StudyTrials, states: Container[TrialState] | None
+        self,
+        study_id: int,
+        cache: StudyTrials,
+        states: Container[TrialState] | None,
+        light: bool = False,
     ) -> bool:
         """One sync of ``_sync``; False when the cache no longer copies the study."""
         # Live trials this process has since read finished need no second read.
@@ -593,7 +619,9 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
                 if first:
                     # The whole study: a statement per table (see ``_study_read.py``).
                     self._check_study(connection, study_id)
-                    fresh = load_study_trials(connection, study_id, self._finished)
+                    fresh = load_study_trials(
+                        connection, study_id, self._finished, intermediate_values=not light
+                    )
                 else:
                     fresh = self._unseen.load(
                         connection, study_id, cache.max_trial_id, live, self._finished, anchor_id
@@ -610,7 +638,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             read = by_id.get(trial_id)
             if read is None or not same_trial_row(cache.live[trial_id], read):
                 return False
-        self._absorb(study_id, cache, fresh)
+        if light:
+            cache.absorb(fresh)
+        else:
+            self._absorb(study_id, cache, fresh)
         return True
 
     def _forget_study(self, study_id: int, cache: StudyTrials) -> None:

@@ -15,7 +15,7 @@ import datetime
 import json
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, null, select
+from sqlalchemy import Integer, bindparam, case, null, or_, select
 from sqlalchemy.engine import Connection
 
 from tansaku.distributions import BaseDistribution
@@ -71,6 +71,17 @@ _PARAM_ROWS = _rows_of(
     order=("trial_id", "param_id"),
 )
 
+# Each param's distribution texts: a param has one in most studies, and then its rows need not
+# carry it (the text is most of a row's bytes, and the driver makes a str of it for each row).
+_PARAM_SPACES = (
+    select(PARAMS.c.param_name, PARAMS.c.distribution_json)
+    .where(PARAMS.c.trial_id.in_(_IDS))
+    .distinct()
+)
+_PARAM_ROWS_WITHOUT_TEXT = _rows_of(
+    PARAMS, "trial_id", "param_name", "param_value", order=("trial_id", "param_id")
+)
+
 
 def _unless_finite(column: Any) -> Any:
     """``column`` (a value's kind), NULL for FINITE: the driver's None costs less than text."""
@@ -91,6 +102,21 @@ _INTERMEDIATE_ROWS = _rows_of(
     "intermediate_value",
     _unless_finite(INTERMEDIATE.c.intermediate_value_type),
     order=("trial_id", "step"),
+)
+# The same of the study's trials not finished, for a read that leaves out finished trials'.
+_LIVE_IDS = (
+    select(TRIALS.c.trial_id)
+    .where(
+        TRIALS.c.study_id == _STUDY,
+        # Not IN (...): ``_execute`` binds plain parameters only, not an expanding list.
+        or_(TRIALS.c.state == TrialState.RUNNING, TRIALS.c.state == TrialState.WAITING),
+    )
+    .scalar_subquery()
+)
+_LIVE_INTERMEDIATE_ROWS = (
+    select(*_INTERMEDIATE_ROWS.selected_columns)
+    .where(INTERMEDIATE.c.trial_id.in_(_LIVE_IDS))
+    .order_by(INTERMEDIATE.c.trial_id, INTERMEDIATE.c.step)
 )
 _USER_ATTR_ROWS = _rows_of(
     TRIAL_USER_ATTRS,
@@ -143,12 +169,17 @@ def _execute(connection: Connection, statement: Any, study_id: int) -> Any:
 
 
 def load_study_trials(
-    connection: Connection, study_id: int, finished: dict[int, FrozenTrial]
+    connection: Connection,
+    study_id: int,
+    finished: dict[int, FrozenTrial],
+    intermediate_values: bool = True,
 ) -> list[FrozenTrial]:
     """Every trial of the study ``study_id``, ordered by number.
 
     A trial found in ``finished`` (finished trials already read, by id) is taken from there
     when its ``trials`` row is still its own (ids may be reused after a study was deleted).
+    With ``intermediate_values`` False, the other finished trials come without their
+    intermediate values (see ``BaseStorage.get_trials_changed_since``).
     """
     trials: list[FrozenTrial] = []
     building: dict[int, FrozenTrial] = {}  # by id, the trials read now (not taken over)
@@ -170,9 +201,10 @@ def load_study_trials(
         building[trial_id] = trial
         trials.append(trial)
     if building:
-        _read_params(_execute(connection, _PARAM_ROWS, study_id), building)
+        _read_params(connection, study_id, building)
         _read_values(_execute(connection, _VALUE_ROWS, study_id), building)
-        _read_intermediate(_execute(connection, _INTERMEDIATE_ROWS, study_id), building)
+        intermediate = _INTERMEDIATE_ROWS if intermediate_values else _LIVE_INTERMEDIATE_ROWS
+        _read_intermediate(_execute(connection, intermediate, study_id), building)
         for statement, user in ((_USER_ATTR_ROWS, True), (_SYSTEM_ATTR_ROWS, False)):
             _read_attrs(_execute(connection, statement, study_id), building, user)
         spaces = SharedSpaces()
@@ -187,23 +219,61 @@ def _number_of(trial: FrozenTrial) -> int:
     return trial.number
 
 
-def _read_params(rows: Any, building: dict[int, FrozenTrial]) -> None:
+def _read_params(connection: Connection, study_id: int, building: dict[int, FrozenTrial]) -> None:
     parsed: dict[str, BaseDistribution] = {}  # each distinct JSON text parsed once
+    texts: dict[str, str] = {}
+    several = False
+    for name, text in _execute(connection, _PARAM_SPACES, study_id):
+        several = several or name in texts
+        texts[name] = text
+    if several:  # some param has several distributions: each row says which
+        for trial_id, name, stored, text in _execute(connection, _PARAM_ROWS, study_id):
+            trial = building.get(trial_id)
+            if trial is not None:  # else a trial taken from ``finished``
+                _read_param(trial, name, stored, text, parsed)
+        return
+    # Params whose value is the stored float itself (floats), by name.
+    as_stored: dict[str, BaseDistribution] = {}
+    for name, text in texts.items():
+        try:
+            distribution = read_distribution(text, parsed)
+        except UnreadableParamError:
+            continue  # each of its rows warns below
+        if type(distribution).to_external_repr is BaseDistribution.to_external_repr:
+            as_stored[name] = distribution
+    # The loop below runs once per param row (500,000 at 50,000 trials of 10 params): the
+    # common case costs two dict stores.
     current_id = None
     trial: FrozenTrial | None = None
-    for trial_id, name, stored, text in rows:
+    params: dict[str, Any] = {}
+    distributions: dict[str, BaseDistribution] = {}
+    float_of = as_stored.get
+    for trial_id, name, stored in _execute(connection, _PARAM_ROWS_WITHOUT_TEXT, study_id):
         if trial_id != current_id:
             current_id = trial_id
             trial = building.get(trial_id)
+            if trial is not None:
+                params, distributions = trial.params, trial.distributions
         if trial is None:
             continue  # a trial taken from ``finished``
-        try:
-            distribution = parsed.get(text) or read_distribution(text, parsed)
-            trial.params[name] = external_value(distribution, stored)
-        except UnreadableParamError as error:
-            warn_param_left_out(trial.number, name, error)
-            continue
-        trial.distributions[name] = distribution
+        distribution = float_of(name)
+        if distribution is not None and stored is not None:
+            params[name] = stored
+            distributions[name] = distribution
+        else:
+            _read_param(trial, name, stored, texts[name], parsed)
+
+
+def _read_param(
+    trial: FrozenTrial, name: str, stored: Any, text: str, parsed: dict[str, BaseDistribution]
+) -> None:
+    try:
+        distribution = parsed.get(text) or read_distribution(text, parsed)
+        trial.params[name] = external_value(distribution, stored)
+    except UnreadableParamError as error:
+        warn_param_left_out(trial.number, name, error)
+        return
+    trial.distributions[name] = distribution
 
 
 def _read_values(rows: Any, building: dict[int, FrozenTrial]) -> None:
