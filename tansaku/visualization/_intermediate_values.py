@@ -15,6 +15,12 @@ _logger = get_logger(__name__)
 
 TITLE = "Intermediate Values Plot"
 INFEASIBLE_COLOR = "#CCCCCC"
+# Past this many curves the plot draws their spread by step instead of one line per trial:
+# tens of thousands of lines are one blot, and a browser takes seconds to draw them.
+MAX_CURVES = 1000
+# The spread drawn past MAX_CURVES: bands between these percentiles, and the median.
+BANDS = ((5.0, 95.0), (25.0, 75.0))
+_GROUP_COLORS = {"complete": "31, 119, 180", "pruned": "255, 127, 14"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,11 @@ def plot_intermediate_values(study: Study) -> Any:
     so the curves that a pruner stopped stand apart from those that ran to the end; trials
     that break a constraint are grey.
 
+    Past ``MAX_CURVES`` curves (1,000) the plot shows their spread instead, as the title
+    says: for the pruned trials and the others (completed or running) apart, the median of
+    the finite values reported at each step and the bands between their 5th and 95th and
+    their 25th and 75th percentiles.
+
     Args:
         study: The study whose trials' intermediate values are plotted.
 
@@ -92,6 +103,8 @@ def plot_intermediate_values(study: Study) -> Any:
     """
     go = plotly_go("plot_intermediate_values")
     curves = intermediate_curves(study)
+    if len(curves) > MAX_CURVES:
+        return _spread_figure(go, curves)
     layout = go.Layout(
         title=TITLE,
         xaxis={"title": "Step"},
@@ -116,4 +129,70 @@ def plot_intermediate_values(study: Study) -> Any:
             look = go.Scatter(mode="lines+markers", marker=marker, line=line).to_plotly_json()
             looks[curve.pruned, curve.feasible] = look
         traces.append(({**look, "name": curve.label}, {"x": curve.steps, "y": curve.values}))
+    return figure_of(go, traces, layout)
+
+
+def _spread_figure(go: Any, curves: list[Curve]) -> Any:
+    """The percentile bands and median by step of each group of ``curves`` (see above)."""
+    import numpy as np
+
+    groups: dict[str, list[Curve]] = {}
+    for curve in curves:
+        # Running trials' curves join the completed ones: they are few, and still going.
+        groups.setdefault("pruned" if curve.pruned else "complete", []).append(curve)
+    traces: list[tuple[Any, dict[str, Any]]] = []
+    for name, members in groups.items():
+        steps = np.fromiter((s for c in members for s in c.steps), dtype=float)
+        values = np.fromiter((v for c in members for v in c.values), dtype=float)
+        finite = np.isfinite(values)
+        steps, values = steps[finite], values[finite]
+        order = np.argsort(steps, kind="stable")
+        steps, values = steps[order], values[order]
+        at, first = np.unique(steps, return_index=True)
+        if not len(at):
+            continue
+        edges = [*BANDS[0], *BANDS[1], 50.0]
+        by_step = np.array([np.percentile(part, edges) for part in np.split(values, first[1:])])
+        x = at.tolist()
+        color = _GROUP_COLORS[name]
+        label = f"{name} ({len(members):,} trial{'s' if len(members) > 1 else ''})"
+        for index, (low, high) in enumerate(BANDS):
+            fill = f"rgba({color}, {0.15 + 0.15 * index})"
+            band = f"{label}: {low:g}-{high:g}th percentiles"
+            edge = go.Scatter(mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+            traces.append((edge, {"x": x, "y": by_step[:, 2 * index].tolist()}))
+            traces.append(
+                (
+                    go.Scatter(
+                        mode="lines",
+                        line={"width": 0},
+                        fill="tonexty",
+                        fillcolor=fill,
+                        name=band,
+                        legendgroup=name,
+                    ),
+                    {"x": x, "y": by_step[:, 2 * index + 1].tolist()},
+                )
+            )
+        traces.append(
+            (
+                go.Scatter(
+                    mode="lines",
+                    line={
+                        "color": f"rgb({color})",
+                        "dash": "dash" if name == "pruned" else "solid",
+                    },
+                    name=f"{label}: median",
+                    legendgroup=name,
+                ),
+                {"x": x, "y": by_step[:, 4].tolist()},
+            )
+        )
+    layout = go.Layout(
+        title=f"{TITLE} ({len(curves):,} trials: median and percentile bands by step)",
+        xaxis={"title": "Step"},
+        yaxis={"title": "Intermediate Value"},
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.2},
+    )
     return figure_of(go, traces, layout)

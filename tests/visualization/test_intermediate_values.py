@@ -102,3 +102,40 @@ def test_several_objectives_need_no_target_and_have_no_curves(
     assert len(plot_intermediate_values(multi_objective_study).data) == 0
     assert len(mpl_plot_intermediate_values(multi_objective_study).lines) == 0
     assert warned(caplog_tansaku, "trial.report")
+
+
+def test_past_max_curves_the_plot_draws_percentile_bands_by_step(
+    mixed_study: Study, monkeypatch: pytest.MonkeyPatch, render: Any
+) -> None:
+    import tansaku.visualization._intermediate_values as module
+
+    monkeypatch.setattr(module, "MAX_CURVES", len(MIXED_CURVES))
+    assert len(plot_intermediate_values(mixed_study).data) == len(MIXED_CURVES)  # as it was
+
+    monkeypatch.setattr(module, "MAX_CURVES", len(MIXED_CURVES) - 1)
+    figure = plot_intermediate_values(mixed_study)
+
+    assert "7 trials: median and percentile bands by step" in figure.layout.title.text
+    # Complete trials: two bands (their edges) and the median; the pruned one alike.
+    assert len(figure.data) == 10
+    median = figure.data[4]
+    assert median.name == "complete (6 trials): median"
+    assert list(median.x) == [0, 1, 2]
+    finals = sorted(curve[2] for curve in MIXED_CURVES[:6])
+    assert median.y[2] == pytest.approx((finals[2] + finals[3]) / 2)
+    low, high = figure.data[0].y, figure.data[1].y
+    assert low[2] == pytest.approx(0.2 + 0.05 * 5 * (0.3 - 0.2)) and high[2] < 1.2
+    assert figure.data[-1].name == "pruned (1 trial): median"
+    assert list(figure.data[-1].y) == [5.0, 4.5]
+    render(figure)
+
+
+def test_the_spread_leaves_out_non_finite_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tansaku.visualization._intermediate_values as module
+
+    study = tansaku.create_study()
+    for value in [1.0, 2.0, float("inf"), float("nan")]:
+        study.add_trial(create_trial(value=0.0, intermediate_values={0: value, 1: 3.0}))
+    monkeypatch.setattr(module, "MAX_CURVES", 2)
+    figure = plot_intermediate_values(study)
+    assert list(figure.data[4].y) == [1.5, 3.0]
