@@ -9,6 +9,7 @@ import math
 import os
 import pathlib
 import warnings
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,14 +37,24 @@ _logger = get_logger(__name__)
 # The plots that take a parameter list show at most this many, the most important first, so
 # that a study of many parameters still gives a readable page.
 _MAX_PARAMS = {"plot_parallel_coordinate": 10, "plot_slice": 8, "plot_contour": 4}
+# The slice plot puts its panels side by side: the report draws them this many at a time, so
+# that each keeps a readable width on a page 1200 px wide or less (down to 800).
+_SLICES_PER_ROW = 3
+# An x-axis title (a param's name) longer than this is broken into lines at its separators:
+# under a panel of a slice or contour plot it would run into the next panel's title.
+_TITLE_LINE_CHARS = 14
 _MAX_BEST_ROWS = 50
 # The room-for-improvement plot fits a GP at every completed trial: about 0.03 s each at 100
 # trials and growing, so a larger study would spend most of a report's time there.
 _MAX_TERMINATOR_TRIALS = 200
 _FIGURE_HEIGHT = 520
 
+# The page is as wide as the window up to 1200 px; a table wider than that scrolls in its own
+# box (a best trial of many parameters), and the plots take the page's width (see add_figure).
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222;
+       padding: 0 1em; box-sizing: border-box; }
+.wide { max-width: 100%; overflow-x: auto; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
@@ -60,19 +71,39 @@ class _Page:
     has_plotlyjs: bool = False
 
     def add_figure(self, figure: Any) -> None:
+        # A plot's own width (the slice plot's 300 px a panel, the contour matrix's 260) would
+        # run off a narrower page: each plot takes the page's width instead, and follows it
+        # when the window is resized. Heights stay: they make the panels readable.
+        figure.update_layout(width=None, autosize=True)
+        figure.for_each_xaxis(_wrap_title)
         # The first figure carries the whole plotly.js bundle; the others use it.
         self.sections.append(
             figure.to_html(
                 full_html=False,
                 include_plotlyjs=not self.has_plotlyjs,
+                default_width="100%",
                 default_height=_FIGURE_HEIGHT,
-                config={"displaylogo": False},
+                config={"displaylogo": False, "responsive": True},
             )
         )
         self.has_plotlyjs = True
 
     def add_note(self, text: str) -> None:
         self.sections.append(f'<p class="note">{html.escape(text)}</p>')
+
+
+def _wrap_title(axis: Any) -> None:
+    text = axis.title.text
+    if not isinstance(text, str) or len(text) <= _TITLE_LINE_CHARS or "<" in text:
+        return
+    lines = [""]
+    for piece in re.split(r"(?<=[_.\- /])", text):  # each separator stays on its line
+        if lines[-1] and len(lines[-1]) + len(piece) > _TITLE_LINE_CHARS:
+            lines.append("")
+        lines[-1] += piece
+    # The text is plotly's to show: plotly escapes none of it but its own tags (<br>), and a
+    # name holding '<' is left alone above.
+    axis.title.text = "<br>".join(lines)
 
 
 def _format_value(value: Any) -> str:
@@ -90,7 +121,10 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
             kind = ' class="number"' if isinstance(cell, (int, float)) else ""
             cells.append(f"<td{kind}>{html.escape(_format_value(cell))}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _objective_names(study: Study) -> list[str]:
@@ -295,6 +329,10 @@ def report(study: Study, path: str | os.PathLike[str]) -> pathlib.Path:
                 continue
             if plot_name == "plot_contour":
                 _contour_into(page, study, ranked[:limit], by_target)
+            elif plot_name == "plot_slice":
+                for first in range(0, min(limit, len(ranked)), _SLICES_PER_ROW):
+                    chosen = ranked[first : min(first + _SLICES_PER_ROW, limit)]
+                    _plot_from_package(plot_name, page, study, params=chosen, **by_target)
             else:
                 _plot_from_package(plot_name, page, study, params=ranked[:limit], **by_target)
 
