@@ -11,6 +11,7 @@ from typing import Any
 
 from tansaku.dashboard import _encode, _plots, _query
 from tansaku.dashboard._followed import FollowedStudy
+from tansaku.exceptions import UpdateFinishedTrialError
 from tansaku.storages import BaseStorage, TrialCursor
 from tansaku.study import StudyDirection
 from tansaku.trial import TrialState
@@ -185,13 +186,24 @@ class DashboardService:
         return _encode.trial_detail(told)
 
     def remove_waiting(self, study_id: int, number: int) -> dict[str, Any]:
-        """Take a WAITING (enqueued) trial out of the queue: it ends FAIL."""
+        """Take a WAITING (enqueued) trial out of the queue: it ends FAIL.
+
+        The dashboard takes the trial as a worker would, by the storage's compare-and-set
+        move from WAITING to RUNNING, and ends it once it holds it: a worker that takes the
+        trial at the same moment either gets it (the removal is refused) or never sees it
+        waiting. Reading the state and then writing FAIL would fail a trial a worker had just
+        started.
+        """
         self.followed(study_id)  # KeyError for an unknown study
         trial_id = self.storage.get_trial_id_from_study_id_trial_number(study_id, number)
-        trial = self.storage.get_trial(trial_id)
-        if trial.state is not TrialState.WAITING:
+        try:
+            taken = self.storage.set_trial_state_values(trial_id, TrialState.RUNNING)
+        except UpdateFinishedTrialError:
+            taken = False
+        if not taken:
+            state = self.storage.get_trial(trial_id).state
             raise ValueError(
-                f"Trial {number} is {trial.state.name}: only a WAITING trial can be removed "
+                f"Trial {number} is {state.name}: only a WAITING trial can be removed "
                 "from the queue."
             )
         self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
