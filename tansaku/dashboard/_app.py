@@ -113,6 +113,18 @@ def create_app(storage: BaseStorage, *, token: str | None = None, host: str = "1
             ) from None
         return service.poll(study_id, next_number, live)
 
+    def trial_poll(request: Request, body: Any) -> Any:
+        study_id, number = ids(request)
+        arguments = request.query_params
+        try:
+            after = int(arguments["after"]) if arguments.get("after") else None
+            known = int(arguments.get("known", "0"))
+        except ValueError:
+            raise ValueError(
+                f"The 'after' and 'known' arguments must be integers. Got {dict(arguments)!r}."
+            ) from None
+        return service.trial_poll(study_id, number, after, known)
+
     def plot(request: Request, body: Any) -> Any:
         study_id, _ = ids(request)
         arguments = request.query_params
@@ -167,6 +179,7 @@ def create_app(storage: BaseStorage, *, token: str | None = None, host: str = "1
             "/api/studies/{study_id:int}/trials/{number:int}",
             api(lambda r, b: service.trial(*ids(r))),
         ),
+        Route("/api/studies/{study_id:int}/trials/{number:int}/poll", api(trial_poll)),
         Route(
             "/api/studies/{study_id:int}/trials/{number:int}/tell",
             api(lambda r, b: service.tell(*ids(r), b), post=True),

@@ -136,6 +136,22 @@ class DashboardService:
         # Read whole: the kept trials may lack their intermediate values (see _followed).
         return _encode.trial_detail(self.storage.get_trial(study.trials[number]._trial_id))
 
+    def trial_poll(
+        self, study_id: int, number: int, after: int | None, known: int
+    ) -> dict[str, Any]:
+        """One trial as its page last saw it, updated: everything but the intermediate values,
+        and of those only the steps after ``after`` when the page holds the ``known`` ones up
+        to it (else all of them, with ``"all": true``). ``after`` None asks for all."""
+        detail = self.trial(study_id, number)
+        steps: list[list[Any]] = detail.pop("intermediate_values")
+        if after is not None:
+            seen = sum(1 for step, _ in steps if step <= after)
+            if seen == known:
+                detail.update(intermediate_values=[s for s in steps if s[0] > after], all=False)
+                return detail
+        detail.update(intermediate_values=steps, all=True)
+        return detail
+
     def poll(self, study_id: int, next_number: int, live_numbers: Sequence[int]) -> dict[str, Any]:
         """What changed since the client's cursor: the trials and the study's new summary."""
         study = self.followed(study_id)

@@ -102,6 +102,41 @@ def test_poll_returns_only_what_changed_since_the_cursor(server: str, db_url: st
     assert answer["summary"]["counts"]["COMPLETE"] == 12
 
 
+def test_a_trial_poll_returns_the_steps_reported_since(server: str, db_url: str) -> None:
+    client = Client(server)
+    study_id = _study_id(client)
+    poll = f"/api/studies/{study_id}/trials/10/poll"
+    first = client.get_json(poll)
+    assert (first["state"], first["intermediate_values"], first["all"]) == ("RUNNING", [], True)
+
+    other = RDBStorage(db_url)  # another process, as far as the server knows
+    trial_id = other.get_trial_id_from_study_id_trial_number(study_id, 10)
+    other.set_trial_intermediate_value(trial_id, 0, 0.5)
+    other.set_trial_intermediate_value(trial_id, 1, 0.25)
+    assert client.get_json(poll + "?after=&known=0")["intermediate_values"] == [
+        [0, 0.5],
+        [1, 0.25],
+    ]
+    assert client.get_json(poll + "?after=1&known=2")["intermediate_values"] == []
+
+    other.set_trial_intermediate_value(trial_id, 2, float("inf"))
+    answer = client.get_json(poll + "?after=1&known=2")
+    assert (answer["intermediate_values"], answer["all"]) == ([[2, "inf"]], False)
+    # A page that holds other steps than the trial's up to ``after`` gets them all again.
+    answer = client.get_json(poll + "?after=1&known=1")
+    assert (len(answer["intermediate_values"]), answer["all"]) == (3, True)
+
+    other.set_trial_state_values(trial_id, TrialState.COMPLETE, [4.5])
+    answer = client.get_json(poll + "?after=2&known=3")
+    assert (answer["state"], answer["values"], answer["intermediate_values"]) == (
+        "COMPLETE",
+        [4.5],
+        [],
+    )
+    status, _, body = client.request("GET", poll + "?after=x")
+    assert status == 400 and b"'after' and 'known' arguments must be integers" in body
+
+
 def test_following_a_study_never_reads_its_whole_history_again() -> None:
     class CountingStorage(InMemoryStorage):
         full_reads = 0

@@ -142,6 +142,33 @@ def test_a_trial_added_by_another_process_appears_live(
     _shots(page, tmp_path, "study-live")
 
 
+def test_a_running_trials_page_shows_what_another_process_reports_and_tells(
+    server: str, browser_page: Any, db_url: str, storage: RDBStorage, tmp_path: Path
+) -> None:
+    page = browser_page
+    (study,) = storage.get_all_studies()
+    page.goto(f"{server}/studies/{study._study_id}/trials/10")
+    page.wait_for_selector("#tell")
+    code = (
+        "import sys, tansaku; "
+        "s = tansaku.load_study(study_name=sys.argv[2], storage=sys.argv[1]); "
+        "i = s._storage.get_trial_id_from_study_id_trial_number(s._study_id, 10); "
+        "s._storage.set_trial_intermediate_value(i, 7, 0.125) if sys.argv[3] == 'report' "
+        "else s.tell(10, 4.5)"
+    )
+    subprocess.run([sys.executable, "-c", code, db_url, XSS_NAME, "report"], check=True)
+
+    page.wait_for_selector("#intermediate tr[data-step='7'] >> text=0.125")
+    _shots(page, tmp_path, "trial-live")
+    subprocess.run([sys.executable, "-c", code, db_url, XSS_NAME, "tell"], check=True)
+
+    page.wait_for_selector("#overview >> text=COMPLETE")
+    page.wait_for_selector("#overview >> text=4.5")
+    assert page.locator("#tell").count() == 0
+    assert page.locator("#intermediate tr").count() == 1
+    assert page.errors == []
+
+
 def test_delete_needs_confirmation(
     server: str, browser_page: Any, storage: RDBStorage, tmp_path: Path
 ) -> None:
