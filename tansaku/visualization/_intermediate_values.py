@@ -141,7 +141,7 @@ def _spread_figure(go: Any, curves: list[Curve]) -> Any:
         # Running trials' curves join the completed ones: they are few, and still going.
         groups.setdefault("pruned" if curve.pruned else "complete", []).append(curve)
     traces: list[tuple[Any, dict[str, Any]]] = []
-    for name, members in groups.items():
+    for name, members in sorted(groups.items()):  # complete first: pruned ones drawn on top
         steps = np.fromiter((s for c in members for s in c.steps), dtype=float)
         values = np.fromiter((v for c in members for v in c.values), dtype=float)
         finite = np.isfinite(values)
