@@ -124,7 +124,20 @@ def figure_json(study: Any, kind: str, params: Sequence[str] | None, objective: 
         else:
             figure = vis.plot_hypervolume_history(study, _reference_point(study))
     figure.update_layout(autosize=True, width=None, height=None, margin={"t": 50})
-    return str(figure.to_json())
+    return to_json(figure)
+
+
+def to_json(figure: Any) -> str:
+    """``figure.to_json()``, for plotly.js, without the copy of the whole figure it makes.
+
+    ``Figure.to_json`` deep-copies the figure's data and walks its arrays before encoding
+    them: a third of the cost of a plot of 50,000 trials, which its own encoder spares by
+    encoding the figure's data and layout as they are (numpy arrays as lists, which plotly.js
+    reads alike).
+    """
+    from plotly.io.json import to_json_plotly
+
+    return str(to_json_plotly({"data": list(figure._data), "layout": figure._layout}))
 
 
 def _reference_point(study: Any) -> list[float]:

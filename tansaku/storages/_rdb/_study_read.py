@@ -138,13 +138,6 @@ _SYSTEM_ATTR_ROWS = _rows_of(
 _STATES = {state.name: state for state in TrialState}
 
 
-def _time(value: Any) -> datetime.datetime | None:
-    # SQLite's driver gives the text SQLAlchemy wrote; the others give datetimes.
-    if isinstance(value, str):
-        return datetime.datetime.fromisoformat(value)
-    return value  # type: ignore[no-any-return]
-
-
 def _execute(connection: Connection, statement: Any, study_id: int) -> Any:
     """The driver's cursor over the rows of ``statement`` for ``study_id``, as plain tuples.
 
@@ -183,8 +176,13 @@ def load_study_trials(
     """
     trials: list[FrozenTrial] = []
     building: dict[int, FrozenTrial] = {}  # by id, the trials read now (not taken over)
+    parse = datetime.datetime.fromisoformat
     for trial_id, number, state, start, complete in _execute(connection, _TRIAL_ROWS, study_id):
-        start, complete = _time(start), _time(complete)
+        # SQLite's driver gives the text SQLAlchemy wrote; the others give datetimes.
+        if start.__class__ is str:
+            start = parse(start)
+        if complete.__class__ is str:
+            complete = parse(complete)
         known = finished.get(trial_id)
         if (
             known is not None
