@@ -226,19 +226,19 @@ def _read_params(connection: Connection, study_id: int, building: dict[int, Froz
         texts[name] = text
     if several:  # some param has several distributions: each row says which
         for trial_id, name, stored, text in _execute(connection, _PARAM_ROWS, study_id):
-            trial = building.get(trial_id)
-            if trial is not None:  # else a trial taken from ``finished``
-                _read_param(trial, name, stored, text, parsed)
+            owner = building.get(trial_id)
+            if owner is not None:  # else a trial taken from ``finished``
+                _read_param(owner, name, stored, text, parsed)
         return
     # Params whose value is the stored float itself (floats), by name.
     as_stored: dict[str, BaseDistribution] = {}
     for name, text in texts.items():
         try:
-            distribution = read_distribution(text, parsed)
+            parsed_once = read_distribution(text, parsed)
         except UnreadableParamError:
             continue  # each of its rows warns below
-        if type(distribution).to_external_repr is BaseDistribution.to_external_repr:
-            as_stored[name] = distribution
+        if type(parsed_once).to_external_repr is BaseDistribution.to_external_repr:
+            as_stored[name] = parsed_once
     # The loop below runs once per param row (500,000 at 50,000 trials of 10 params): the
     # common case costs two dict stores.
     current_id = None
