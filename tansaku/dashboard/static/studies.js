@@ -9,7 +9,8 @@
     ["complete", "Complete", (s) => s.counts.COMPLETE],
     ["pruned", "Pruned", (s) => s.counts.PRUNED],
     ["fail", "Fail", (s) => s.counts.FAIL],
-    ["running", "Running", (s) => s.counts.RUNNING + s.counts.WAITING],
+    ["running", "Running", (s) => s.counts.RUNNING],
+    ["waiting", "Waiting", (s) => s.counts.WAITING],
     ["best", "Best value(s)", (s) => (s.best ? s.best.values[0] : null)],
     ["last_activity", "Last activity", (s) => s.last_activity || ""],
   ];
@@ -52,9 +53,10 @@
       el("td", { class: "num" }, s.counts.COMPLETE),
       el("td", { class: "num" }, s.counts.PRUNED),
       el("td", { class: "num" }, s.counts.FAIL),
-      el("td", { class: "num" }, s.counts.RUNNING + s.counts.WAITING),
+      el("td", { class: "num" }, s.counts.RUNNING),
+      el("td", { class: "num" }, s.counts.WAITING),
       el("td", { class: "num" }, s.best ? fmtValues(s.best.values) : "—"),
-      el("td", {}, fmtTime(s.last_activity) || "—"),
+      el("td", { class: "when" }, fmtTime(s.last_activity) || "—"),
       el("td", {}, el("button", { class: "danger", type: "button", onclick: () => remove(s) }, "Delete")),
     ));
     replace(document.getElementById("studies-body"), ...rows);
