@@ -8,8 +8,8 @@ import importlib
 import math
 import os
 import pathlib
-import warnings
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
