@@ -250,9 +250,18 @@ class DaskStorage(BaseStorage):
         return self._call("_get_trials_from", study_id, number)
 
     def get_trials_changed_since(
-        self, study_id: int, cursor: TrialCursor | None = None
+        self,
+        study_id: int,
+        cursor: TrialCursor | None = None,
+        *,
+        intermediate_values: bool = True,
     ) -> tuple[list[FrozenTrial], TrialCursor]:
-        return self._call("get_trials_changed_since", study_id, cursor)
+        return self._call(
+            "get_trials_changed_since",
+            study_id,
+            cursor,
+            intermediate_values=intermediate_values,
+        )
 
     def check_trial_is_updatable(self, trial_id: int, trial_state: TrialState) -> None:
         self._call("check_trial_is_updatable", trial_id, trial_state)
