@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,19 @@ def browser_page(tmp_path: Path) -> Iterator[Any]:
             yield page
         finally:
             context.close()
+
+
+def _wait_until(page: Any, expression: str, bound_s: float = 60.0) -> None:
+    """Wait until ``expression`` is true in the page (at most ``bound_s``: then fail).
+
+    Playwright's ``wait_for_function`` evaluates its predicate with ``eval`` inside the page,
+    which the dashboard's Content-Security-Policy (``script-src 'self'``) refuses, as it should;
+    ``page.evaluate`` goes through the browser's DevTools protocol, which the policy leaves be.
+    """
+    deadline = time.monotonic() + bound_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {bound_s} s: {expression}"
+        page.wait_for_timeout(100)
 
 
 def _shots(page: Any, tmp_path: Path, name: str) -> None:
@@ -138,7 +152,7 @@ def test_a_trial_added_by_another_process_appears_live(
     subprocess.run([sys.executable, "-c", code, db_url, XSS_NAME], check=True)
 
     page.wait_for_selector("#trials-body tr[data-number='12']")
-    page.wait_for_function("document.getElementById('plot').data[0].x.length === 11")
+    _wait_until(page, "document.getElementById('plot').data[0].x.length === 11")
     _shots(page, tmp_path, "study-live")
 
 
@@ -183,7 +197,7 @@ def test_delete_needs_confirmation(
     page.on("dialog", on_dialog)
     page.goto(server + "/")
     page.locator("#studies-body button.danger").first.click()
-    page.wait_for_function("document.getElementById('live').textContent !== ''")
+    _wait_until(page, "document.getElementById('live').textContent !== ''")
     assert len(messages) == 1 and XSS_NAME in messages[0]
     assert len(storage.get_all_studies()) == 1
 
