@@ -46,10 +46,10 @@ autodoc_typehints = "signature"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
 # Frameworks that an integration adapter subclasses but the docs extra does not install (Ray is
-# large and in the cluster extra): autodoc imports the adapter against a stand-in, Sphinx's
-# standard way, so the reference builds without them. tests/docs/test_reference.py mocks the
-# same list (MOCKED_FRAMEWORKS).
-autodoc_mock_imports = ["ray", "mlflow", "wandb", "tensorboard"]
+# large and in the cluster extra; Keras also needs its backend chosen before import): autodoc
+# imports the adapter against a stand-in, Sphinx's standard way, so the reference builds
+# without them.
+autodoc_mock_imports = ["ray", "mlflow", "wandb", "tensorboard", "lightning", "keras"]
 
 # Broken references are errors. The build runs offline, so there is no intersphinx: names
 # from the standard library and third-party packages in signatures cannot resolve and are

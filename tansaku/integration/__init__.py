@@ -21,6 +21,10 @@ needs none of them:
   a sampler (``tansaku[skopt]``).
 - :class:`DaskStorage` (``tansaku.integration.dask``): a storage kept on a Dask scheduler, shared
   by the workers of a ``distributed.Client`` (``tansaku[cluster]``).
+- :class:`PyTorchLightningPruningCallback` (``tansaku.integration.pytorch_lightning``): prunes
+  a trial from a Lightning fit, distributed ones included (``tansaku[lightning]``).
+- :class:`KerasPruningCallback` (``tansaku.integration.keras``): prunes a trial from a Keras
+  fit (``tansaku[keras]``).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ _LAZY_NAMES = {
     "OptunaSearchCV": "tansaku.integration.sklearn",
     "SkoptSampler": "tansaku.integration.skopt",
     "DaskStorage": "tansaku.integration.dask",
+    "PyTorchLightningPruningCallback": "tansaku.integration.pytorch_lightning",
+    "KerasPruningCallback": "tansaku.integration.keras",
 }
 
 
@@ -65,4 +71,6 @@ __all__ = [
     "OptunaSearchCV",
     "SkoptSampler",
     "DaskStorage",
+    "PyTorchLightningPruningCallback",
+    "KerasPruningCallback",
 ]
