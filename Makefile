@@ -65,10 +65,11 @@ test-cluster: $(VENV)/.cluster-installed
 
 # tansaku.integration against the real frameworks, each training a tiny model on bundled data;
 # installs them (the `integrations` extra) first. PyTorch comes first, pinned to the CPU build
-# this machine keeps on disk, so that Lightning and Keras do not pull a CUDA build.
+# this machine keeps on disk, so that Lightning and Keras do not pull a CUDA build; named again
+# with the extra, so that a newer Lightning wanting a newer torch is passed over, not installed.
 $(VENV)/.integrations-installed: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[integrations]'
+	$(PY) -m pip install -q -e '.[integrations]' torch==2.13.0
 	touch $@
 
 test-integrations: $(VENV)/.integrations-installed

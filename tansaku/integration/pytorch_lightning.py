@@ -95,7 +95,7 @@ class PyTorchLightningPruningCallback(pl.Callback):
         if trainer.world_size > 1 and isinstance(storage, InMemoryStorage):
             raise invalid(
                 _WHERE,
-                "trial.study storage",
+                "trial.storage",
                 storage,
                 f"cannot be in memory when the fit runs in {trainer.world_size} processes; "
                 "use an RDB or journal storage that every process reaches",

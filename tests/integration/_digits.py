@@ -7,7 +7,6 @@ and not in a test module.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_digits
 
 N_FEATURES = 64
 N_CLASSES = 10
@@ -15,6 +14,8 @@ N_CLASSES = 10
 
 def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``x_train, y_train, x_valid, y_valid``: 1,200 training and 597 validation images."""
+    from sklearn.datasets import load_digits  # here: collecting the tests needs no sklearn
+
     x, y = load_digits(return_X_y=True)
     x = (x / 16.0).astype(np.float32)  # (1797, 64)
     y = y.astype(np.int64)

@@ -10,38 +10,41 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
-# Keras reads its backend once, at its first import.
-os.environ["KERAS_BACKEND"] = "torch"
+import pytest
 
-import pytest  # noqa: E402
-
-import tansaku  # noqa: E402
-from tansaku.pruners import MedianPruner, ThresholdPruner  # noqa: E402
-from tansaku.trial import TrialState  # noqa: E402
-from tests.integration._digits import N_CLASSES, N_FEATURES, digits_split  # noqa: E402
+import tansaku
+from tansaku.pruners import MedianPruner, ThresholdPruner
+from tansaku.trial import TrialState
+from tests.integration._digits import N_CLASSES, N_FEATURES, digits_split
 
 pytestmark = pytest.mark.integrations
 
-try:
-    import keras
-except ImportError:  # collected by `make test` too, where Keras need not be installed
-    keras = None
-if keras is not None:
-    import torch
-
-    torch.set_num_threads(1)
-    from tansaku.integration.keras import KerasPruningCallback
-
+# Keras (with torch) and the adapter are imported by the fixture below, not at import: `make
+# test` collects this module too (and deselects it), and need not pay for importing torch.
+keras: Any = None
+KerasPruningCallback: Any = None
 EPOCHS = 4
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _keras_installed() -> None:
-    if keras is None:
+def _keras_imported() -> None:
+    global keras, KerasPruningCallback
+    # Keras reads its backend once, at its first import.
+    os.environ["KERAS_BACKEND"] = "torch"
+    try:
+        import keras
+    except ImportError:
         if os.environ.get("CI"):
             pytest.fail("keras is not installed: make test-integrations installs it")
         pytest.skip("keras is not installed (pip install tansaku[keras])")
+    import torch
+
+    torch.set_num_threads(1)
+    from tansaku.integration import keras as adapter
+
+    KerasPruningCallback = adapter.KerasPruningCallback
 
 
 def _fit(trial: tansaku.Trial, monitor: str = "val_loss", interval: int = 1) -> float:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,27 +21,51 @@ from tansaku.trial import TrialState
 
 pytestmark = pytest.mark.integrations
 
-try:
-    import torch
-except ImportError:  # collected by `make test` too, where Lightning need not be installed
-    torch = None
-if torch is not None:
-    torch.set_num_threads(1)
-    from tansaku.integration.pytorch_lightning import (
-        PRUNED_EPOCH_ATTR,
-        PyTorchLightningPruningCallback,
-    )
-    from tests.integration._lightning_models import DigitsData, DigitsMLP, make_trainer
-
+# torch, Lightning and the adapter are imported by the fixture below, not at import: `make
+# test` collects this module too (and deselects it), and need not pay for importing torch.
+torch: Any = None
+PyTorchLightningPruningCallback: Any = None
+PRUNED_EPOCH_ATTR = "pytorch_lightning:pruned_epoch"
+DigitsData: Any = None
+DigitsMLP: Any = None
+make_trainer: Any = None
 MAX_EPOCHS = 4
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _lightning_installed() -> None:
-    if torch is None:
+def _lightning_imported() -> None:
+    global torch, PyTorchLightningPruningCallback, DigitsData, DigitsMLP, make_trainer
+    try:
+        import torch
+    except ImportError:
         if os.environ.get("CI"):
             pytest.fail("lightning is not installed: make test-integrations installs it")
         pytest.skip("lightning is not installed (pip install tansaku[lightning])")
+    torch.set_num_threads(1)
+    from tansaku.integration import pytorch_lightning
+    from tests.integration import _lightning_models
+
+    assert pytorch_lightning.PRUNED_EPOCH_ATTR == PRUNED_EPOCH_ATTR
+    PyTorchLightningPruningCallback = pytorch_lightning.PyTorchLightningPruningCallback
+    DigitsData = _lightning_models.DigitsData
+    DigitsMLP = _lightning_models.DigitsMLP
+    make_trainer = _lightning_models.make_trainer
+
+
+@pytest.fixture
+def ddp_in_this_process() -> Iterator[None]:
+    """Undo what a one-process DDP fit leaves: its process group and its MASTER_* variables.
+
+    Left behind, a later distributed run started from this process (its ranks inherit the
+    variables) would meet the group's store still listening on that port.
+    """
+    environ = dict(os.environ)
+    yield
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 def _fit(trial: tansaku.Trial, monitor: str = "val_loss", **trainer_args: object) -> float:
@@ -112,6 +138,7 @@ def test_a_fixed_trial_runs_the_fit_unpruned() -> None:
     assert _fit(tansaku.trial.FixedTrial({"lr": 0.5})) < 1.5
 
 
+@pytest.mark.usefixtures("ddp_in_this_process")
 def test_under_ddp_rank_0_stops_the_fit_and_check_pruned_raises() -> None:
     # A data-parallel strategy in this one process (rank 0 of a gloo group of one): the
     # callback decides, broadcasts and stops the fit instead of raising; check_pruned raises.
@@ -131,6 +158,7 @@ def test_under_ddp_rank_0_stops_the_fit_and_check_pruned_raises() -> None:
     assert frozen.value == frozen.intermediate_values[1]
 
 
+@pytest.mark.usefixtures("ddp_in_this_process")
 def test_under_ddp_check_pruned_does_nothing_for_a_trial_that_runs_to_the_end() -> None:
     study = tansaku.create_study(pruner=ThresholdPruner(upper=1e9))
     study.optimize(lambda trial: _fit(trial, strategy="ddp"), n_trials=1)
@@ -143,20 +171,20 @@ def test_under_ddp_check_pruned_does_nothing_for_a_trial_that_runs_to_the_end() 
 def test_two_processes_rank_0_prunes_every_rank_stops_and_the_objective_sees_it(
     tmp_path: Path,
 ) -> None:
-    # Two real processes (ddp_fork: forked from this one, so they import nothing anew; gloo):
-    # rank 0 reports to the study and decides, rank 1 learns the decision by broadcast, and
-    # this process, neither rank, learns it from the storage through check_pruned.
+    # Two real processes (ddp_fork, gloo) forked from a fresh interpreter: rank 0 reports to
+    # the study and decides, rank 1 learns the decision by broadcast, and the objective's
+    # process, neither rank, learns it from the storage through check_pruned.
     storage = f"sqlite:///{tmp_path / 'ddp.db'}"
-    study = tansaku.create_study(storage=storage, pruner=ThresholdPruner(upper=0.0))
-    study.enqueue_trial({"lr": 0.5})
-    study.optimize(lambda trial: _fit(trial, devices=2, strategy="ddp_fork"), n_trials=1)
+    run = [sys.executable, "-m", "tests.integration._lightning_ddp_run", storage]
+    result = subprocess.run(run, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
 
-    (trial,) = study.trials
+    (trial,) = tansaku.load_study(study_name="ddp", storage=storage).trials
     assert trial.state is TrialState.PRUNED
-    # Pruned at the first epoch: the fit stopped on both ranks instead of running MAX_EPOCHS.
+    # Pruned at the first epoch: the fit stopped on both ranks instead of running 4 epochs.
     assert list(trial.intermediate_values) == [0]
     assert trial.system_attrs[PRUNED_EPOCH_ATTR] == 0
-    # This process reported rank 0's value too, so the trial keeps it as its value.
+    # The objective's process reported rank 0's value too, so the trial keeps it as its value.
     assert trial.value == trial.intermediate_values[0]
 
 
