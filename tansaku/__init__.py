@@ -36,7 +36,16 @@ from tansaku.version import __version__
 
 # Subpackages whose imports are heavy (plotly, scikit-learn): loaded on first attribute access.
 _LAZY_SUBPACKAGES = frozenset(
-    {"artifacts", "importance", "parallel", "pbt", "terminator", "validation", "visualization"}
+    {
+        "artifacts",
+        "importance",
+        "integration",
+        "parallel",
+        "pbt",
+        "terminator",
+        "validation",
+        "visualization",
+    }
 )
 
 
@@ -63,6 +72,7 @@ __all__ = [
     "get_all_study_names",
     "get_all_study_summaries",
     "importance",
+    "integration",
     "load_study",
     "logging",
     "parallel",
