@@ -37,7 +37,7 @@ class OfflineRun:
 
 
 def offline_runs(wandb_dir: Path) -> list[OfflineRun]:
-    """The offline runs under ``wandb_dir`` (WANDB_DIR), oldest first."""
+    """The offline runs under ``wandb_dir`` (WANDB_DIR), by start second (any order within one)."""
     files = sorted((wandb_dir / "wandb").glob("offline-run-*/run-*.wandb"))
     return [_read_run(path) for path in files]
 

@@ -113,7 +113,8 @@ def test_multirun_makes_one_run_per_trial_with_the_objectives_own_logs(wandb_dir
     study = tansaku.create_study(study_name="multi", directions=["minimize", "maximize"])
     study.optimize(pruned_or_objective, n_trials=3, callbacks=[callback])
 
-    runs = _runs_written(wandb_dir)
+    # By trial number: runs started within one second are not listed in the order they began.
+    runs = sorted(_runs_written(wandb_dir), key=lambda run: int(run.name.rsplit("/", 1)[1]))
     assert [run.name for run in runs] == ["trial/0", "trial/1", "trial/2"]
     for run, trial in zip(runs[:2], study.trials):
         assert run.tags == ("nightly", "multi")
