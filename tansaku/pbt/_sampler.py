@@ -20,6 +20,7 @@ from tansaku.pbt._plan import (
     plan_segment,
 )
 from tansaku.samplers import BaseSampler, RandomSampler
+from tansaku.samplers._base import IndependentSamplerMixin
 from tansaku.trial import TrialState
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ _WHERE = "PBTSampler()"
 _LIVE = (TrialState.RUNNING, TrialState.WAITING, TrialState.COMPLETE)
 
 
-class PBTSampler(BaseSampler):
+class PBTSampler(IndependentSamplerMixin):
     """Population-based training: each trial trains one segment of a population member.
 
     Example:
@@ -124,7 +125,10 @@ class PBTSampler(BaseSampler):
             mutations=mutations,
             maximize=False,
         )
-        self._base = base_sampler if base_sampler is not None else RandomSampler(seed=seed)
+        # The base sampler, under the name by which IndependentSamplerMixin passes it the hooks.
+        self._independent_sampler = (
+            base_sampler if base_sampler is not None else RandomSampler(seed=seed)
+        )
         self._rng = random.Random(seed)
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
@@ -146,22 +150,25 @@ class PBTSampler(BaseSampler):
                 break
             # Another trial claims the same (member, generation): both step back and pick again.
             excluded.add(segment.member)
-        if self._base._acts_before_trial():
-            self._base.before_trial(study, trial)
+        if self._independent_sampler._acts_before_trial():
+            super().before_trial(study, trial)
+
+    def _acts_before_trial(self) -> bool:
+        return True  # the segment is chosen and recorded before the trial samples
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
         if _segment_params(trial):
             return {}
-        return self._base.infer_relative_search_space(study, trial)
+        return self._independent_sampler.infer_relative_search_space(study, trial)
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        return self._base.sample_relative(study, trial, search_space)
+        return self._independent_sampler.sample_relative(study, trial, search_space)
 
     def sample_independent(
         self,
@@ -181,21 +188,13 @@ class PBTSampler(BaseSampler):
                 UserWarning,
                 stacklevel=2,
             )
-        return self._base.sample_independent(study, trial, param_name, param_distribution)
-
-    def after_trial(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
-        if self._base._acts_after_trial():
-            self._base.after_trial(study, trial, state, values)
+        return self._independent_sampler.sample_independent(
+            study, trial, param_name, param_distribution
+        )
 
     def reseed_rng(self) -> None:
         self._rng = random.Random()
-        self._base.reseed_rng()
+        self._independent_sampler.reseed_rng()
 
 
 def _records(study: Study) -> list[Record]:

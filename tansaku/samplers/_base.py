@@ -12,11 +12,14 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tansaku import logging as tansaku_logging
 from tansaku.distributions import BaseDistribution
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from tansaku.study import Study
+
+_logger = tansaku_logging.get_logger(__name__)
 
 
 class BaseSampler(abc.ABC):
@@ -102,3 +105,52 @@ class IndependentSampler(BaseSampler):
 
     def reseed_rng(self) -> None:
         self._rng = random.Random()
+
+
+class IndependentSamplerMixin(BaseSampler):
+    """The trial hooks of a sampler that leaves some params to another one, its
+    ``_independent_sampler``: ``before_trial`` and ``after_trial`` are passed on to it, and the
+    sampler acts on them exactly when it does, so that a study skips them (and their second
+    read of the trial) when it does not. A sampler that adds work of its own to a hook
+    overrides the hook (calling this one) and its ``_acts_*`` answer together.
+
+    It also words the warning that a param is sampled independently, the same for every such
+    sampler; ``_where`` names the sampler in it.
+    """
+
+    _independent_sampler: BaseSampler
+    _where: str
+
+    def _acts_before_trial(self) -> bool:
+        return self._independent_sampler._acts_before_trial()
+
+    def _acts_after_trial(self) -> bool:
+        return self._independent_sampler._acts_after_trial()
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._independent_sampler.before_trial(study, trial)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        self._independent_sampler.after_trial(study, trial, state, values)
+
+    @staticmethod
+    def _warns_sampled_independently() -> bool:
+        """Whether the warning would be shown: callers check it before working out whether
+        one is due (it is for the WARNING level of tansaku's logger)."""
+        return _logger.isEnabledFor(tansaku_logging.WARNING)
+
+    def _warn_sampled_independently(self, trial: FrozenTrial, param_name: str, why: str) -> None:
+        """Log that ``param_name`` of ``trial`` goes to the independent sampler, and ``why``."""
+        sampler = self._independent_sampler
+        name = getattr(sampler, "_shown_as", None) or type(sampler).__name__
+        _logger.warning(
+            f"The parameter {param_name!r} in trial {trial.number} is sampled independently by "
+            f"{name} instead of {self._where}: {why}. Pass warn_independent_sampling=False to "
+            "silence this."
+        )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 import secrets
 import threading
-from collections.abc import Sequence
 from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from tansaku.distributions import (
     distribution_to_json,
     json_to_distribution,
 )
-from tansaku.samplers._base import BaseSampler
+from tansaku.samplers._base import BaseSampler, IndependentSamplerMixin
 from tansaku.samplers._random import RandomSampler, sample_uniform
 from tansaku.search_space import _SearchSpaceTransform
 from tansaku.trial import FrozenTrial, TrialState
@@ -47,7 +46,7 @@ _BLOCK = 1024
 _MAX_BLOCKS = 8
 
 
-class QMCSampler(BaseSampler):
+class QMCSampler(IndependentSamplerMixin):
     """Suggest the points of a quasi-Monte Carlo sequence, which cover a space evenly.
 
     The search space is the one of the study's first completed trial (the lowest-numbered one
@@ -94,6 +93,8 @@ class QMCSampler(BaseSampler):
         ValueError: ``qmc_type`` is neither ``"sobol"`` nor ``"halton"``; ``seed`` is negative.
         TypeError: ``seed`` is not an int; ``independent_sampler`` is not a sampler.
     """
+
+    _where = "QMCSampler"
 
     def __init__(
         self,
@@ -181,42 +182,24 @@ class QMCSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        if self._warn_independent_sampling and trial.number > 0:
+        if (
+            self._warn_independent_sampling
+            and trial.number > 0
+            and self._warns_sampled_independently()
+        ):
             with self._lock:
                 first = self._space(study).first
             if first is not None and not isinstance(param_distribution, CategoricalDistribution):
-                reason = (
-                    "is not in the search space of the study's first completed trial"
+                self._warn_sampled_independently(
+                    trial,
+                    param_name,
+                    "it is not in the search space of the study's first completed trial"
                     if param_name not in first
-                    else "changed its range since the study's first completed trial"
-                )
-                _logger.warning(
-                    f"The parameter {param_name!r} in trial {trial.number} {reason}, so it is "
-                    f"drawn by {_name_of(self._independent_sampler)} instead of "
-                    "QMCSampler's sequence (pass warn_independent_sampling=False to silence "
-                    "this)."
+                    else "it changed its range since the study's first completed trial",
                 )
         return self._independent_sampler.sample_independent(
             study, trial, param_name, param_distribution
         )
-
-    def _acts_before_trial(self) -> bool:
-        return self._independent_sampler._acts_before_trial()
-
-    def _acts_after_trial(self) -> bool:
-        return self._independent_sampler._acts_after_trial()
-
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        self._independent_sampler.before_trial(study, trial)
-
-    def after_trial(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
-        self._independent_sampler.after_trial(study, trial, state, values)
 
     # -- state ----------------------------------------------------------------------------------
     def _space(self, study: Study) -> _FirstTrialSpace:
@@ -232,6 +215,9 @@ class QMCSampler(BaseSampler):
 class _NumberSeededRandomSampler(RandomSampler):
     """RandomSampler whose draws in a trial depend only on the seed, the trial number and the
     param name: reproducible, yet different in every trial of workers that share the seed."""
+
+    # Its name in the warning that a param is sampled independently.
+    _shown_as = "the default RandomSampler"
 
     def __init__(self, seed: int | None) -> None:
         super().__init__(seed)
@@ -250,12 +236,6 @@ class _NumberSeededRandomSampler(RandomSampler):
         # A str seed goes through SHA-512, the same in every process (hash() is salted).
         rng = random.Random(f"{self._salt}:{trial.number}:{param_name}")
         return sample_uniform(rng, param_distribution)
-
-
-def _name_of(sampler: BaseSampler) -> str:
-    if type(sampler) is _NumberSeededRandomSampler:
-        return "the default RandomSampler"
-    return type(sampler).__name__
 
 
 class _FirstTrialSpace:

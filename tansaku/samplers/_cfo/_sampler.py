@@ -21,7 +21,7 @@ import numpy as np
 from tansaku._internal.system_attrs import set_trial_system_attr
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.distributions import BaseDistribution, CategoricalDistribution
-from tansaku.samplers._base import BaseSampler
+from tansaku.samplers._base import BaseSampler, IndependentSamplerMixin
 from tansaku.samplers._cfo._moves import TAG_KEY, read_move, unit_direction
 from tansaku.samplers._cfo._threads import Move, Thread, replay
 from tansaku.samplers._qmc import _NumberSeededRandomSampler
@@ -61,7 +61,7 @@ class _Space:
         return self.transform.n_columns
 
 
-class CFOSampler(BaseSampler):
+class CFOSampler(IndependentSamplerMixin):
     """Cost-frugal search: start at a low-cost point, move by randomized direct search.
 
     For objectives whose cost grows with some params (trees, layers, epochs), CFO (Wu, Wang
@@ -203,9 +203,6 @@ class CFOSampler(BaseSampler):
             study, trial, param_name, param_distribution
         )
 
-    def _acts_after_trial(self) -> bool:
-        return self._independent_sampler._acts_after_trial()
-
     def after_trial(
         self,
         study: Study,
@@ -215,7 +212,7 @@ class CFOSampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._plans.pop((id(study._storage), study._study_id, trial.number), None)
-        self._independent_sampler.after_trial(study, trial, state, values)
+        super().after_trial(study, trial, state, values)
 
     # -- planning -------------------------------------------------------------------------------
     def _independent(self, plan: _Plan) -> BaseSampler:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 import secrets
@@ -13,20 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tansaku import logging as tansaku_logging
 from tansaku._internal.deprecation import warn_experimental
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.distributions import BaseDistribution, CategoricalDistribution
-from tansaku.samplers._base import BaseSampler
+from tansaku.samplers._base import BaseSampler, IndependentSamplerMixin
 from tansaku.samplers._cmaes._run import RunSettings, StudyRun
 from tansaku.samplers._cmaes._space import supported
 from tansaku.samplers._random import RandomSampler
-from tansaku.trial import FrozenTrial, TrialState
+from tansaku.trial import FrozenTrial
 
 if TYPE_CHECKING:
     from tansaku.study import Study
-
-_logger = tansaku_logging.get_logger(__name__)
 
 _WHERE = "CmaEsSampler"
 # Studies whose run one sampler keeps in memory at once; a sampler rarely serves more than one.
@@ -36,7 +32,7 @@ _RESTART_STRATEGIES = (None, "ipop", "bipop")
 _NUMBER_SPAN = 1 << 40
 
 
-class CmaEsSampler(BaseSampler):
+class CmaEsSampler(IndependentSamplerMixin):
     """Suggest params with CMA-ES, the covariance matrix adaptation evolution strategy.
 
     Each generation draws ``popsize`` points from a multivariate normal distribution over the
@@ -98,6 +94,8 @@ class CmaEsSampler(BaseSampler):
         >>> study = tansaku.create_study(sampler=sampler)
         >>> study.optimize(lambda t: t.suggest_float("x", -5, 5) ** 2, n_trials=100)
     """
+
+    _where = _WHERE
 
     def __init__(
         self,
@@ -244,36 +242,17 @@ class CmaEsSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        if self._warn_independent_sampling and _logger.isEnabledFor(logging.WARNING):
+        if self._warn_independent_sampling and self._warns_sampled_independently():
             run = self._runs.get((id(study._storage), study._study_id))
             if run is not None and run.n_usable >= self._n_startup_trials:
-                _logger.warning(
-                    f"The parameter {param_name!r} in trial {trial.number} is sampled "
-                    f"independently by {type(self._independent_sampler).__name__} instead of "
-                    f"{_WHERE}: CMA-ES models only float and int params that every finished "
-                    "trial has. Pass warn_independent_sampling=False to silence this."
+                self._warn_sampled_independently(
+                    trial,
+                    param_name,
+                    "CMA-ES models only float and int params that every finished trial has",
                 )
         return self._independent_sampler.sample_independent(
             study, trial, param_name, param_distribution
         )
-
-    def _acts_before_trial(self) -> bool:
-        return self._independent_sampler._acts_before_trial()
-
-    def _acts_after_trial(self) -> bool:
-        return self._independent_sampler._acts_after_trial()
-
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        self._independent_sampler.before_trial(study, trial)
-
-    def after_trial(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
-        self._independent_sampler.after_trial(study, trial, state, values)
 
 
 def _check_arguments(

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tansaku import logging as tansaku_logging
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.distributions import BaseDistribution
-from tansaku.samplers._base import BaseSampler
+from tansaku.samplers._base import BaseSampler, IndependentSamplerMixin
 from tansaku.samplers._ga._constraints import store_constraints
 from tansaku.samplers._random import RandomSampler
 from tansaku.search_space import IntersectionSearchSpace
@@ -23,11 +22,10 @@ if TYPE_CHECKING:
     from tansaku.samplers._gp._acquire import Acquirer
     from tansaku.study import Study
 
-_logger = tansaku_logging.get_logger(__name__)
 _WHERE = "GPSampler"
 
 
-class GPSampler(BaseSampler):
+class GPSampler(IndependentSamplerMixin):
     """Suggest params by Bayesian optimization with Gaussian processes (GPs).
 
     After ``n_startup_trials`` completed trials, one GP per objective (and one per constraint)
@@ -70,6 +68,8 @@ class GPSampler(BaseSampler):
         >>> study = tansaku.create_study(sampler=sampler)
         >>> study.optimize(lambda t: t.suggest_float("x", -5, 5) ** 2, n_trials=30)
     """
+
+    _where = _WHERE
 
     def __init__(
         self,
@@ -179,27 +179,20 @@ class GPSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        if self._warn_independent_sampling:
+        if self._warn_independent_sampling and self._warns_sampled_independently():
             n_complete = len(study._get_trials(False, (TrialState.COMPLETE,), True))
             if n_complete >= self._n_startup_trials:
-                _logger.warning(
-                    f"The parameter {param_name!r} in trial {trial.number} is sampled "
-                    f"independently by {type(self._independent_sampler).__name__} instead of "
-                    f"{_WHERE}: the GP models only params that every completed trial has "
-                    "alike. Pass warn_independent_sampling=False to silence this."
+                self._warn_sampled_independently(
+                    trial,
+                    param_name,
+                    "the GP models only params that every completed trial has alike",
                 )
         return self._independent_sampler.sample_independent(
             study, trial, param_name, param_distribution
         )
 
-    def _acts_before_trial(self) -> bool:
-        return self._independent_sampler._acts_before_trial()
-
     def _acts_after_trial(self) -> bool:
         return self._constraints_func is not None or self._independent_sampler._acts_after_trial()
-
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        self._independent_sampler.before_trial(study, trial)
 
     def after_trial(
         self,
@@ -213,7 +206,7 @@ class GPSampler(BaseSampler):
             TrialState.PRUNED,
         ):
             store_constraints(_WHERE, self._checked_constraints(study), study, trial)
-        self._independent_sampler.after_trial(study, trial, state, values)
+        super().after_trial(study, trial, state, values)
 
 
 def _n_constraints_stored(study: Study) -> int | None:
