@@ -67,3 +67,8 @@ _.restore
 # Decorators of optuna-integration's tracking callbacks, which users apply to their objective.
 _.track_in_mlflow
 _.track_in_wandb
+# warnings.showwarning: set by the CLI's main for one command, read by warnings.warn.
+_.showwarning
+
+# plotly's Scatter.error_y: set on a trace, read by plotly when it draws the figure.
+_.error_y

@@ -362,9 +362,3 @@ def _scaled_tail(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     inv_h = 1.0 / h
     cdf_over_h = (positive + (1.0 - 2.0 * positive) * pdf * mills) * inv_h
     return np.log(h), cdf_over_h, pdf * inv_h, shift
-
-
-def _log_h(z: np.ndarray) -> np.ndarray:
-    """log h(z), h(z) = phi(z) + z Phi(z) = E[max(0, z - N(0, 1))], finite for every finite z."""
-    log_h, _, _, shift = _scaled_tail(np.asarray(z, dtype=float))
-    return log_h - shift

@@ -29,14 +29,9 @@ def matern52(r2: np.ndarray) -> np.ndarray:
     return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * np.exp(-_SQRT5 * r)
 
 
-def matern52_d_r2(r2: np.ndarray) -> np.ndarray:
-    """d matern52 / d r^2 (always <= 0)."""
-    r = np.sqrt(r2)
-    return (-5.0 / 6.0) * (1.0 + _SQRT5 * r) * np.exp(-_SQRT5 * r)
-
-
 def matern52_and_d_r2(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``matern52(r2)`` and ``matern52_d_r2(r2)``, sharing one square root and exponential."""
+    """``matern52(r2)`` and its derivative d matern52 / d r^2 (always <= 0), sharing one
+    square root and exponential."""
     r5 = np.sqrt(5.0 * r2)
     decay = np.exp(-r5)
     linear = 1.0 + r5

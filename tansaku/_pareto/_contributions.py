@@ -107,25 +107,6 @@ def _peel_non_dominated(limited: np.ndarray, reference: np.ndarray) -> np.ndarra
         remaining[active] &= ~weakly
 
 
-def contributions(
-    candidates: np.ndarray, volume: np.ndarray, chosen: np.ndarray, reference: np.ndarray
-) -> np.ndarray:
-    """The exact hypervolume each row of ``candidates`` (c, m) adds to the set ``chosen``
-    (s, m), every row at most ``reference`` (m,). Returns (c,).
-
-    Args:
-        candidates: The candidates, (c, m).
-        volume: The volume of each candidate's box, (c,).
-        chosen: The set, (s, m).
-        reference: The reference point, (m,).
-    """
-    if len(chosen) == 0 or len(candidates) == 0:
-        return volume.copy()
-    limited = np.maximum(candidates[:, None, :], chosen[None, :, :])  # (c, s, m)
-    gains: np.ndarray = volume - covered_volumes(limited, reference)
-    return gains
-
-
 def _packed(limited: np.ndarray, kept: np.ndarray, q: int, reference: np.ndarray) -> np.ndarray:
     """The kept points of each set first, (c, q, m), the rest of the q rows on the reference
     point (they add nothing)."""
@@ -226,7 +207,7 @@ def greedy_order(
     upper bound, and so is the gain over the latest pick alone (a two-box formula): exact gains
     are computed, a batch at a time, only for candidates whose bound could still win: from the
     disjoint boxes of the region the picked points leave free (:class:`_FreeBoxes`) while
-    those stay few, else from each candidate's limited set (:func:`contributions`).
+    those stay few, else from each candidate's limited set (:func:`covered_volumes`).
     """
     n = len(points)
     volume = np.prod(np.clip(reference - points, 0.0, None), axis=1)  # (n,)

@@ -209,6 +209,7 @@ def _last_message(reader: multiprocessing.connection.Connection) -> tuple[Any, .
 
 
 def _interrupt_once(signum: int, frame: Any) -> None:
+    del signum, frame  # a signal handler's arguments, not needed here
     # A Ctrl-C in a terminal reaches the workers and the calling process, which then forwards
     # one more: the second must not interrupt the worker while it fails its trial.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

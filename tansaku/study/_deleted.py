@@ -54,6 +54,7 @@ class naming_deleted_study:  # lower case: it reads as a function, ``with naming
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> Literal[False]:
+        del error_type, traceback  # the context manager protocol's; the error tells it all
         if error is None or not isinstance(error, KeyError):
             return False
         if isinstance(error, DeletedStudyError):
