@@ -1,4 +1,6 @@
-"""Run the installed ``tansaku`` console script in a subprocess, as a user's shell would."""
+"""Run ``tansaku ARGS...`` as a user's shell would: through ``main(argv)``, the function the
+console script and ``python -m tansaku`` call, in this process (a fresh interpreter per command
+costs about a second), or through the real entry points for the tests that check them."""
 
 from __future__ import annotations
 
@@ -11,10 +13,9 @@ from pathlib import Path
 import pytest
 
 import tansaku
+from tests.cli._cli import STORAGE_ENV_VARS, run_in_process
 
 ENTRY_POINT = Path(sys.executable).parent / "tansaku"
-STORAGE_ENV_VARS = ("TANSAKU_STORAGE", "OPTUNA_STORAGE", "TANSAKU_DASHBOARD_TOKEN")
-
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -31,18 +32,24 @@ def _environment(extra: dict[str, str] | None) -> dict[str, str]:
 def run(tmp_path: Path) -> Run:
     """Return a function that runs ``tansaku ARGS...`` in ``tmp_path`` and returns the result.
 
-    Keyword arguments: ``env`` (variables added to a copy of the environment without any
-    storage variable), ``module`` (run ``python -m tansaku`` instead of the console script).
+    Keyword arguments: ``env`` (variables added to the environment, which has no storage
+    variable), ``entry_point`` (run the installed console script in a subprocess), ``module``
+    (run ``python -m tansaku`` in a subprocess).
     """
-    if not ENTRY_POINT.exists():
-        pytest.fail(
-            f"the console script {ENTRY_POINT} is missing: reinstall tansaku "
-            "(pip install -e .) so that [project.scripts] creates it"
-        )
 
     def run_tansaku(
-        *args: str, env: dict[str, str] | None = None, module: bool = False
+        *args: str,
+        env: dict[str, str] | None = None,
+        entry_point: bool = False,
+        module: bool = False,
     ) -> subprocess.CompletedProcess[str]:
+        if not (entry_point or module):
+            return run_in_process(tmp_path, args, env)
+        if entry_point and not ENTRY_POINT.exists():
+            pytest.fail(
+                f"the console script {ENTRY_POINT} is missing: reinstall tansaku "
+                "(pip install -e .) so that [project.scripts] creates it"
+            )
         command = [sys.executable, "-m", "tansaku"] if module else [str(ENTRY_POINT)]
         return subprocess.run(
             [*command, *args],

@@ -3,42 +3,28 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
+import types
+
+import pytest
 
 import tansaku
-from tests.cli._cli import error_line
-
-# Runs the CLI with `tansaku.dashboard` replaced: by nothing (its import fails), or by a
-# `run_server` that prints what it was given. The dashboard itself is another package's work;
-# these check what the CLI hands it.
-_WITH_DASHBOARD = """
-import json, sys, types
-if sys.argv[1] == "missing":
-    sys.modules["tansaku.dashboard"] = None
-else:
-    def run_server(storage, *, host, port, token):
-        names = [s.study_name for s in storage.get_all_studies()]
-        print(json.dumps({"studies": names, "host": host, "port": port, "token": token}))
-    sys.modules["tansaku.dashboard"] = types.SimpleNamespace(run_server=run_server)
-from tansaku.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
+from tests.cli._cli import error_line, run_in_process
 
 
 def _dashboard(tmp_path, mode, *arguments, env=None):
-    import os
+    """``tansaku dashboard ARGS`` with ``tansaku.dashboard`` replaced: by nothing (its import
+    fails), or by a ``run_server`` that prints what it was given. The dashboard itself is
+    another package's work; these check what the CLI hands it."""
 
-    environment = {k: v for k, v in os.environ.items() if k != "TANSAKU_DASHBOARD_TOKEN"}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-c", _WITH_DASHBOARD, mode, "dashboard", *arguments],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    def run_server(storage, *, host, port, token):
+        names = [s.study_name for s in storage.get_all_studies()]
+        print(json.dumps({"studies": names, "host": host, "port": port, "token": token}))
+
+    stub = None if mode == "missing" else types.SimpleNamespace(run_server=run_server)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "tansaku.dashboard", stub)
+        return run_in_process(tmp_path, ("dashboard", *arguments), env)
 
 
 def test_report_writes_the_html_page_of_the_study(run, tmp_path):

@@ -1,4 +1,7 @@
-"""Where the storage comes from, how errors exit, --help everywhere, python -m tansaku."""
+"""Where the storage comes from, how errors exit, --help everywhere, python -m tansaku.
+
+Most commands run in this process through ``main(argv)``; the exit statuses are checked once
+more through the installed console script and ``python -m tansaku``, as a shell sees them."""
 
 from __future__ import annotations
 
@@ -48,8 +51,9 @@ def test_help_of_every_command_exits_0(run):
     assert run("help", "trials").stdout.startswith("usage: tansaku trials")
 
 
-def test_no_storage_at_all_is_exit_1_with_one_line(run):
-    result = run("study-names")
+@pytest.mark.parametrize("entry_point", [False, True])
+def test_no_storage_at_all_is_exit_1_with_one_line(run, entry_point):
+    result = run("study-names", entry_point=entry_point)
     assert result.returncode == 1
     assert error_line(result) == (
         "tansaku study-names: error: no storage given: pass --storage URL "
@@ -120,6 +124,9 @@ def test_usage_errors_exit_2(run):
         result = run(*arguments)
         assert result.returncode == 2, arguments
         assert "usage: tansaku" in result.stderr
+    through_the_shell = run("studies", "-f", "xml", entry_point=True)
+    assert through_the_shell.returncode == 2
+    assert "usage: tansaku" in through_the_shell.stderr
 
 
 def test_python_dash_m_tansaku_and_optuna_two_word_spelling(run, tmp_path):
@@ -145,6 +152,8 @@ def test_python_dash_m_tansaku_and_optuna_two_word_spelling(run, tmp_path):
     ).user_attrs == {"k": "v"}
     version = run("--version", module=True)
     assert version.stdout == f"tansaku {tansaku.__version__}\n"
+    assert run("--version", entry_point=True).stdout == version.stdout
+    assert run("--version").stdout == version.stdout
 
 
 def test_storage_upgrade_of_an_old_database_the_error_names(run, tmp_path):
