@@ -21,7 +21,9 @@ from tansaku.study import StudyDirection
 from tansaku.trial import TrialState
 from tests.storages._optuna_fixtures import FIXTURES, dump, expected, normalize
 
-N_TRIALS = 100_000
+# Twice the records past which a snapshot is written: the snapshot comes from the real
+# threshold, and the replay it saves is most of the journal.
+N_TRIALS = 2 * _snapshot.SNAPSHOT_MIN_RECORDS
 
 
 def _file_storage(path: Path) -> JournalStorage:

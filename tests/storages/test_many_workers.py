@@ -24,7 +24,9 @@ from tansaku.trial import TrialState
 from tests.storages import servers
 
 N_WORKERS = 8
-TRIALS_PER_WORKER = 250
+# Enough for the eight to overlap through most of the run (each asks, reports and tells in a
+# loop, so a race between two of them shows within tens of trials).
+TRIALS_PER_WORKER = 100
 REPO = Path(__file__).resolve().parents[2]
 KINDS = ["sqlite", "journal_file", "journal_redis", "postgresql", "mysql"]
 
