@@ -49,17 +49,19 @@ def _fresh_process_state(cwd: Path, env: dict[str, str] | None) -> Iterator[None
     as configured on import; all restored afterwards."""
     root = logging.getLogger("tansaku")
     saved_logger = (root.level, list(root.handlers), root.propagate)
-    tansaku.logging.set_verbosity(tansaku.logging.INFO)
     with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
-        patch.chdir(cwd)
-        for name in STORAGE_ENV_VARS:
-            patch.delenv(name, raising=False)
-        for name, value in (env or {}).items():
-            patch.setenv(name, value)
-        warnings.resetwarnings()
-        for action, category, module in reversed(_STARTUP_FILTERS):
-            warnings.filterwarnings(action, category=category, module=module or "")
         try:
+            tansaku.logging.set_verbosity(tansaku.logging.INFO)
+            tansaku.logging.enable_default_handler()  # a no-op unless a test took it away
+            root.propagate = False
+            patch.chdir(cwd)
+            for name in STORAGE_ENV_VARS:
+                patch.delenv(name, raising=False)
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            warnings.resetwarnings()
+            for action, category, module in reversed(_STARTUP_FILTERS):
+                warnings.filterwarnings(action, category=category, module=module or "")
             yield
         finally:
             for handler in root.handlers:
