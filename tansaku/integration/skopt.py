@@ -34,6 +34,7 @@ from tansaku.distributions import (
 from tansaku.integration._imports import missing_framework
 from tansaku.logging import get_logger
 from tansaku.samplers import BaseSampler, RandomSampler
+from tansaku.samplers._base import IndependentSamplerMixin
 from tansaku.search_space import IntersectionSearchSpace
 from tansaku.study import StudyDirection
 from tansaku.trial import FrozenTrial, TrialState
@@ -56,7 +57,7 @@ _logger = get_logger(__name__)
 _WHERE = "SkoptSampler"
 
 
-class SkoptSampler(BaseSampler):
+class SkoptSampler(IndependentSamplerMixin):
     """Sample with scikit-optimize's ``skopt.Optimizer``: a surrogate model (Gaussian process,
     random or extra trees) of the objective and an acquisition function over it.
 
@@ -84,6 +85,8 @@ class SkoptSampler(BaseSampler):
         ValueError: ``skopt_kwargs`` are not accepted by ``skopt.Optimizer`` (the message says
             why, and names the scikit-learn incompatibility of ``base_estimator="GBRT"``).
     """
+
+    _where = _WHERE
 
     def __init__(
         self,
@@ -164,33 +167,14 @@ class SkoptSampler(BaseSampler):
         if self._warn_independent_sampling:
             n_complete = len(study._get_trials(False, (TrialState.COMPLETE,), True))
             if n_complete >= max(self._n_startup_trials, 1):
-                _logger.warning(
-                    f"The parameter {param_name!r} in trial {trial.number} is sampled "
-                    f"independently by {type(self._independent_sampler).__name__} instead of "
-                    f"{_WHERE}: the optimizer models only params that every completed trial "
-                    "has alike. Pass warn_independent_sampling=False to silence this."
+                self._warn_sampled_independently(
+                    trial,
+                    param_name,
+                    "the optimizer models only params that every completed trial has alike",
                 )
         return self._independent_sampler.sample_independent(
             study, trial, param_name, param_distribution
         )
-
-    def _acts_before_trial(self) -> bool:
-        return self._independent_sampler._acts_before_trial()
-
-    def _acts_after_trial(self) -> bool:
-        return self._independent_sampler._acts_after_trial()
-
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        self._independent_sampler.before_trial(study, trial)
-
-    def after_trial(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        state: TrialState,
-        values: Sequence[float] | None,
-    ) -> None:
-        self._independent_sampler.after_trial(study, trial, state, values)
 
     def _value_of(self, trial: FrozenTrial) -> float | None:
         """The loss-side value to tell for ``trial``, or None when it has none to tell."""
