@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, case, null, or_, select
 from sqlalchemy.engine import Connection
 
-from tansaku._internal.collector import collector_paused
 from tansaku.distributions import BaseDistribution
 from tansaku.storages._rdb._codec import (
     INTERMEDIATE,
@@ -175,16 +174,6 @@ def load_study_trials(
     With ``intermediate_values`` False, the other finished trials come without their
     intermediate values (see ``BaseStorage.get_trials_changed_since``).
     """
-    with collector_paused():
-        return _load_study_trials(connection, study_id, finished, intermediate_values)
-
-
-def _load_study_trials(
-    connection: Connection,
-    study_id: int,
-    finished: dict[int, FrozenTrial],
-    intermediate_values: bool,
-) -> list[FrozenTrial]:
     trials: list[FrozenTrial] = []
     building: dict[int, FrozenTrial] = {}  # by id, the trials read now (not taken over)
     parse = datetime.datetime.fromisoformat
