@@ -60,6 +60,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"ray(\..*)?"),
     (r"py:.*", r"(_?lgb|lightgbm|xgboost|catboost|sklearn|BaseCrossValidator)(\..*)?"),
     (r"py:.*", r"(sklearn|skopt|distributed|dask|numbers)(\..*)?"),
+    (r"py:.*", r"(lightning|pytorch_lightning|keras|torch|mlflow|wandb|tensorboard)(\..*)?"),
     (r"py:.*", r"(collections\.abc|typing|typing_extensions|types|os|pathlib|datetime)\..*"),
     (r"py:.*", r"(enum|logging|argparse|threading|concurrent\.futures|contextlib)\..*"),
     # Built-in and typing names that appear bare in signatures.
