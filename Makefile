@@ -73,7 +73,7 @@ $(VENV)/.integrations-installed: pyproject.toml $(VENV)/.installed
 	touch $@
 
 test-integrations: $(VENV)/.integrations-installed
-	$(PY) -m pytest -n 2 -m integrations tests
+	$(PY) -m pytest -n 2 -m integrations tests --ignore=tests/compat
 
 bench-env: $(BENCH_VENV)/.installed
 
