@@ -38,7 +38,8 @@ def _int_list(text: str) -> tuple[int, ...]:
 def _override(preset: Any, args: argparse.Namespace) -> Any:
     """The preset with the problem-set fields given on the command line replaced."""
     fields = {
-        name: getattr(args, name, None) for name in ("functions", "dims", "budgets", "instances")
+        name: getattr(args, name, None)
+        for name in ("functions", "dims", "budgets", "instances", "functions_per_task", "spaces")
     }
     given = {name: value for name, value in fields.items() if value and hasattr(preset, name)}
     if not given:
@@ -80,6 +81,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--instances", type=_int_list, help="instances (seeds), e.g. 1-10 (quality)"
     )
+    parser.add_argument("--spaces", type=_csv, help="search spaces, e.g. float10 (overhead)")
+    parser.add_argument(
+        "--functions-per-task", type=int, help="BBOB functions per worker process (quality)"
+    )
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        help="JSON-lines journal of finished runs: reused when found, appended as runs finish",
+    )
     parser.add_argument("--out", type=Path, default=_results.RESULTS_DIR, help="results dir")
     args = parser.parse_args(argv)
     unknown = [name for name in args.impls if not is_known(name)]
@@ -119,6 +129,7 @@ def run_suite(name: str, args: argparse.Namespace) -> dict[str, Any]:
         measure=measure,
         describe=suite.describe,
         jobs=args.jobs if suite.PARALLEL_SAFE else 1,
+        journal=args.resume,
     )
     started = time.perf_counter()
     doc["runs"] = schedule.run(suite.plan(preset, args.samplers))

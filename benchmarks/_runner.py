@@ -130,6 +130,9 @@ class Schedule:
     measure: Measure
     describe: Callable[[dict[str, Any]], str]
     jobs: int = 1
+    # Append-only JSON lines of finished runs: a run found there (same cell, implementation
+    # and repeat, status ok) is reused instead of measured, so a long suite can resume.
+    journal: Path | None = None
     records: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _known_missing: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -142,7 +145,20 @@ class Schedule:
             runs.extend((cell, impl, rep) for cell in cells for impl in rotated)
         return runs
 
+    def _journaled(self) -> dict[tuple[str, str, int], dict[str, Any]]:
+        if self.journal is None or not self.journal.exists():
+            return {}
+        done = {}
+        for line in self.journal.read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError):  # a line cut by a kill
+                record = json.loads(line)
+                if record.get("status") == "ok":
+                    key = (json.dumps(record["cell"], sort_keys=True), record["impl"])
+                    done[(*key, record["repeat"])] = record
+        return done
+
     def run(self, cells: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        done = self._journaled()
         runs = self.order(cells)
         total = len(runs)
         counter = iter(range(1, total + 1))
@@ -150,6 +166,11 @@ class Schedule:
         def one(item: tuple[dict[str, Any], str, int]) -> None:
             cell, impl, rep = item
             key = (json.dumps(cell, sort_keys=True), impl)
+            if (previous := done.get((*key, rep))) is not None:
+                with self._lock:
+                    self.records.append(previous)
+                    next(counter)
+                return
             with self._lock:
                 known = self._known_missing.get(key)
             if known is not None:
@@ -166,6 +187,9 @@ class Schedule:
                     }
                 self.records.append(record)
                 index = next(counter)
+                if self.journal is not None:
+                    with self.journal.open("a") as f:
+                        f.write(json.dumps(record) + "\n")
             if known is None:
                 note = outcome["status"]
                 if outcome["status"] != "ok":
