@@ -8,6 +8,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tansaku._internal.caches import forget_on_escape
 from tansaku.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -74,7 +75,9 @@ class CompletedStepValues:
             completed: Every COMPLETE trial of the study, ordered by number.
         """
         key = (id(study._storage), study._study_id)
-        with self._lock:
+        # A trial marked folded before all its values were inserted would stay short: an
+        # update that anything escapes starts the values over.
+        with self._lock, forget_on_escape(self._reset, None):
             if key != self._key or len(completed) < len(self._folded):
                 self._reset(key)
             missing = len(completed) - len(self._folded)

@@ -129,11 +129,12 @@ class HyperbandPruner(BasePruner):
             ratio = int(max_resource) / self._min_resource
             n_brackets = math.floor(math.log(ratio, factor)) + 1
             total = 0
+            budget_ends, pruners = [], []
             for bracket in range(n_brackets):
                 s = n_brackets - 1 - bracket
                 total += math.ceil(n_brackets * factor**s / (s + 1))
-                self._budget_ends.append(total)
-                self._pruners.append(
+                budget_ends.append(total)
+                pruners.append(
                     SuccessiveHalvingPruner(
                         min_resource=self._min_resource,
                         reduction_factor=factor,
@@ -141,6 +142,9 @@ class HyperbandPruner(BasePruner):
                         bootstrap_count=self._bootstrap_count,
                     )
                 )
+            # Set up in one step: an interrupt in the loop leaves no bracket behind, where
+            # appending to the kept lists would leave some, doubled by the next set-up.
+            self._budget_ends, self._pruners = budget_ends, pruners
             self._set_up = True
             return True
 

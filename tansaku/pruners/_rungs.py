@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tansaku._internal.caches import forget_on_escape
 from tansaku.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -88,7 +89,9 @@ class RungValues:
             ``exclude_number`` (the one being judged); pass it on to :meth:`standing`.
         """
         key = (id(study._storage), study._study_id)
-        with self._lock:
+        # A trial marked folded before all its values were inserted would stay short: a read
+        # that anything escapes starts the values over.
+        with self._lock, forget_on_escape(self._reset, None):
             watermark = self._watermark
             if (
                 key != self._key

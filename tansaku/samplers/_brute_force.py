@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tansaku._internal.caches import forget_on_escape
 from tansaku._internal.deprecation import warn_experimental
 from tansaku.distributions import (
     BaseDistribution,
@@ -208,7 +209,7 @@ class BruteForceSampler(IndependentSampler):
             # in the tree (see _walk).
             return param_distribution.to_external_repr(_single_internal(param_distribution))
         candidates = self._candidates_of(param_name, param_distribution)
-        with self._lock:
+        with self._lock, forget_on_escape(self._forget_tree):
             running = self._update(study._unfiltered_study(), trial.number)
             n_rebuilt = self._tree.n_rebuilt
             nodes = self._walk(trial, rebuild=True)
@@ -244,7 +245,7 @@ class BruteForceSampler(IndependentSampler):
         if not study._in_optimize_loop():
             # Study.stop only works inside optimize; ask-and-tell has nothing to stop.
             return
-        with self._lock:
+        with self._lock, forget_on_escape(self._forget_tree):
             running = self._update(study, trial.number)
             if self._explores(state):
                 nodes = self._walk(trial, rebuild=True)
@@ -262,6 +263,13 @@ class BruteForceSampler(IndependentSampler):
         if state is TrialState.FAIL:
             return not self._avoid_premature_stop
         return state in (TrialState.COMPLETE, TrialState.PRUNED)
+
+    def _forget_tree(self) -> None:
+        """Drop the tree, to be rebuilt from the storage on the next call: whatever escaped an
+        update may have left a trial taken from the history but not folded in, or the open
+        counts of a path half updated."""
+        self._cursor = _FinishedTrialCursor()
+        self._tree = _Tree()
 
     def _update(self, study: Study, current_number: int) -> list[list[_Node]]:
         """Fold the newly finished trials of ``study`` (the whole study, not a pruner's view)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku import logging as tansaku_logging
+from tansaku._internal.caches import forget_on_escape
 from tansaku._internal.given_values import warn_if_outside
 from tansaku._internal.validation import invalid_type
 from tansaku.distributions import BaseDistribution
@@ -223,15 +224,17 @@ class GridSampler(IndependentSampler):
         whole study, not a pruner's view of some of its trials.
         """
         trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
-        advance = self._cursor.advance(study, trials)
-        if advance.restarted:
-            self._evaluated = np.zeros(self._n_grids, dtype=bool)
         placed = self._placed_in_optimize
-        for finished in advance.new:
-            placed.discard(finished._trial_id)
-            grid_id = self._own_grid_id(finished)
-            if grid_id is not None:
-                self._evaluated[grid_id] = True
+        # A trial the cursor handed out must be marked, or the next call starts over.
+        with forget_on_escape(self._forget_evaluated):
+            advance = self._cursor.advance(study, trials)
+            if advance.restarted:
+                self._evaluated = np.zeros(self._n_grids, dtype=bool)
+            for finished in advance.new:
+                placed.discard(finished._trial_id)
+                grid_id = self._own_grid_id(finished)
+                if grid_id is not None:
+                    self._evaluated[grid_id] = True
         running_here, running_elsewhere = set(), set()
         for live in advance.live:
             grid_id = self._own_grid_id(live)
@@ -241,6 +244,10 @@ class GridSampler(IndependentSampler):
                 else:
                     running_elsewhere.add(grid_id)
         return self._evaluated, running_here, running_elsewhere
+
+    def _forget_evaluated(self) -> None:
+        self._cursor = _FinishedTrialCursor()
+        self._evaluated = np.zeros(self._n_grids, dtype=bool)
 
     def _own_grid_id(self, trial: FrozenTrial) -> int | None:
         """The trial's grid id if it took a point of this grid (same search space), else None."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku import logging as tansaku_logging
+from tansaku._internal.caches import forget_on_escape
 from tansaku._internal.deprecation import warn_experimental
 from tansaku._internal.system_attrs import set_study_system_attr
 from tansaku._internal.validation import invalid, invalid_type
@@ -208,7 +209,9 @@ class QMCSampler(IndependentSamplerMixin):
         space = self._spaces.get(key)
         if space is None:
             space = self._spaces[key] = _FirstTrialSpace()
-        space.settle(study)
+        # A space half settled (``first`` known, ``relative`` not) would stay so: dropped.
+        with forget_on_escape(self._spaces.pop, key, None):
+            space.settle(study)
         return space
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tansaku._internal.caches import forget_on_escape
 from tansaku.distributions import BaseDistribution
 from tansaku.search_space._intersection import (
     _FinishedTrialCursor,
@@ -92,11 +93,17 @@ class _GroupDecomposedSearchSpace:
         self._study_id = pinned_study_id(
             self._study_id, study, "_GroupDecomposedSearchSpace.calculate"
         )
-        advance = self._cursor.read(study)
-        if advance.restarted:
-            self._group = _SearchSpaceGroup()
-        states = _states_of_interest(self._include_pruned)
-        for trial in advance.new:
-            if trial.state in states:
-                self._group.add_distributions(trial.distributions)
+        # A trial the cursor handed out must be folded in, or the next call starts over.
+        with forget_on_escape(self._forget):
+            advance = self._cursor.read(study)
+            if advance.restarted:
+                self._group = _SearchSpaceGroup()
+            states = _states_of_interest(self._include_pruned)
+            for trial in advance.new:
+                if trial.state in states:
+                    self._group.add_distributions(trial.distributions)
         return _SearchSpaceGroup(self._group.search_spaces)
+
+    def _forget(self) -> None:
+        self._cursor = _FinishedTrialCursor()
+        self._group = _SearchSpaceGroup()

@@ -11,6 +11,7 @@ import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from tansaku._internal.caches import forget_on_escape
 from tansaku.distributions import BaseDistribution
 from tansaku.trial import FrozenTrial, TrialState
 
@@ -188,13 +189,19 @@ class IntersectionSearchSpace:
         self._study_id = pinned_study_id(
             self._study_id, study, "IntersectionSearchSpace.calculate"
         )
-        advance = self._cursor.read(study)
-        if advance.restarted:
-            self._search_space = None
-        self._search_space = _intersect(
-            self._search_space, advance.new, _states_of_interest(self._include_pruned)
-        )
+        # A trial the cursor handed out must be folded in, or the next call starts over.
+        with forget_on_escape(self._forget):
+            advance = self._cursor.read(study)
+            if advance.restarted:
+                self._search_space = None
+            self._search_space = _intersect(
+                self._search_space, advance.new, _states_of_interest(self._include_pruned)
+            )
         return _sorted(self._search_space)
+
+    def _forget(self) -> None:
+        self._cursor = _FinishedTrialCursor()
+        self._search_space = None
 
 
 def intersection_search_space(

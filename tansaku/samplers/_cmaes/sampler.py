@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tansaku._internal.caches import forget_on_escape
 from tansaku._internal.deprecation import warn_experimental
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.distributions import BaseDistribution, CategoricalDistribution
@@ -184,7 +185,7 @@ class CmaEsSampler(IndependentSamplerMixin):
     ) -> dict[str, BaseDistribution]:
         self._raise_error_if_multi_objective(study)
         key = (id(study._storage), study._study_id)
-        with self._lock:
+        with self._lock, forget_on_escape(self._forget, key):
             # The run's ledger folds the finished trials once per trial for both the
             # intersection and the generations (sample_relative's fold reads nothing more).
             intersection = self._run_of(key).fold(study, trial)
@@ -218,7 +219,7 @@ class CmaEsSampler(IndependentSamplerMixin):
         if not search_space:
             return {}
         key = (id(study._storage), study._study_id)
-        with self._lock:
+        with self._lock, forget_on_escape(self._forget, key):
             run = self._run_of(key)
             run.fold(study, trial)
             if run.n_usable < self._n_startup_trials:
@@ -234,6 +235,13 @@ class CmaEsSampler(IndependentSamplerMixin):
                 self._runs.clear()
             run = self._runs[key] = StudyRun(self._settings)
         return run
+
+    def _forget(self, key: tuple[int, int]) -> None:
+        """Drop the study's run, to be rebuilt from the storage on the next call: whatever
+        escaped a call that updates it may have left it half updated (a trial taken from the
+        history but not folded in, a generation adopted but not stored)."""
+        self._runs.pop(key, None)
+        self._relative.pop(key, None)
 
     def sample_independent(
         self,

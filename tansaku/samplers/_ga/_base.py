@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tansaku._internal.caches import forget_on_escape
 from tansaku._internal.system_attrs import set_study_system_attr, set_trial_system_attr
 from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._ga._state import GenerationState
@@ -88,6 +89,12 @@ class BaseGASampler(BaseSampler, abc.ABC):
             state = self._states[key] = GenerationState(self._get_generation_key())
         return state
 
+    def _updating(self, study: Study) -> forget_on_escape:
+        """Guard a block that updates the study's state: whatever escapes it (an interrupt,
+        a strategy's error) drops the state, to be rebuilt from the storage on the next call,
+        since it may have left a trial taken from the history but not folded in."""
+        return forget_on_escape(self._states.pop, (id(study._storage), study._study_id), None)
+
     def get_trial_generation(self, study: Study, trial: FrozenTrial) -> int:
         """Return the generation of ``trial``, assigning and storing it on the first call.
 
@@ -103,7 +110,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
         stored = trial.system_attrs.get(key)
         if stored is not None:
             return int(stored)
-        with self._lock:
+        with self._lock, self._updating(study):
             if self._last_assigned[0] == trial._trial_id:
                 return self._last_assigned[1]
             state = self._state(study)
@@ -117,7 +124,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
 
     def get_population(self, study: Study, generation: int) -> list[FrozenTrial]:
         """The completed trials of ``generation``, in number order (shared: do not modify)."""
-        with self._lock:
+        with self._lock, self._updating(study):
             state = self._state(study)
             state.refresh(study)
             return list(state.populations.get(generation, ()))
@@ -131,7 +138,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
         """
         if generation == 0:
             return []
-        with self._lock:
+        with self._lock, self._updating(study):
             state = self._state(study)
             cached = state.parents.get(generation)
             if cached is not None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tansaku import logging as tansaku_logging
+from tansaku._internal.caches import forget_on_escape
 from tansaku._internal.deprecation import warn_experimental
 from tansaku._internal.system_attrs import set_trial_system_attr
 from tansaku.distributions import BaseDistribution
@@ -251,24 +252,16 @@ class TPESampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        with self._lock:
-            try:
-                return self._refreshed_state(study, trial).relative_search_space()
-            except BaseException:
-                self._forget_state(study)
-                raise
+        with self._lock, forget_on_escape(self._forget_state, study):
+            return self._refreshed_state(study, trial).relative_search_space()
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        with self._lock:
-            try:
-                return self._sample_relative(study, trial, search_space)
-            except BaseException:
-                self._forget_state(study)
-                raise
+        with self._lock, forget_on_escape(self._forget_state, study):
+            return self._sample_relative(study, trial, search_space)
 
     def _sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -292,12 +285,8 @@ class TPESampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        with self._lock:
-            try:
-                return self._sample_independent(study, trial, param_name, param_distribution)
-            except BaseException:
-                self._forget_state(study)
-                raise
+        with self._lock, forget_on_escape(self._forget_state, study):
+            return self._sample_independent(study, trial, param_name, param_distribution)
 
     def _sample_independent(
         self,

@@ -144,7 +144,7 @@ class _NSGASampler(BaseGASampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        with self._lock:
+        with self._lock, self._updating(study):
             state = self._state(study)
             state.refresh(study, trial.number)
             return state.search_space()
