@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku import logging as tansaku_logging
@@ -69,6 +69,16 @@ class BaseSampler(abc.ABC):
 
     def reseed_rng(self) -> None:
         """Reseed the random number generator (e.g. in each process of a parallel run)."""
+
+    def _for_fixed_params(self, fixed_params: Mapping[str, Any]) -> BaseSampler:
+        """The sampler that picks the free params while ``fixed_params`` are held at their values
+        (by :class:`PartialFixedSampler`): by default this sampler itself.
+
+        A sampler that keeps its own record of the space it has explored, and stops the study
+        when it is exhausted (:class:`BruteForceSampler`), returns a copy whose record leaves
+        the fixed params out; the original is unchanged, so it can be used alone again.
+        """
+        return self
 
     def _acts_before_trial(self) -> bool:
         """Whether :meth:`before_trial` may do anything: a study skips the call when it does

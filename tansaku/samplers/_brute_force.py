@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import decimal
 import math
 import random
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.caches import forget_on_escape
@@ -179,6 +180,8 @@ class BruteForceSampler(IndependentSampler):
         self._tree = _Tree()
         self._candidates: dict[BaseDistribution, tuple[float, ...]] = {}
         self._warned_conflict = False
+        # Params that PartialFixedSampler holds at these values (see _for_fixed_params).
+        self._fixed: dict[str, Any] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -188,6 +191,23 @@ class BruteForceSampler(IndependentSampler):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+    def _for_fixed_params(self, fixed_params: Mapping[str, Any]) -> BruteForceSampler:
+        """A copy that explores the combinations of the params not in ``fixed_params``.
+
+        Its tree leaves out the fixed params, and the trials whose values of them differ from
+        the fixed ones (they explored another part of the space), so the study stops once the
+        free params' combinations have run with the fixed values. The copy draws the sequence
+        this sampler would draw next.
+        """
+        restricted = copy.copy(self)  # a new lock, through __getstate__ / __setstate__
+        restricted._rng = copy.deepcopy(self._rng)
+        restricted._cursor = _FinishedTrialCursor()
+        restricted._tree = _Tree()
+        restricted._candidates = {}
+        restricted._warned_conflict = False
+        restricted._fixed = {**self._fixed, **fixed_params}
+        return restricted
 
     # -- BaseSampler ------------------------------------------------------------------------------
     def sample_independent(
@@ -247,7 +267,7 @@ class BruteForceSampler(IndependentSampler):
             return
         with self._lock, forget_on_escape(self._forget_tree):
             running = self._update(study, trial.number)
-            if self._explores(state):
+            if self._explores(state) and self._has_fixed_values(trial):
                 nodes = self._walk(trial, rebuild=True)
                 if nodes is not None:
                     self._tree.close(nodes)
@@ -279,7 +299,7 @@ class BruteForceSampler(IndependentSampler):
         if advance.restarted:
             self._tree = _Tree()
         for finished in advance.new:
-            if self._explores(finished.state):
+            if self._explores(finished.state) and self._has_fixed_values(finished):
                 n_rebuilt = self._tree.n_rebuilt
                 nodes = self._walk(finished, rebuild=True)
                 if nodes is not None:
@@ -288,7 +308,11 @@ class BruteForceSampler(IndependentSampler):
                     self._warn_conflict(finished)
         running = []
         for live in advance.live:
-            if live.state is TrialState.RUNNING and live.number != current_number:
+            if (
+                live.state is TrialState.RUNNING
+                and live.number != current_number
+                and self._has_fixed_values(live)
+            ):
                 # A running trial that contradicts the tree is ignored, not trusted: it may
                 # have started before the objective changed.
                 nodes = self._walk(live, rebuild=False)
@@ -296,9 +320,29 @@ class BruteForceSampler(IndependentSampler):
                     running.append(nodes)
         return running
 
+    def _has_fixed_values(self, trial: FrozenTrial) -> bool:
+        """Whether ``trial`` has the fixed params' values (those it suggested: a conditional
+        fixed param it never reached does not set it apart)."""
+        for name, value in self._fixed.items():
+            distribution = trial.distributions.get(name)
+            if distribution is None:
+                continue
+            try:
+                if distribution.to_internal_repr(value) != distribution.to_internal_repr(
+                    trial.params[name]
+                ):
+                    return False
+            except ValueError:
+                return False
+        return True
+
     def _walk(self, trial: FrozenTrial, rebuild: bool) -> list[_Node] | None:
         path = []
         for name, distribution in trial.distributions.items():
+            if name in self._fixed:
+                # Held by PartialFixedSampler: not a branch (trials with other values are left
+                # out before the walk, by _has_fixed_values).
+                continue
             if distribution.single():
                 # Trial.suggest sets a param of one value without asking the sampler, so the
                 # tree never gets a node for it while the trial runs: leave it out here too.

@@ -25,9 +25,10 @@ class PartialFixedSampler(BaseSampler):
     is used as given, with a warning.
 
     A base sampler that stops ``optimize`` once its space is explored judges its own space:
-    :class:`GridSampler` counts its grid points whatever the fixed values, and
-    :class:`BruteForceSampler` does not know that a fixed param's other values are out of
-    reach, so it never stops by itself (as in Optuna): give ``optimize`` ``n_trials``.
+    :class:`BruteForceSampler` explores the combinations of the free params, counting earlier
+    trials that had the fixed values and leaving out those that did not, and stops when none is
+    left (Optuna's never stops: the fixed params' other values stay unexplored).
+    :class:`GridSampler` counts its grid points, fixed params included, as in Optuna.
 
     Args:
         fixed_params: Values by param name, in the form the objective receives them.
@@ -53,17 +54,20 @@ class PartialFixedSampler(BaseSampler):
         # A copy: changing the caller's dict later must not change running trials.
         self._fixed_params = dict(fixed_params)
         self._base_sampler = base_sampler
+        # What the calls go to: the base sampler itself, or (BruteForceSampler) a copy of it
+        # whose record of the explored space leaves out the fixed params.
+        self._free_sampler = base_sampler._for_fixed_params(self._fixed_params)
 
     def __str__(self) -> str:
         return f"PartialFixedSampler({self._base_sampler})"
 
     def reseed_rng(self) -> None:
-        self._base_sampler.reseed_rng()
+        self._free_sampler.reseed_rng()
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        search_space = self._base_sampler.infer_relative_search_space(study, trial)
+        search_space = self._free_sampler.infer_relative_search_space(study, trial)
         return {
             name: distribution
             for name, distribution in search_space.items()
@@ -74,7 +78,7 @@ class PartialFixedSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         # search_space comes from infer_relative_search_space: fixed names are already out.
-        return self._base_sampler.sample_relative(study, trial, search_space)
+        return self._free_sampler.sample_relative(study, trial, search_space)
 
     def sample_independent(
         self,
@@ -89,7 +93,7 @@ class PartialFixedSampler(BaseSampler):
             ValueError: a fixed value is not one of the choices of a categorical param.
         """
         if param_name not in self._fixed_params:
-            return self._base_sampler.sample_independent(
+            return self._free_sampler.sample_independent(
                 study, trial, param_name, param_distribution
             )
         value = self._fixed_params[param_name]
@@ -105,13 +109,13 @@ class PartialFixedSampler(BaseSampler):
         return value
 
     def _acts_before_trial(self) -> bool:
-        return self._base_sampler._acts_before_trial()
+        return self._free_sampler._acts_before_trial()
 
     def _acts_after_trial(self) -> bool:
-        return self._base_sampler._acts_after_trial()
+        return self._free_sampler._acts_after_trial()
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        self._base_sampler.before_trial(study, trial)
+        self._free_sampler.before_trial(study, trial)
 
     def after_trial(
         self,
@@ -120,4 +124,4 @@ class PartialFixedSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
-        self._base_sampler.after_trial(study, trial, state, values)
+        self._free_sampler.after_trial(study, trial, state, values)

@@ -488,6 +488,20 @@ def brute_force_with_a_conditional_search_space(lib: ModuleType) -> Any:
 
 
 @case
+def brute_force_under_partial_fixed_sampler(lib: ModuleType) -> Any:
+    base = lib.samplers.BruteForceSampler(seed=0)
+    study = lib.create_study(sampler=lib.samplers.PartialFixedSampler({"kind": "a"}, base))
+
+    def objective(trial: Any) -> float:
+        if trial.suggest_categorical("kind", ["a", "b"]) == "a":
+            return trial.suggest_int("x", 0, 1)
+        return 0.0
+
+    study.optimize(objective, n_trials=10)
+    return len(study.trials)
+
+
+@case
 def grid_sampler_enqueued_trial_without_a_grid_param(lib: ModuleType) -> Any:
     sampler = lib.samplers.GridSampler({"x": [0, 1], "y": [0, 1]})
     study = lib.create_study(sampler=sampler)

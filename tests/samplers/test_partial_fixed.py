@@ -11,7 +11,13 @@ import pytest
 import tansaku
 from tansaku.distributions import BaseDistribution, FloatDistribution, IntDistribution
 from tansaku.exceptions import ExperimentalWarning
-from tansaku.samplers import BaseSampler, GridSampler, PartialFixedSampler, RandomSampler
+from tansaku.samplers import (
+    BaseSampler,
+    BruteForceSampler,
+    GridSampler,
+    PartialFixedSampler,
+    RandomSampler,
+)
 from tansaku.study import Study
 from tansaku.trial import FrozenTrial, Trial, TrialState
 
@@ -153,3 +159,85 @@ def test_bad_arguments_raise_type_error_naming_them(fixed: Any, base: Any, messa
 def test_partial_fixed_sampler_is_experimental() -> None:
     with pytest.warns(ExperimentalWarning, match="PartialFixedSampler"):
         PartialFixedSampler({}, RandomSampler())
+
+
+# -- finite base samplers: the study stops once the free params' space is explored ------------
+
+
+def _finite(trial: Trial) -> float:
+    x = trial.suggest_int("x", 0, 2)
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    return float(x) + (trial.suggest_int("z", 0, 1) if kind == "b" else 0.0)
+
+
+# Combinations of _finite: 3 (kind a) + 3 * 2 (kind b).
+_FINITE_SIZE = 9
+
+
+def _fail_after(n_trials: int) -> Any:
+    """A callback that fails the test once ``n_trials`` trials ran without the study stopping."""
+
+    def callback(study: Study, trial: FrozenTrial) -> None:
+        if len(study.trials) > n_trials:
+            pytest.fail(f"the study did not stop after {n_trials} trials")
+
+    return callback
+
+
+def test_brute_force_base_sampler_stops_when_the_free_params_are_explored() -> None:
+    sampler = PartialFixedSampler({"kind": "b"}, BruteForceSampler(seed=0))
+    study = tansaku.create_study(sampler=sampler)
+    study.optimize(_finite, n_trials=None, callbacks=[_fail_after(3 * _FINITE_SIZE)])
+    assert sorted((t.params["x"], t.params["z"]) for t in study.trials) == [
+        (x, z) for x in range(3) for z in range(2)
+    ]
+    assert {t.params["kind"] for t in study.trials} == {"b"}
+
+
+def test_brute_force_base_sampler_counts_only_earlier_trials_with_the_fixed_values() -> None:
+    study = tansaku.create_study(sampler=BruteForceSampler(seed=1))
+    for params in ({"x": 0, "kind": "b", "z": 0}, {"x": 1, "kind": "b", "z": 0}):
+        study.enqueue_trial(params)
+    study.optimize(_finite, n_trials=2)
+    study.sampler = PartialFixedSampler({"x": 1}, BruteForceSampler(seed=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a trial with another fixed value is no conflict
+        study.optimize(_finite, n_trials=None, callbacks=[_fail_after(3 * _FINITE_SIZE)])
+    # x=1 leaves (a), (b, 0) and (b, 1); (b, 0) ran before.
+    assert sorted(tuple(t.params.items()) for t in study.trials[2:]) == [
+        (("x", 1), ("kind", "a")),
+        (("x", 1), ("kind", "b"), ("z", 1)),
+    ]
+
+
+def test_brute_force_base_sampler_explores_the_rest_of_a_partly_explored_slice() -> None:
+    study = tansaku.create_study(sampler=BruteForceSampler(seed=2))
+    for params in ({"x": 0, "kind": "a"}, {"x": 1, "kind": "b", "z": 0}, {"x": 2, "kind": "a"}):
+        study.enqueue_trial(params)
+    study.optimize(_finite, n_trials=3)
+    study.sampler = PartialFixedSampler({"kind": "a"}, BruteForceSampler(seed=2))
+    study.optimize(_finite, n_trials=None, callbacks=[_fail_after(3 * _FINITE_SIZE)])
+    new = study.trials[3:]
+    assert [(t.params["x"], t.params["kind"]) for t in new] == [(1, "a")]
+
+
+def test_brute_force_sampler_wrapped_keeps_its_own_space_when_used_alone_again() -> None:
+    base = BruteForceSampler(seed=3)
+    study = tansaku.create_study(sampler=PartialFixedSampler({"kind": "a"}, base))
+    study.optimize(_finite, n_trials=None, callbacks=[_fail_after(3 * _FINITE_SIZE)])
+    assert len(study.trials) == 3
+    study.sampler = base
+    study.optimize(_finite, n_trials=None, callbacks=[_fail_after(3 * _FINITE_SIZE)])
+    assert len(study.trials) == _FINITE_SIZE
+    assert len({tuple(t.params.items()) for t in study.trials}) == _FINITE_SIZE
+
+
+def test_grid_base_sampler_with_a_fixed_param_in_its_grid_stops_after_the_grid() -> None:
+    # The grid's own points are counted, the fixed param's included (as in Optuna): the study
+    # stops after the grid's size, repeating combinations that differ only in the fixed param.
+    grid = GridSampler({"x": [0, 1, 2], "kind": ["a", "b"], "z": [0, 1]}, seed=0)
+    study = tansaku.create_study(sampler=PartialFixedSampler({"kind": "a"}, grid))
+    study.optimize(_finite, n_trials=None, callbacks=[_fail_after(3 * 12)])
+    assert len(study.trials) == 12
+    assert {t.params["x"] for t in study.trials} == {0, 1, 2}
+    assert {t.params["kind"] for t in study.trials} == {"a"}
