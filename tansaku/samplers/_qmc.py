@@ -19,6 +19,7 @@ import numpy as np
 from tansaku import logging as tansaku_logging
 from tansaku._internal.caches import forget_on_escape
 from tansaku._internal.deprecation import warn_experimental
+from tansaku._internal.system_attrs import read as read_system_attr
 from tansaku._internal.system_attrs import set_study_system_attr
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.distributions import (
@@ -259,7 +260,9 @@ class _FirstTrialSpace:
         """Find the space if it is not known yet (a no-op afterwards)."""
         if self.first is not None:
             return
-        stored = study._storage.get_study_system_attrs(study._study_id).get(SEARCH_SPACE_KEY)
+        stored = read_system_attr(
+            study._storage.get_study_system_attrs(study._study_id), SEARCH_SPACE_KEY
+        )
         if isinstance(stored, dict):
             first = {name: json_to_distribution(text) for name, text in stored.items()}
         else:

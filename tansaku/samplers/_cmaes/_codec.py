@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tansaku._internal import system_attrs as stored_attrs
 from tansaku.samplers._cmaes._core import CmaState
 from tansaku.samplers._cmaes._lr_adapt import LrState
 from tansaku.samplers._cmaes._restarts import RestartState
@@ -75,7 +76,8 @@ def latest(system_attrs: Mapping[str, Any]) -> Run | None:
         if key.startswith(STATE_KEY_PREFIX) and key[len(STATE_KEY_PREFIX) :].isdigit()
     ]
     for generation in sorted(generations, reverse=True):
-        run = decode(system_attrs[state_key(generation)])
+        # Beyond about 70 params a state is stored in parts (see _internal/system_attrs.py).
+        run = decode(stored_attrs.read(system_attrs, state_key(generation)))
         if run is not None:
             return run
     return None

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tansaku._internal.caches import forget_on_escape
+from tansaku._internal.system_attrs import read as read_system_attr
 from tansaku._internal.system_attrs import set_study_system_attr, set_trial_system_attr
 from tansaku.samplers._base import BaseSampler
 from tansaku.samplers._ga._state import GenerationState
@@ -144,7 +145,7 @@ class BaseGASampler(BaseSampler, abc.ABC):
             if cached is not None:
                 return cached
             key = self._get_parent_cache_key_prefix() + str(generation)
-            stored = study._storage.get_study_system_attrs(study._study_id).get(key)
+            stored = read_system_attr(study._storage.get_study_system_attrs(study._study_id), key)
             if stored is not None:
                 state.refresh(study)
                 parents = [state.by_id.get(i) or study._storage.get_trial(i) for i in stored]

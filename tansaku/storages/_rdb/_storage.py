@@ -41,6 +41,8 @@ from tansaku.storages._rdb._codec import (
     STUDIES,
     STUDY_SYSTEM_ATTRS,
     STUDY_USER_ATTRS,
+    TRIAL_SYSTEM_ATTRS,
+    TRIAL_USER_ATTRS,
     TRIALS,
     dump_json,
     encode_intermediate,
@@ -57,6 +59,7 @@ from tansaku.storages._rdb._study_rows import (
     read_directions,
     read_study_attrs,
 )
+from tansaku.storages._rdb._text_limits import TextLimits
 from tansaku.storages._rdb._transactions import Transactions
 from tansaku.storages._rdb._trial_writes import TrialWrites
 from tansaku.storages._stored_values import check_param_to_store
@@ -154,6 +157,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def _connect(self) -> None:
         self.engine = make_engine(self.url, self.engine_kwargs, self.durable_commits)
         self._tx = Transactions(self.engine)
+        self._text_limits = TextLimits(self.engine)
         self._lock_rows = self.engine.dialect.name != "sqlite"
         self._statements = TrialStatements(self.engine.dialect.name, self._lock_rows)
         self._writes = TrialWrites(
@@ -274,6 +278,12 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             raise KeyError(f"No study with study_id {study_id} in the storage.")
 
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        """Store ``value`` under ``key`` in the study's user attrs.
+
+        Raises:
+            ValueError: the value's JSON is longer than the database's column holds (65,535
+                bytes on MySQL and MariaDB); nothing is written.
+        """
         self._set_study_attr(STUDY_USER_ATTRS, study_id, key, value)
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
@@ -282,6 +292,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def _set_study_attr(self, table: Table, study_id: int, key: str, value: Any) -> None:
         _check_name("key", key)
         value_json = dump_json(value)
+        self._text_limits.check_attr(table, key, value_json)
 
         def work(connection: Connection) -> None:
             self._check_study(connection, study_id)
@@ -362,6 +373,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         if template_trial is not None:
             check_template_names("RDBStorage.create_new_trial", template_trial)
+            self._text_limits.check_template(template_trial)
         trial_id, number = self._writes.create(study_id, template_trial)
         # The id may have been a deleted trial's, which this process had read.
         self._trial_keys[trial_id] = (study_id, number)
@@ -378,6 +390,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         _check_name("param_name", param_name)
         check_param_to_store(distribution, param_value_internal)
         distribution_json = distribution_to_json(distribution)
+        self._text_limits.check_distribution("set_trial_param", param_name, distribution_json)
         if trial_id not in self._trial_keys:
             self.get_trial_number_from_id(trial_id)  # learns the trial's study, or KeyError
         study_id = self._trial_keys[trial_id][0]
@@ -457,15 +470,30 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         )
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
-        self._set_trial_attr(self._statements.upsert_user_attr, trial_id, key, value)
+        """Store ``value`` under ``key`` in the trial's user attrs.
+
+        Raises:
+            ValueError: the value's JSON is longer than the database's column holds (65,535
+                bytes on MySQL and MariaDB); nothing is written.
+        """
+        self._set_trial_attr(
+            TRIAL_USER_ATTRS, self._statements.upsert_user_attr, trial_id, key, value
+        )
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
-        self._set_trial_attr(self._statements.upsert_system_attr, trial_id, key, value)
+        self._set_trial_attr(
+            TRIAL_SYSTEM_ATTRS, self._statements.upsert_system_attr, trial_id, key, value
+        )
 
-    def _set_trial_attr(self, upsert: Statement, trial_id: int, key: str, value: Any) -> None:
+    def _set_trial_attr(
+        self, table: Table, upsert: Statement, trial_id: int, key: str, value: Any
+    ) -> None:
         _check_name("key", key)
-        row = {"trial_id": trial_id, "key": key, "value_json": dump_json(value)}
-        self._writes.write_live(upsert, row)
+        value_json = dump_json(value)
+        self._text_limits.check_attr(table, key, value_json)
+        self._writes.write_live(
+            upsert, {"trial_id": trial_id, "key": key, "value_json": value_json}
+        )
 
     # -- trials: reads --------------------------------------------------------------------------
     def _cache(self, study_id: int, light: bool = False) -> StudyTrials:
