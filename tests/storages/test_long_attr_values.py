@@ -103,6 +103,7 @@ def test_user_attr_too_long_for_the_backend_raises_and_keeps_the_value_stored(
         trial.set_user_attr("note", _LONG)
     assert study.user_attrs["note"] == "short"
     assert storage.get_trial(trial._trial_id).user_attrs["note"] == "short"
+    assert trial.user_attrs["note"] == "short"
     # The storage goes on working after the refusal.
     trial.set_user_attr("other", 1)
     study.tell(trial, 1.0)
