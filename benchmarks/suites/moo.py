@@ -1,4 +1,4 @@
-"""Multi-objective quality: hypervolume (2-3 objectives) or IGD+ (5, 9) on ZDT, DTLZ and WFG.
+"""Multi-objective and constrained quality: hypervolume, IGD+ or regret, on ZDT, DTLZ and WFG.
 
 The problems come from pymoo (a benchmark-only dependency): ZDT1-3 (2 objectives, 30
 variables), DTLZ1-4 with 3 and 5 objectives, WFG1-4 with 3. Each (problem, seed) is one study
@@ -16,21 +16,35 @@ front's nadir plus 0.1 times its extent), DTLZ2 with 5 and 9 objectives by IGD+ 
 front (the positive unit sphere), and C2-DTLZ2 with 3 objectives and its constraint, scored by
 the hypervolume of the feasible trials.
 
+GP runs its own problems too (``GP_PROBLEMS``), at budgets 50 and 100: DTLZ2, DTLZ7 and
+C2-DTLZ2 with 2 objectives, scored as TPE's (DTLZ7 with 10 variables rather than pymoo's 21,
+C2-DTLZ2 with pymoo's 12), and three single-objective problems with constraints
+(``_constrained``: Gardner et al. 2014, Gramacy et al. 2016, Hartmann-6 with a sum bound),
+scored by the log10 regret of the best feasible value (lower is better; a run without a
+feasible trial counts as +inf, last).
+
 Full: ``python -m benchmarks moo --impls tansaku,optuna --samplers nsga2,nsga3,tpe`` (15
-problems for NSGA-II/III, 7 for TPE, budgets 300 and 1000, 10 seeds).
+problems for NSGA-II/III, 7 for TPE, budgets 300 and 1000, 10 seeds), and
+``python -m benchmarks moo --impls tansaku,optuna --samplers gp`` (6 problems, budgets 50 and
+100, 10 seeds).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks import _results, _stats, _tables
 from benchmarks._impls import SAMPLER_LABELS
+from benchmarks.suites import _constrained
 
-TITLE = "Multi-objective quality: hypervolume (higher is better) or IGD+ (lower is better)"
+TITLE = (
+    "Multi-objective and constrained quality: hypervolume (higher is better), "
+    "IGD+ or log10 regret (lower is better)"
+)
 PARALLEL_SAFE = True
-SAMPLER_KINDS = ("nsga2", "nsga3", "tpe")
+SAMPLER_KINDS = ("nsga2", "nsga3", "tpe", "gp")
 # name -> (pymoo problem, n_obj); the number of variables is pymoo's default (WFG: see _problem).
 PROBLEMS: dict[str, tuple[str, int]] = {
     "zdt1": ("zdt1", 2),
@@ -49,6 +63,17 @@ TPE_PROBLEMS: dict[str, tuple[str, int]] = {
     "c2dtlz2-3": ("c2dtlz2", 3),
 }
 
+# GP's multi-objective problems: name -> (pymoo problem, n_obj, n_var), scored as TPE's. GP's
+# cost grows with the number of trials, not variables, but DTLZ7's default 21 variables would
+# make it a different problem from the DTLZ2 one next to it; 10 keeps them alike.
+GP_PROBLEMS: dict[str, tuple[str, int, int]] = {
+    "dtlz2-2": ("dtlz2", 2, 10),
+    "dtlz7-2": ("dtlz7", 2, 10),
+    "c2dtlz2-2": ("c2dtlz2", 2, 12),
+}
+# ... and its single-objective problems with constraints (see ``_constrained``).
+GP_CONSTRAINED = tuple(_constrained.PROBLEMS)
+
 # Reference point margin, in extents of the known front, per problem family.
 REFERENCE_MARGIN = {"zdt": 4.0, "dtlz1": 200.0, "dtlz3": 1000.0, "dtlz": 1.5, "wfg": 0.5}
 # TPE's runs: the reference point 1.1 of the problem normalized by its front.
@@ -63,6 +88,9 @@ class Preset:
     timeout_s: float
     tpe_problems: tuple[str, ...] = tuple(TPE_PROBLEMS)
     tpe_budgets: tuple[int, ...] = (300,)
+    gp_problems: tuple[str, ...] = (*GP_PROBLEMS, *GP_CONSTRAINED)
+    # Optuna's GP takes 20-35 CPU s per 100-trial run of these problems.
+    gp_budgets: tuple[int, ...] = (50, 100)
     repeats: int = 1  # the seeds are the repeats
 
 
@@ -75,6 +103,7 @@ PRESETS = {
         timeout_s=1800,
         tpe_problems=("dtlz2-3", "dtlz7-2", "dtlz2-5", "c2dtlz2-3"),
         tpe_budgets=(100, 300),
+        gp_budgets=(30,),
     ),
     "smoke": Preset(
         ("zdt1",),
@@ -83,6 +112,8 @@ PRESETS = {
         timeout_s=300,
         tpe_problems=("dtlz7-2", "dtlz2-9", "c2dtlz2-3"),
         tpe_budgets=(30,),
+        gp_problems=("c2dtlz2-2", "gramacy"),
+        gp_budgets=(12,),  # two trials past the 10 random start-up ones
     ),
 }
 
@@ -93,15 +124,17 @@ def config(preset: Preset) -> dict[str, Any]:
 
 def plan(preset: Preset, samplers: tuple[str, ...] | None) -> list[dict[str, Any]]:
     kinds = [k for k in (samplers or SAMPLER_KINDS) if k in SAMPLER_KINDS]
+    problems = {"tpe": preset.tpe_problems, "gp": preset.gp_problems}
+    budgets = {"tpe": preset.tpe_budgets, "gp": preset.gp_budgets}
     return [
         {
             "sampler": kind,
             "problem": problem,
             "seeds": list(preset.seeds),
-            "budgets": list(preset.tpe_budgets if kind == "tpe" else preset.budgets),
+            "budgets": list(budgets.get(kind, preset.budgets)),
         }
         for kind in kinds
-        for problem in (preset.tpe_problems if kind == "tpe" else preset.problems)
+        for problem in problems.get(kind, preset.problems)
     ]
 
 
@@ -112,6 +145,9 @@ def describe(cell: dict[str, Any]) -> str:
 def _problem(name: str, kind: str = "nsga2") -> Any:
     from pymoo.problems import get_problem
 
+    if kind == "gp":
+        pymoo_name, n_obj, n_var = GP_PROBLEMS[name]
+        return get_problem(pymoo_name, n_var=n_var, n_obj=n_obj)
     pymoo_name, n_obj = (TPE_PROBLEMS if kind == "tpe" else PROBLEMS)[name]
     if pymoo_name.startswith("zdt"):
         return get_problem(pymoo_name)
@@ -171,7 +207,7 @@ def indicator(name: str, problem: Any, front: Any, kind: str = "nsga2") -> tuple
     from pymoo.indicators.hv import HV
 
     extent = np.maximum(front.max(axis=0) - front.min(axis=0), 1e-9)
-    margin = TPE_REFERENCE_MARGIN if kind == "tpe" else _margin(name)
+    margin = TPE_REFERENCE_MARGIN if kind in ("tpe", "gp") else _margin(name)
     hv = HV(ref_point=front.max(axis=0) + margin * extent)
     return "hv", hv
 
@@ -180,6 +216,8 @@ def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
     kind = task["sampler"]
+    if kind == "gp" and task["problem"] in GP_CONSTRAINED:
+        return _constrained.run(impl, kind, task["problem"], task["seeds"], task["budgets"])
     problem = _problem(task["problem"], kind)
     front = _true_front(problem)
     kind_of_metric, metric = indicator(task["problem"], problem, front, kind)
@@ -187,7 +225,7 @@ def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     low, high = problem.xl, problem.xu
     names = [f"x{i}" for i in range(problem.n_var)]
     constrained = problem.n_ieq_constr > 0
-    extra = {"constraints_func": _constraints} if constrained else {}
+    extra = {"constraints_func": _constrained.stored_constraints} if constrained else {}
     results = []
     for seed in task["seeds"]:
         study = impl.create_study(
@@ -215,9 +253,7 @@ def run_task(impl: Any, task: dict[str, Any]) -> dict[str, Any]:
     return {"metric": kind_of_metric, "results": results}
 
 
-def _constraints(trial: Any) -> list[float]:
-    """The constraint values a constrained problem's trial stored (<= 0: satisfied)."""
-    return list(trial.user_attrs["constraints"])
+LOWER_IS_BETTER = frozenset({"igd+", _constrained.METRIC})
 
 
 def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -225,23 +261,26 @@ def summarize(doc: dict[str, Any]) -> list[dict[str, Any]]:
     impls = doc["impls"]
     base = impls[0]
     values: dict[tuple[str, str, int], dict[str, list[float]]] = {}
-    metrics: dict[str, str] = {}
+    metrics: dict[tuple[str, str], str] = {}
     for run in doc["runs"]:
         if run["status"] != "ok":
             continue
-        metrics[run["cell"]["problem"]] = run["data"]["metric"]
+        metrics[(run["cell"]["sampler"], run["cell"]["problem"])] = run["data"]["metric"]
         for result in run["data"]["results"]:
             for budget, value in result["value"].items():
                 key = (run["cell"]["sampler"], run["cell"]["problem"], int(budget))
-                values.setdefault(key, {}).setdefault(run["impl"], []).append(value)
+                # null: no feasible trial (a regret), which ranks last.
+                score = math.inf if value is None else value
+                values.setdefault(key, {}).setdefault(run["impl"], []).append(score)
     rows = []
     for (kind, problem, budget), per_impl in sorted(values.items()):
-        lower = metrics[problem] == "igd+"
+        metric = metrics[(kind, problem)]
+        lower = metric in LOWER_IS_BETTER
         row: dict[str, Any] = {
             "sampler": kind,
             "problem": problem,
             "budget": budget,
-            "metric": metrics[problem],
+            "metric": metric,
             "summary": {
                 i: s.as_dict() for i in impls if (s := _stats.summarize(per_impl.get(i, [])))
             },
@@ -278,7 +317,9 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
     parts = [
         _results.header(doc, TITLE),
         f"{len(cfg['seeds'])} seeds per problem; median [min–max]; W/T/L by Mann-Whitney U "
-        "(p < 0.05) per problem and budget. hv: higher is better; igd+: lower is better.",
+        "(p < 0.05) per problem and budget. hv: higher is better; igd+: lower is better; "
+        f"{_constrained.METRIC}: of the best feasible value, floored at "
+        f"{_constrained.REGRET_FLOOR:g}, lower is better, ∞ when a run found no feasible trial.",
         "\n".join(headline(doc)),
         _tables.markdown_table(headers, body),
         _tables.notes("Not measured", _results.problem_notes(doc, describe)),
