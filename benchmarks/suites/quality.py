@@ -250,11 +250,16 @@ def render(doc: dict[str, Any], detail: bool = True) -> str:
     breakdown = _breakdown(doc, summary)
     if breakdown:
         parts.append(breakdown)
+    versus = _samplers_versus(doc)
+    if versus:
+        parts.append(_versus_table(doc, versus))
     if cfg.get("gp_budgets") and "gp" in summary["status"]:
         budgets = ", ".join(map(str, cfg["gp_budgets"]))
         parts.append(f"GP runs budget {budgets} in this mode, to fit its time.")
     if detail:
         parts.append(_detail(doc, summary))
+        if versus:
+            parts.append(_versus_detail(doc, versus))
     parts.append(_tables.notes("Not measured", _results.problem_notes(doc, describe)))
     return "\n\n".join(p for p in parts if p)
 
@@ -291,6 +296,143 @@ def _breakdown(doc: dict[str, Any], summary: dict[str, Any]) -> str:
         f"### BBOB by dimension and budget ({base} W/T/L; means of per-problem medians)\n\n"
         + _tables.markdown_table(headers, rows)
     )
+
+
+def sampler_order(doc: dict[str, Any]) -> list[str]:
+    """The samplers with results of the first implementation: in ``--samplers`` order when the
+    run named them (so ``--samplers gp,tpe`` puts GP first), else in ``SAMPLERS`` order."""
+    base = doc["impls"][0]
+    ran = {r["cell"]["sampler"] for r in doc["runs"] if r["impl"] == base and r["status"] == "ok"}
+    argv = list(doc.get("env", {}).get("argv", []))
+    named: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--samplers" and i + 1 < len(argv):
+            named = argv[i + 1].split(",")
+        elif arg.startswith("--samplers="):
+            named = arg.partition("=")[2].split(",")
+    named = [k.strip() for k in named]
+    return [k for k in named if k in ran] + [k for k in SAMPLERS if k in ran and k not in named]
+
+
+def _function_group(problem: str) -> str:
+    """f1-f14 (separable, moderate and ill-conditioned: smooth), f15-f24 (multi-modal), HPO."""
+    if problem == "hpo":
+        return "HPO"
+    return "f1–f14" if int(problem[1:3]) <= 14 else "f15–f24"
+
+
+def _samplers_versus(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The first implementation's first sampler against each of its other samplers.
+
+    One row per (other sampler, problem, budget) that both samplers ran: the two samplers'
+    regrets and the Mann-Whitney U verdict of the first one (p < 0.05). Empty when the
+    document holds a single sampler for the first implementation.
+    """
+    base = doc["impls"][0]
+    order = sampler_order(doc)
+    if len(order) < 2:
+        return []
+    regrets: dict[tuple[str, str, int], list[float]] = {}
+    for run in doc["runs"]:
+        if run["impl"] != base or run["status"] != "ok":
+            continue
+        for result in run["data"]["results"]:
+            for budget, value in result["log10_regret"].items():
+                key = (run["cell"]["sampler"], result["problem"], int(budget))
+                regrets.setdefault(key, []).append(value)
+    first = order[0]
+    rows = []
+    for other in order[1:]:
+        for kind, problem, budget in sorted(regrets):
+            if kind != first or (other, problem, budget) not in regrets:
+                continue
+            ours, theirs = regrets[(first, problem, budget)], regrets[(other, problem, budget)]
+            verdict, p_value = _stats.rank_compare(ours, theirs)
+            rows.append(
+                {
+                    "first": first,
+                    "other": other,
+                    "problem": problem,
+                    "budget": budget,
+                    "summary": {
+                        first: _stats.summarize(ours),
+                        other: _stats.summarize(theirs),
+                    },
+                    "verdict": verdict,
+                    "p": p_value,
+                }
+            )
+    return rows
+
+
+def _versus_table(doc: dict[str, Any], versus: list[dict[str, Any]]) -> str:
+    """Per other sampler, function group and budget: means of medians and W/T/L."""
+    base = doc["impls"][0]
+    first = versus[0]["first"]
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    order = {"f1–f14": 0, "f15–f24": 1, "HPO": 2}
+    for row in versus:
+        group = _function_group(row["problem"])
+        groups.setdefault((row["other"], group, str(row["budget"])), []).append(row)
+        groups.setdefault((row["other"], "all", "all"), []).append(row)
+    others = list(dict.fromkeys(row["other"] for row in versus))
+    keys = sorted(
+        groups,
+        key=lambda k: (others.index(k[0]), k[1] == "all", order.get(k[1], 3), _budget_key(k[2])),
+    )
+    label = SAMPLER_LABELS[first]
+    headers = ["versus", "functions", "budget", "problems", f"{label} mean", "other mean", "W/T/L"]
+    body = []
+    for other, group, budget in keys:
+        mine = groups[(other, group, budget)]
+        means = [
+            sum(r["summary"][kind].median for r in mine) / len(mine) for kind in (first, other)
+        ]
+        verdicts = [r["verdict"] for r in mine]
+        body.append(
+            [
+                f"{SAMPLER_LABELS[first]} vs {SAMPLER_LABELS[other]}",
+                group,
+                budget,
+                str(len(mine)),
+                _tables.number(means[0]),
+                _tables.number(means[1]),
+                "/".join(str(verdicts.count(v)) for v in ("win", "tie", "loss")),
+            ]
+        )
+    return (
+        f"### {SAMPLER_LABELS[first]} against {base}'s other samplers\n\n"
+        f"{base} only; problems both samplers ran. Means of per-problem median log10 regrets; "
+        f"W/T/L counts problems where {SAMPLER_LABELS[first]} is better / not different / "
+        "worse (Mann-Whitney U, p < 0.05).\n\n" + _tables.markdown_table(headers, body)
+    )
+
+
+def _budget_key(budget: str) -> int:
+    return int(budget) if budget.isdigit() else 1 << 30  # "all" last
+
+
+def _versus_detail(doc: dict[str, Any], versus: list[dict[str, Any]]) -> str:
+    """Per problem: the two samplers' median [min–max] log10 regrets and the verdict."""
+    base = doc["impls"][0]
+    first = versus[0]["first"]
+    sections = [f"### Per problem: {SAMPLER_LABELS[first]} against {base}'s other samplers"]
+    for other in dict.fromkeys(row["other"] for row in versus):
+        headers = ["problem", "budget", SAMPLER_LABELS[first], SAMPLER_LABELS[other], "verdict"]
+        body = [
+            [
+                row["problem"],
+                str(row["budget"]),
+                _tables.spread(row["summary"][first].as_dict(), 2),
+                _tables.spread(row["summary"][other].as_dict(), 2),
+                f"{row['verdict']} (p={row['p']:.2g})",
+            ]
+            for row in versus
+            if row["other"] == other
+        ]
+        title = f"#### {SAMPLER_LABELS[first]} vs {SAMPLER_LABELS[other]} ({base})"
+        sections.append(f"{title}\n\n" + _tables.markdown_table(headers, body))
+    return "\n\n".join(sections)
 
 
 def _dims_text(cfg: dict[str, Any], summary: dict[str, Any]) -> str:
