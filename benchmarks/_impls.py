@@ -161,8 +161,16 @@ def _construct(namespace: Any, owner: str, class_name: str, kwargs: dict[str, An
     try:
         return cls(**kwargs)
     except (NotImplementedError, TypeError) as exc:
-        call = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        call = ", ".join(f"{k}={_argument_text(v)}" for k, v in kwargs.items())
         raise MissingFeature(f"{owner}.{class_name}({call}): {exc}") from exc
+
+
+def _argument_text(value: Any) -> str:
+    """A constructor argument as the notes show it: a function by name, not by address (which
+    would differ from run to run)."""
+    if callable(value) and hasattr(value, "__qualname__"):
+        return str(value.__qualname__)
+    return repr(value)
 
 
 class OptunaApiImpl:

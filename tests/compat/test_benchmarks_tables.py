@@ -6,10 +6,13 @@ No worker runs here: the documents are built by hand, so the expected verdicts a
 from __future__ import annotations
 
 import math
+import types
 from typing import Any
 
 import numpy as np
+import pytest
 
+from benchmarks import _impls
 from benchmarks.suites import _constrained, moo, quality
 
 CLEARLY_LOW = [-5.0, -4.9, -4.8, -4.7, -4.6]
@@ -160,3 +163,17 @@ def test_constrained_problems_reach_their_stated_minimum_at_a_feasible_point() -
                 assert problem.objective(sample) >= problem.minimum, name
     assert _constrained.log_regret(None, 0.0) is None
     assert _constrained.log_regret(-1.0, -1.0) == math.log10(_constrained.REGRET_FLOOR)
+
+
+def test_a_missing_feature_names_a_function_argument_without_its_address() -> None:
+    class Sampler:
+        def __init__(self, seed: int) -> None:
+            self.seed = seed
+
+    samplers = types.SimpleNamespace(Sampler=Sampler)
+    arguments = {"seed": 0, "constraints_func": _constrained.stored_constraints}
+    with pytest.raises(_impls.MissingFeature) as info:
+        _impls._construct(samplers, "peer.samplers", "Sampler", arguments)
+    reason = str(info.value)
+    assert "Sampler(seed=0, constraints_func=stored_constraints)" in reason
+    assert " at 0x" not in reason
