@@ -298,7 +298,7 @@ def _breakdown(doc: dict[str, Any], summary: dict[str, Any]) -> str:
     )
 
 
-def sampler_order(doc: dict[str, Any]) -> list[str]:
+def _sampler_order(doc: dict[str, Any]) -> list[str]:
     """The samplers with results of the first implementation: in ``--samplers`` order when the
     run named them (so ``--samplers gp,tpe`` puts GP first), else in ``SAMPLERS`` order."""
     base = doc["impls"][0]
@@ -329,7 +329,7 @@ def _samplers_versus(doc: dict[str, Any]) -> list[dict[str, Any]]:
     document holds a single sampler for the first implementation.
     """
     base = doc["impls"][0]
-    order = sampler_order(doc)
+    order = _sampler_order(doc)
     if len(order) < 2:
         return []
     regrets: dict[tuple[str, str, int], list[float]] = {}
