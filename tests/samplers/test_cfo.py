@@ -220,3 +220,15 @@ def test_a_resumed_study_continues_the_same_search() -> None:
     resumed = tansaku.load_study(storage=storage, study_name="s", sampler=make())
     resumed.optimize(_objective, n_trials=12)
     assert [t.params for t in resumed.trials] == [t.params for t in whole.trials]
+
+
+def test_a_global_point_starts_a_thread_only_if_better_than_the_live_threads_median() -> None:
+    # BlendSearch's rule: a global point no better than the threads already searching would
+    # split the budget among more threads without a better start.
+    start = Move(0, 0, "start", point=np.array([0.1, 0.1]), loss=0.5, cost=1.0)
+    worse = Move(1, 1, "global", point=np.array([0.8, 0.8]), loss=0.9, cost=1.0)
+    better = Move(2, 2, "global", point=np.array([0.6, 0.2]), loss=0.3, cost=1.0)
+    threads = replay([start, worse, better], 2, step_min=1e-6)
+    assert sorted(threads) == [0, 2]
+    # With no live thread, any finite global point starts one.
+    assert sorted(replay([worse], 2, step_min=1e-6)) == [1]

@@ -24,8 +24,10 @@ class BlendSearchSampler(CFOSampler):
     BlendSearch (Wang, Wu, Huang and Saied, ICLR 2021) starts like :class:`CFOSampler`, at
     the low-cost point, and keeps one *global* thread beside the local ones: a global trial
     takes TPE's proposal, and once it completes it starts a new local CFO thread from its
-    point. Threads that converge are dropped (the global search supplies new starts, so there
-    is no restart).
+    point if its loss is below the median best loss of the live local threads (or no thread
+    is live): a point no better than the threads already searching would only split the
+    budget further. Threads that converge are dropped (the global search supplies new starts,
+    so there is no restart).
 
     Which thread makes the next trial is the paper's priority rule, in this form: each thread
     (the global one counting as one) has a best loss ``f``, a total cost ``c`` of its finished

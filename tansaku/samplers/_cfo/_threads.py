@@ -99,7 +99,8 @@ def initial_step(dimension: int) -> float:
 def replay(moves: Iterable[Move], dimension: int, step_min: float) -> dict[int, Thread]:
     """Fold the moves, in trial-number order, into the threads they belong to.
 
-    A thread is born from its finished start (or global) move with a finite loss and a point.
+    A thread is born from its finished start move with a finite loss and a point, or from such
+    a global move whose loss is below the median best loss of the threads live at that point.
     A plus move that is not better leaves its minus side due, unless a minus move for it exists
     already (running or not) or the thread's incumbent moved meanwhile (another worker's move
     improved it). A minus move that is not better counts one failed iteration.
@@ -125,6 +126,7 @@ def replay(moves: Iterable[Move], dimension: int, step_min: float) -> dict[int, 
                 move.point is not None
                 and math.isfinite(move.loss)
                 and len(move.point) == dimension
+                and (move.kind == "start" or _promising(move.loss, threads))
             ):
                 threads[move.number] = Thread(
                     id=move.number,
@@ -173,3 +175,14 @@ def replay(moves: Iterable[Move], dimension: int, step_min: float) -> dict[int, 
             if thread.step < step_min:
                 thread.converged = True
     return threads
+
+
+def _promising(loss: float, threads: dict[int, Thread]) -> bool:
+    """Whether a global point's ``loss`` earns it a local thread (BlendSearch's rule).
+
+    Only a point better than the median best loss of the live threads starts one: a global
+    point no better than the threads already searching would split the budget among more
+    threads without a better start.
+    """
+    alive = [thread.best_loss for thread in threads.values() if not thread.converged]
+    return not alive or loss < float(np.median(alive))
