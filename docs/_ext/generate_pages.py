@@ -298,8 +298,8 @@ def _cost_frugal_section() -> tuple[list[str], set[str]]:
     args, costs = doc["args"], doc["costs"]
     out = _heading("Cost-frugal search", "-")
     out += [
-        f"Total cost of the trials until one reaches the target accuracy {args['target']}, at "
-        f"most {args['trials']} trials, {args['seeds']} seeds; lower is better, ∞ when the "
+        f"Total cost of the trials until one reaches the target accuracy {args['target']}, "
+        f"{_cost_frugal_limit(args)}, {args['seeds']} seeds; lower is better, ∞ when the "
         "target was not reached. ``benchmarks/results/cost_frugal.md`` describes the problem "
         "and the cost, and reads the result.",
         "",
@@ -318,6 +318,13 @@ def _cost_frugal_section() -> tuple[list[str], set[str]]:
     out += _table(["method", "reached", "cheapest", "median"], rows)
     out += [f"Source: ``{path.relative_to(ROOT).as_posix()}``.", ""]
     return out, {k for k, name in COST_FRUGAL_METHODS.items() if name in costs}
+
+
+def _cost_frugal_limit(args: dict[str, Any]) -> str:
+    """How a run of the cost-frugal benchmark was limited: a cost budget, else a trial count."""
+    if "budget" in args:
+        return f"within a cost budget of {args['budget']:,.0f} per run"
+    return f"at most {args['trials']} trials"
 
 
 def _pruning_section(pruning: Any, labels: dict[str, str]) -> tuple[list[str], set[str]]:
