@@ -275,8 +275,8 @@ def _table(
         "(ranked last).",
         "",
         "| method | median | min | max | reached | median trials | vs tansaku TPE (MWU p) | "
-        "vs FLAML CFO (MWU p) |",
-        "|---|---|---|---|---|---|---|---|",
+        "vs FLAML CFO (MWU p) | vs FLAML BlendSearch (MWU p) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for method, values in costs.items():
         ordered = sorted(values)
@@ -285,7 +285,7 @@ def _table(
         reached = sum(math.isfinite(v) for v in values)
         trials = sorted(run["trials"] for run in runs[method])
         cells = []
-        for other in ("tansaku TPE", "FLAML CFO"):
+        for other in ("tansaku TPE", "FLAML CFO", "FLAML BlendSearch"):
             if other == method or other not in costs:
                 cells.append("-")
                 continue
@@ -296,7 +296,7 @@ def _table(
             cells.append(f"{verdict} (p={p_value:.3f})")
         lines.append(
             f"| {method} | {fmt(median)} | {fmt(ordered[0])} | {fmt(ordered[-1])} | "
-            f"{reached}/{n} | {trials[n // 2]:.0f} | {cells[0]} | {cells[1]} |"
+            f"{reached}/{n} | {trials[n // 2]:.0f} | {' | '.join(cells)} |"
         )
     return "\n".join(lines) + "\n"
 
