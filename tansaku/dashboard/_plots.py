@@ -30,6 +30,11 @@ SINGLE_OBJECTIVE_KINDS = (
 )
 MULTI_OBJECTIVE_KINDS = ("pareto", "hypervolume")
 KINDS = SINGLE_OBJECTIVE_KINDS + MULTI_OBJECTIVE_KINDS
+# Plots that never look at params (not even in hover texts): drawn from trials whose params
+# may have been left out (see _followed). ``intermediate`` reads the study whole.
+KINDS_WITHOUT_PARAMS = ("history", "intermediate", "edf", "hypervolume")
+# Plots of chosen params (the ``params`` argument).
+PARAM_KINDS = ("contour", "slice", "parallel", "rank")
 
 
 class PlotError(ValueError):
@@ -93,7 +98,7 @@ def figure_json(study: Any, kind: str, params: Sequence[str] | None, objective: 
             "target_name": names[objective],
         }
     )
-    known = param_names(study)
+    known = param_names(study) if kind in PARAM_KINDS or params else []
     if params is not None:
         unknown = [name for name in params if name not in known]
         if unknown:

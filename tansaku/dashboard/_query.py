@@ -50,6 +50,10 @@ class TrialsQuery:
     page: int = 1
     per_page: int = 50
 
+    def uses_params(self) -> bool:
+        """Whether the query filters or sorts by a param (so reads every trial's params)."""
+        return bool(self.ranges) or self.sort.startswith("param:")
+
 
 def _number(argument: str, text: str, minimum: float | None = None) -> float:
     try:

@@ -95,12 +95,12 @@ class DashboardService:
     def study(self, study_id: int) -> dict[str, Any]:
         """The study page's header: the summary, objectives, params, plots and user attrs."""
         study = self.followed(study_id)
-        view = study.study_view()
+        view = study.study_view(params=False)
         detail = self.summary(study)
         detail.update(
             {
                 "objective_names": _plots.objective_names(view),
-                "param_names": study.cached("params", lambda: _plots.param_names(view)),
+                "param_names": study.param_names(),
                 "plot_kinds": list(
                     _plots.KINDS if len(study.directions) > 1 else _plots.SINGLE_OBJECTIVE_KINDS
                 ),
@@ -119,7 +119,12 @@ class DashboardService:
         query = _query.parse_query(arguments)
         study = self.followed(study_id)
         best = study.cached("best", lambda: _best_numbers(study)) if query.best_only else ()
-        page, total = _query.run(query, study.trials, best)
+        # Params are read for the page's trials only, unless the query filters or sorts by one.
+        by_param = query.uses_params()
+        page, total = _query.run(query, study.with_params() if by_param else study.trials, best)
+        if not by_param:
+            kept = study.with_params([t.number for t in page])
+            page = [kept[t.number] for t in page]
         return {
             "total": total,
             "page": query.page,
@@ -156,6 +161,8 @@ class DashboardService:
         """What changed since the client's cursor: the trials and the study's new summary."""
         study = self.followed(study_id)
         changed = study.changed_since(next_number, live_numbers)
+        kept = study.with_params([t.number for t in changed])  # usually new trials: whole
+        changed = [kept[t.number] for t in changed]
         cursor = TrialCursor(next_number, tuple(live_numbers)).advanced(changed)
         return {
             "next": cursor.next_number,
@@ -169,13 +176,19 @@ class DashboardService:
         """The JSON of one plot of the study."""
         study = self.followed(study_id)
         key = ("plot", kind, tuple(params) if params else None, objective)
-        view = study.whole_study_view if kind == "intermediate" else study.study_view
+
+        def view() -> Any:
+            if kind == "intermediate":
+                return study.whole_study_view()
+            # A ``params`` argument is checked against the params of any plot's study.
+            return study.study_view(params=bool(params) or kind not in _plots.KINDS_WITHOUT_PARAMS)
+
         return str(study.cached(key, lambda: _plots.figure_json(view(), kind, params, objective)))
 
     def csv(self, study_id: int) -> tuple[str, str]:
         """The study's trials as CSV, and the study's name."""
         study = self.followed(study_id)
-        return _encode.trials_csv(study.trials, len(study.directions)), study.name
+        return _encode.trials_csv(study.with_params(), len(study.directions)), study.name
 
     # -- human in the loop ----------------------------------------------------------------------
     def tell(self, study_id: int, number: int, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -229,7 +242,7 @@ class DashboardService:
 
 def _summary(study: FollowedStudy) -> dict[str, Any]:
     trials = study.trials
-    view = study.study_view()
+    view = study.study_view(params=False)
     best: dict[str, Any] | None = None
     if len(study.directions) == 1:
         try:
@@ -264,7 +277,7 @@ def _summary(study: FollowedStudy) -> dict[str, Any]:
 
 
 def _best_numbers(study: FollowedStudy) -> frozenset[int]:
-    view = study.study_view()
+    view = study.study_view(params=False)
     if len(study.directions) == 1:
         complete = view.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         try:

@@ -276,6 +276,44 @@ class BaseStorage(abc.ABC):
         a backend holding its trials in memory has nothing to spare and reads them whole."""
         return self._get_trials_numbered(study_id, numbers, from_number)
 
+    def _get_trials_changed_since_without_params(
+        self, study_id: int, cursor: TrialCursor | None = None
+    ) -> tuple[list[FrozenTrial], TrialCursor]:
+        """``get_trials_changed_since(study_id, cursor, intermediate_values=False)``, where a
+        backend that reads from a database may also leave out the params and distributions of
+        the trials finished at its first read of the study for such readers (they are then
+        empty: a trial without params looks the same). Every other field, and every trial read
+        live or later, is as ``get_trials_changed_since`` has it.
+
+        For a reader that shows params for a page of trials at a time (the dashboard's study
+        page): it reads those with ``_get_params_of_trials`` and the names with
+        ``_get_param_names``. Params are a third of the rows of a study of ten params and
+        twenty steps a trial. This default leaves nothing more out.
+        """
+        return self.get_trials_changed_since(study_id, cursor, intermediate_values=False)
+
+    def _get_params_of_trials(
+        self, study_id: int, trial_ids: Sequence[int] | None = None
+    ) -> dict[int, tuple[dict[str, Any], dict[str, BaseDistribution]]]:
+        """The params and distributions of trials of a study, by trial id: those of
+        ``trial_ids`` (ids of other studies, or of no trial, left out), or all the study's.
+
+        Dicts shared with the storage's trials: do not modify them. This default reads the
+        trials whole.
+        """
+        trials = self.get_all_trials(study_id, deepcopy=False)
+        if trial_ids is not None:
+            wanted = set(trial_ids)
+            trials = [t for t in trials if t._trial_id in wanted]
+        return {t._trial_id: (t.params, t.distributions) for t in trials}
+
+    def _get_param_names(self, study_id: int, states: Container[TrialState]) -> set[str]:
+        """The names of the params of the study's trials in ``states``."""
+        names: set[str] = set()
+        for trial in self.get_all_trials(study_id, deepcopy=False, states=states):
+            names.update(trial.distributions)
+        return names
+
     def _get_trials_numbered(
         self, study_id: int, numbers: Sequence[int], from_number: int
     ) -> list[FrozenTrial]:

@@ -51,7 +51,11 @@ from tansaku.storages._rdb._engine import make_engine
 from tansaku.storages._rdb._models import MAX_INDEXED_STRING_LENGTH
 from tansaku.storages._rdb._one_trial import MAX_LIVE_IDS_PER_STATEMENT, UnseenTrials, load_trial
 from tansaku.storages._rdb._statements import Statement, TrialStatements
-from tansaku.storages._rdb._study_read import load_study_trials
+from tansaku.storages._rdb._study_read import (
+    load_param_names,
+    load_params_of_trials,
+    load_study_trials,
+)
 from tansaku.storages._rdb._study_rows import (
     delete_study_rows,
     insert_study,
@@ -63,6 +67,7 @@ from tansaku.storages._rdb._text_limits import TextLimits
 from tansaku.storages._rdb._transactions import Transactions
 from tansaku.storages._rdb._trial_writes import TrialWrites
 from tansaku.storages._stored_values import check_param_to_store
+from tansaku.storages._trial_cursor import TrialCursor
 from tansaku.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
@@ -187,6 +192,10 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         #   (two thirds of the rows of a study of 20 steps a trial), so its trials are kept
         #   apart from those above and never served as whole trials.
         self._light_caches: dict[int, StudyTrials] = {}
+        # - study_id -> StudyTrials for ``_get_trials_changed_since_without_params`` (the
+        #   dashboard's study page): its first read leaves out finished trials' params too
+        #   (a study of 50,000 trials of ten params: 0.9 s of a 1.3 s read); kept apart the same.
+        self._lean_caches: dict[int, StudyTrials] = {}
         # - trial_id -> (study_id, number): both never change while the trial exists. An id
         #   may be reused once its study is deleted: each read of the row, a creation by this
         #   process and a sync that finds the study gone replace or drop the entry. Spares a
@@ -272,6 +281,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         with self._caches_lock:
             self._caches.pop(study_id, None)
             self._light_caches.pop(study_id, None)
+            self._lean_caches.pop(study_id, None)
 
     def _check_study(self, connection: Connection, study_id: int) -> None:
         if connection.execute(self._statements.study_row, {"study_id": study_id}).first() is None:
@@ -496,8 +506,8 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         )
 
     # -- trials: reads --------------------------------------------------------------------------
-    def _cache(self, study_id: int, light: bool = False) -> StudyTrials:
-        caches = self._light_caches if light else self._caches
+    def _cache(self, study_id: int, light: bool = False, lean: bool = False) -> StudyTrials:
+        caches = self._lean_caches if lean else self._light_caches if light else self._caches
         cache = caches.get(study_id)
         if cache is None:
             with self._caches_lock:
@@ -571,12 +581,34 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
             self._sync(study_id, cache, light=True)
             return cache.numbered(numbers, from_number)
 
+    def _get_trials_changed_since_without_params(
+        self, study_id: int, cursor: TrialCursor | None = None
+    ) -> tuple[list[FrozenTrial], TrialCursor]:
+        if cursor is None:
+            cursor = TrialCursor()
+        cache = self._cache(study_id, lean=True)
+        with cache.lock:
+            self._sync(study_id, cache, light=True, lean=True)
+            changed = cache.numbered(cursor.live_numbers, cursor.next_number)
+        return changed, cursor.advanced(changed)
+
+    def _get_params_of_trials(
+        self, study_id: int, trial_ids: Sequence[int] | None = None
+    ) -> dict[int, tuple[dict[str, Any], dict[str, BaseDistribution]]]:
+        with self._tx.reading() as connection:
+            return load_params_of_trials(connection, study_id, trial_ids)
+
+    def _get_param_names(self, study_id: int, states: Container[TrialState]) -> set[str]:
+        with self._tx.reading() as connection:
+            return load_param_names(connection, study_id, states)
+
     def _sync(
         self,
         study_id: int,
         cache: StudyTrials,
         states: Container[TrialState] | None = None,
         light: bool = False,
+        lean: bool = False,
     ) -> None:
         """Read the trials of the study this process has not seen finished.
 
@@ -590,12 +622,13 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         that the study exists. The check costs one primary-key lookup inside the sync's own
         statement and no round trip; only the sync that finds the study gone reads again.
 
-        A ``light`` cache's first read leaves out the intermediate values of finished trials;
-        its trials are then not kept as this process's finished trials (``_finished``).
+        A ``light`` cache's first read leaves out the intermediate values of finished trials,
+        a ``lean`` one's (light too) their params as well; their trials are then not kept as
+        this process's finished trials (``_finished``).
         """
-        if not self._sync_unseen(study_id, cache, states, light):
+        if not self._sync_unseen(study_id, cache, states, light, lean):
             self._forget_study(study_id, cache)
-            self._sync_unseen(study_id, cache, states, light)
+            self._sync_unseen(study_id, cache, states, light, lean)
 
     def _sync_unseen(
         self,
@@ -603,6 +636,7 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
         cache: StudyTrials,
         states: Container[TrialState] | None,
         light: bool = False,
+        lean: bool = False,
     ) -> bool:
         """One sync of ``_sync``; False when the cache no longer copies the study."""
         # Live trials this process has since read finished need no second read.
@@ -648,7 +682,11 @@ class RDBStorage(BaseStorage, BaseHeartbeat):
                     # The whole study: a statement per table (see ``_study_read.py``).
                     self._check_study(connection, study_id)
                     fresh = load_study_trials(
-                        connection, study_id, self._finished, intermediate_values=not light
+                        connection,
+                        study_id,
+                        self._finished,
+                        intermediate_values=not light,
+                        params=not lean,
                     )
                 else:
                     fresh = self._unseen.load(

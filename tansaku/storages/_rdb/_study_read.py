@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
+from collections.abc import Container, Mapping, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import Integer, bindparam, case, null, or_, select
 from sqlalchemy.engine import Connection
@@ -118,6 +119,12 @@ _LIVE_INTERMEDIATE_ROWS = (
     .where(INTERMEDIATE.c.trial_id.in_(_LIVE_IDS))
     .order_by(INTERMEDIATE.c.trial_id, INTERMEDIATE.c.step)
 )
+_LIVE_PARAM_ROWS = (
+    select(*_PARAM_ROWS.selected_columns)
+    .where(PARAMS.c.trial_id.in_(_LIVE_IDS))
+    .order_by(PARAMS.c.trial_id, PARAMS.c.param_id)
+)
+_NUMBERS = select(TRIALS.c.trial_id, TRIALS.c.number).where(TRIALS.c.study_id == _STUDY)
 _USER_ATTR_ROWS = _rows_of(
     TRIAL_USER_ATTRS,
     "trial_id",
@@ -166,13 +173,16 @@ def load_study_trials(
     study_id: int,
     finished: dict[int, FrozenTrial],
     intermediate_values: bool = True,
+    params: bool = True,
 ) -> list[FrozenTrial]:
     """Every trial of the study ``study_id``, ordered by number.
 
     A trial found in ``finished`` (finished trials already read, by id) is taken from there
     when its ``trials`` row is still its own (ids may be reused after a study was deleted).
     With ``intermediate_values`` False, the other finished trials come without their
-    intermediate values (see ``BaseStorage.get_trials_changed_since``).
+    intermediate values (see ``BaseStorage.get_trials_changed_since``); with ``params`` False,
+    without their params and distributions (see
+    ``BaseStorage._get_trials_changed_since_without_params``).
     """
     trials: list[FrozenTrial] = []
     building: dict[int, FrozenTrial] = {}  # by id, the trials read now (not taken over)
@@ -199,7 +209,10 @@ def load_study_trials(
         building[trial_id] = trial
         trials.append(trial)
     if building:
-        _read_params(connection, study_id, building)
+        if params:
+            _read_params(connection, study_id, building)
+        else:
+            _read_params_with_texts(_execute(connection, _LIVE_PARAM_ROWS, study_id), building)
         _read_values(_execute(connection, _VALUE_ROWS, study_id), building)
         intermediate = _INTERMEDIATE_ROWS if intermediate_values else _LIVE_INTERMEDIATE_ROWS
         _read_intermediate(_execute(connection, intermediate, study_id), building)
@@ -217,7 +230,96 @@ def _number_of(trial: FrozenTrial) -> int:
     return trial.number
 
 
-def _read_params(connection: Connection, study_id: int, building: dict[int, FrozenTrial]) -> None:
+class _ParamsOwner(Protocol):
+    """What a param row is filed into: a trial, or a trial's params alone."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def params(self) -> dict[str, Any]: ...
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]: ...
+
+
+class _Params:
+    """The params of one trial, read without the rest of it."""
+
+    __slots__ = ("number", "params", "distributions")
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.params: dict[str, Any] = {}
+        self.distributions: dict[str, BaseDistribution] = {}
+
+
+def load_params_of_trials(
+    connection: Connection, study_id: int, trial_ids: Sequence[int] | None
+) -> dict[int, tuple[dict[str, Any], dict[str, BaseDistribution]]]:
+    """The params and distributions of the trials ``trial_ids`` of the study (None: all its
+    trials), by trial id; ids of other studies or of no trial are left out."""
+    owners: dict[int, _Params] = {}
+    if trial_ids is None:
+        for trial_id, number in _execute(connection, _NUMBERS, study_id):
+            owners[trial_id] = _Params(number)
+        _read_params(connection, study_id, owners)
+    else:
+        ids = sorted(set(trial_ids))
+        for start in range(0, len(ids), _IDS_PER_STATEMENT):
+            chunk = ids[start : start + _IDS_PER_STATEMENT]
+            for trial_id, number in connection.execute(
+                select(TRIALS.c.trial_id, TRIALS.c.number).where(
+                    TRIALS.c.study_id == study_id, TRIALS.c.trial_id.in_(chunk)
+                )
+            ):
+                owners[trial_id] = _Params(number)
+            rows = connection.execute(
+                select(*_PARAM_ROWS.selected_columns)
+                .where(PARAMS.c.trial_id.in_(chunk))
+                .order_by(PARAMS.c.trial_id, PARAMS.c.param_id)
+            )
+            _read_params_with_texts(rows, owners)
+    spaces = SharedSpaces()
+    return {
+        trial_id: (owner.params, spaces.share(owner.distributions))
+        for trial_id, owner in owners.items()
+    }
+
+
+# Ids bound in one ``IN (...)`` list: well under every database's limit on bound parameters.
+_IDS_PER_STATEMENT = 500
+
+
+def load_param_names(
+    connection: Connection, study_id: int, states: Container[TrialState]
+) -> set[str]:
+    """The names of the params of the study's trials in ``states``: one statement, which
+    the database answers without sending each param row."""
+    wanted = [state for state in TrialState if state in states]
+    if not wanted:
+        return set()
+    rows = connection.execute(
+        select(PARAMS.c.param_name)
+        .join(TRIALS, TRIALS.c.trial_id == PARAMS.c.trial_id)
+        .where(TRIALS.c.study_id == study_id, TRIALS.c.state.in_(wanted))
+        .distinct()
+    )
+    return {name for (name,) in rows}
+
+
+def _read_params_with_texts(rows: Any, building: Mapping[int, _ParamsOwner]) -> None:
+    """File param rows that each carry their distribution's text."""
+    parsed: dict[str, BaseDistribution] = {}  # each distinct JSON text parsed once
+    for trial_id, name, stored, text in rows:
+        owner = building.get(trial_id)
+        if owner is not None:  # else a trial taken from ``finished``
+            _read_param(owner, name, stored, text, parsed)
+
+
+def _read_params(
+    connection: Connection, study_id: int, building: Mapping[int, _ParamsOwner]
+) -> None:
     parsed: dict[str, BaseDistribution] = {}  # each distinct JSON text parsed once
     texts: dict[str, str] = {}
     several = False
@@ -225,10 +327,7 @@ def _read_params(connection: Connection, study_id: int, building: dict[int, Froz
         several = several or name in texts
         texts[name] = text
     if several:  # some param has several distributions: each row says which
-        for trial_id, name, stored, text in _execute(connection, _PARAM_ROWS, study_id):
-            owner = building.get(trial_id)
-            if owner is not None:  # else a trial taken from ``finished``
-                _read_param(owner, name, stored, text, parsed)
+        _read_params_with_texts(_execute(connection, _PARAM_ROWS, study_id), building)
         return
     # Params whose value is the stored float itself (floats), by name.
     as_stored: dict[str, BaseDistribution] = {}
@@ -242,7 +341,7 @@ def _read_params(connection: Connection, study_id: int, building: dict[int, Froz
     # The loop below runs once per param row (500,000 at 50,000 trials of 10 params): the
     # common case costs two dict stores.
     current_id = None
-    trial: FrozenTrial | None = None
+    trial: _ParamsOwner | None = None
     params: dict[str, Any] = {}
     distributions: dict[str, BaseDistribution] = {}
     float_of = as_stored.get
@@ -263,7 +362,7 @@ def _read_params(connection: Connection, study_id: int, building: dict[int, Froz
 
 
 def _read_param(
-    trial: FrozenTrial, name: str, stored: Any, text: str, parsed: dict[str, BaseDistribution]
+    trial: _ParamsOwner, name: str, stored: Any, text: str, parsed: dict[str, BaseDistribution]
 ) -> None:
     try:
         distribution = parsed.get(text) or read_distribution(text, parsed)
