@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from tansaku.storages import BaseStorage, TrialCursor
 from tansaku.trial import FrozenTrial, TrialState, create_trial
 from tests.storages._contract_backends import (
@@ -175,3 +176,94 @@ def test_following_without_intermediate_values_leaves_out_only_finished_trials_o
     assert changed[0] == storage.get_all_trials(study_id)[1]
     assert changed[0].intermediate_values == {1: 0.5, 2: 0.25}
     assert cursor == TrialCursor(next_number=2, live_numbers=())
+
+
+def _study_with_params(storage: BaseStorage) -> tuple[int, list[int]]:
+    """A study of a finished trial (params x and c), a running one (x), a finished one
+    without params, a pruned one (y) and a waiting one; and its trials' ids by number."""
+    study_id = new_study(storage)
+    ids = []
+    ids.append(storage.create_new_trial(study_id))
+    storage.set_trial_param(ids[0], "x", 0.25, FloatDistribution(0.0, 1.0))
+    storage.set_trial_param(ids[0], "c", 1.0, CategoricalDistribution(["a", "b"]))
+    storage.set_trial_intermediate_value(ids[0], 0, 2.0)
+    storage.set_trial_state_values(ids[0], TrialState.COMPLETE, [2.0])
+    ids.append(storage.create_new_trial(study_id))
+    storage.set_trial_param(ids[1], "x", 0.5, FloatDistribution(0.0, 1.0))
+    ids.append(finished_trial(storage, study_id))
+    ids.append(storage.create_new_trial(study_id))
+    storage.set_trial_param(ids[3], "y", 3.0, IntDistribution(1, 5))
+    storage.set_trial_state_values(ids[3], TrialState.PRUNED)
+    ids.append(trial_in_state(storage, study_id, TrialState.WAITING))
+    return study_id, ids
+
+
+def test_following_without_params_leaves_out_only_finished_trials_params(
+    storage: BaseStorage,
+) -> None:
+    # For a reader that shows params a page of trials at a time (the dashboard's study page):
+    # a backend may leave out finished trials' params (and intermediate values), nothing else.
+    study_id, ids = _study_with_params(storage)
+
+    changed, cursor = storage._get_trials_changed_since_without_params(study_id)
+
+    whole = storage.get_all_trials(study_id)
+    assert numbers(changed) == [0, 1, 2, 3, 4]
+    assert cursor == TrialCursor(next_number=5, live_numbers=(1, 4))
+    for read, expected in zip(changed, whole):
+        if not expected.state.is_finished():
+            assert read == expected
+            continue
+        assert read.params in ({}, expected.params)
+        assert read.intermediate_values in ({}, expected.intermediate_values)
+        completed = read.__deepcopy__({})
+        completed.params = dict(expected.params)
+        completed.distributions = dict(expected.distributions)
+        completed.intermediate_values = dict(expected.intermediate_values)
+        assert completed == expected
+    assert changed[1].params == {"x": 0.5}
+    # The storage's own reads stay whole after it.
+    assert storage.get_trial(ids[0]).params == {"x": 0.25, "c": "b"}
+
+    storage.set_trial_param(ids[1], "z", 2.0, FloatDistribution(0.0, 4.0))
+    storage.set_trial_state_values(ids[1], TrialState.COMPLETE, [1.0])
+    finished_trial(storage, study_id)
+    changed, cursor = storage._get_trials_changed_since_without_params(study_id, cursor)
+
+    assert numbers(changed) == [1, 4, 5]
+    assert changed[0] == storage.get_all_trials(study_id)[1]
+    assert changed[0].params == {"x": 0.5, "z": 2.0}
+    assert cursor == TrialCursor(next_number=6, live_numbers=(4,))
+
+
+def test_params_of_trials_are_those_the_trials_have(storage: BaseStorage) -> None:
+    study_id, ids = _study_with_params(storage)
+    other = new_study(storage)
+    elsewhere = storage.create_new_trial(other)
+    storage.set_trial_param(elsewhere, "x", 0.75, FloatDistribution(0.0, 1.0))
+    expected = {t._trial_id: (t.params, t.distributions) for t in storage.get_all_trials(study_id)}
+
+    for own in (storage._get_params_of_trials, BaseStorage._get_params_of_trials.__get__(storage)):
+        assert own(study_id) == expected
+        picked = own(study_id, [ids[3], ids[0], elsewhere, max(ids) + 1000])
+        assert picked == {ids[0]: expected[ids[0]], ids[3]: expected[ids[3]]}
+        assert own(study_id, [ids[2]]) == {ids[2]: ({}, {})}
+        assert own(study_id, []) == {}
+    assert expected[ids[0]] == (
+        {"x": 0.25, "c": "b"},
+        {"x": FloatDistribution(0.0, 1.0), "c": CategoricalDistribution(["a", "b"])},
+    )
+
+
+def test_param_names_are_those_of_the_trials_in_the_states(storage: BaseStorage) -> None:
+    study_id, _ = _study_with_params(storage)
+    other = new_study(storage)
+    elsewhere = storage.create_new_trial(other)
+    storage.set_trial_param(elsewhere, "w", 0.5, FloatDistribution(0.0, 1.0))
+    storage.set_trial_state_values(elsewhere, TrialState.COMPLETE, [0.0])
+
+    for own in (storage._get_param_names, BaseStorage._get_param_names.__get__(storage)):
+        assert own(study_id, (TrialState.COMPLETE,)) == {"x", "c"}
+        assert own(study_id, (TrialState.COMPLETE, TrialState.PRUNED)) == {"x", "c", "y"}
+        assert own(study_id, tuple(TrialState)) == {"x", "c", "y"}
+        assert own(study_id, ()) == set()

@@ -40,6 +40,17 @@ def _without_intermediate_values(trial: FrozenTrial) -> FrozenTrial:
     return copy
 
 
+def _without_params(trial: FrozenTrial) -> FrozenTrial:
+    copy = _without_intermediate_values(trial)
+    copy.params = {}
+    copy.distributions = {}
+    return copy
+
+
+def _params_fields(trial: FrozenTrial) -> tuple[Any, ...]:
+    return list(trial.params.items()), list(trial.distributions.items())
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mysql"])
 def test_first_read_of_a_study_matches_what_the_writer_read(backend: str, tmp_path: Path) -> None:
     writer = STORAGE_FACTORIES[backend](tmp_path)
@@ -87,6 +98,21 @@ def test_first_read_of_a_study_matches_what_the_writer_read(backend: str, tmp_pa
     written = writer.get_all_trials(study_id)
     reader = RDBStorage(writer.url)
     try:
+        # The read without params leaves out those of the finished trials (and their
+        # intermediate values); a read of some trials' params, or all, gives them in order.
+        lean, _ = reader._get_trials_changed_since_without_params(study_id)
+        assert [_fields(t) for t in lean] == [
+            _fields(_without_params(t) if t.state.is_finished() else t) for t in written
+        ]
+        assert lean[5].params == written[5].params != {}
+        params = reader._get_params_of_trials(study_id)
+        assert [_params_fields(t) for t in written] == [
+            (list(params[t._trial_id][0].items()), list(params[t._trial_id][1].items()))
+            for t in written
+        ]
+        some = [written[2]._trial_id, written[0]._trial_id]
+        assert reader._get_params_of_trials(study_id, some) == {i: params[i] for i in some}
+        assert reader._get_param_names(study_id, [TrialState.COMPLETE]) == {"z", "a", "m"}
         light, _ = reader.get_trials_changed_since(study_id, intermediate_values=False)
         read = reader.get_all_trials(study_id)
         assert [_fields(t) for t in read] == [_fields(t) for t in written]
@@ -126,6 +152,10 @@ def test_first_read_of_a_param_with_several_distributions(backend: str, tmp_path
     written = writer.get_all_trials(study_id)
     reader = RDBStorage(writer.url)
     try:
+        params = reader._get_params_of_trials(study_id)
+        assert [params[t._trial_id] for t in written] == [
+            (t.params, t.distributions) for t in written
+        ]
         read = reader.get_all_trials(study_id)
         assert [_fields(t) for t in read] == [_fields(t) for t in written]
         assert [t.distributions["w"] for t in read] == spaces * 2
