@@ -137,12 +137,46 @@ def to_json(figure: Any) -> str:
 
     ``Figure.to_json`` deep-copies the figure's data and walks its arrays before encoding
     them: a third of the cost of a plot of 50,000 trials, which its own encoder spares by
-    encoding the figure's data and layout as they are (numpy arrays as lists, which plotly.js
-    reads alike).
+    encoding the figure's data and layout as they are. Long arrays of finite numbers travel
+    as plotly.js's typed arrays (``{"dtype", "bdata"}``: the numbers' bytes in base64, as
+    ``Figure.to_json`` sends numpy arrays), which cost no text per number to write or read;
+    the numbers are the same to the last bit.
     """
     from plotly.io.json import to_json_plotly
 
-    return str(to_json_plotly({"data": list(figure._data), "layout": figure._layout}))
+    data = [_with_typed_arrays(trace) for trace in figure._data]
+    return str(to_json_plotly({"data": data, "layout": figure._layout}))
+
+
+# Arrays at least this long are sent as typed arrays (a short one reads better as JSON).
+TYPED_ARRAYS_FROM = 1000
+
+
+def _with_typed_arrays(part: dict[str, Any]) -> dict[str, Any]:
+    """``part`` (a trace or one of its dicts) with its long number lists as typed arrays."""
+    converted = dict(part)
+    for key, value in part.items():
+        if isinstance(value, dict):
+            converted[key] = _with_typed_arrays(value)
+        elif isinstance(value, list) and len(value) >= TYPED_ARRAYS_FROM:
+            converted[key] = _typed_array(value)
+    return converted
+
+
+def _typed_array(values: list[Any]) -> Any:
+    """``values`` as a typed array when all are finite numbers (not bools), else as is."""
+    import numpy as np
+    from _plotly_utils.utils import to_typed_array_spec
+
+    try:
+        array = np.array(values)
+    except (ValueError, TypeError):  # ragged or odd items: left to the JSON encoder
+        return values
+    if array.ndim != 1 or array.dtype.kind not in "iuf":
+        return values  # None (a gap), text, bools, objects: as JSON
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        return values  # NaN and infinities go as JSON's null, as plotly's encoder sends them
+    return to_typed_array_spec(array)
 
 
 def _reference_point(study: Any) -> list[float]:

@@ -72,19 +72,23 @@ def figure_of(
     at 50,000 trials for a figure the same as this one, whose arrays need no conversion.
     """
     data = []
-    for trace, arrays in traces:
+    for trace, _ in traces:
         if isinstance(trace, dict):
             # A trace's checked JSON, shared by several traces: each gets its own parts.
             spec = {k: dict(v) if isinstance(v, dict) else v for k, v in trace.items()}
         else:
             spec = trace.to_plotly_json()
+        data.append(spec)
+    figure = go.Figure(data=data, layout=layout, _validate=False)
+    # The arrays go into the figure's own trace properties (``Figure._data``, which its trace
+    # objects read and its JSON is made of) after it is built: the Figure deep-copies the
+    # properties it is given, element by element (a third of a second at 50,000 points).
+    for spec, (_, arrays) in zip(figure._data, traces):
         for name, array in arrays.items():
             if isinstance(array, dict):  # the arrays of a part of the trace (its error bars)
                 spec[name] = {**spec.get(name, {}), **array}
             else:
                 spec[name] = array
-        data.append(spec)
-    figure = go.Figure(data=data, layout=layout, _validate=False)
     # Changes the caller makes to the figure are checked as usual.
     for part in (figure, figure.layout, *figure.data):
         part._validate = True
@@ -196,6 +200,8 @@ def plotted_trials(
 
 def is_feasible(trial: FrozenTrial) -> bool:
     """Whether every constraint of the trial is satisfied (a trial without constraints is)."""
+    if not trial.system_attrs:
+        return True  # the usual trial: no constraints to collect (once per trial plotted)
     return all(value <= 0.0 for value in trial.constraints.values())
 
 
