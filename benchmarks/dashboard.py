@@ -5,10 +5,10 @@ values each) served by the real dashboard over HTTP.
 
 Prints, in seconds: building the study (through the storage API, not timed as a goal), the
 server's first read of it, the study page's data (study, first table page, history plot) cold
-and warm, an incremental poll with nothing new and with one new trial, the delay from
-``tell`` in another process to the trial being returned by the poll API, the trial page's
-data and the intermediate values plot (which reads the study whole). The load average is
-printed before and after (the machine may be shared).
+(in all and request by request) and warm, an incremental poll with nothing new and with one
+new trial, the delay from ``tell`` in another process to the trial being returned by the poll
+API, the trial page's data and the intermediate values plot (which reads the study whole). The
+load average is printed before and after (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -102,7 +102,16 @@ def main() -> None:
                 fetch(base, path)
 
         print(f"load average before: {os.getloadavg()[0]:.1f}")
-        print(f"study page data, first (reads the study): {timed_cpu(study_page)}")
+        parts: list[str] = []
+
+        def cold_page() -> None:
+            for path in page:
+                parts.append(
+                    f"{path.rsplit('/', 1)[-1]} {timed_cpu(lambda p=path: fetch(base, p))}"
+                )
+
+        print(f"study page data, first (reads the study): {timed_cpu(cold_page)}")
+        print(f"  of which: {'; '.join(parts)}")
         fetch(base, f"/api/studies/{study_id}/trials?state=COMPLETE")  # a new version's caches
         print(f"study page data, warm: {timed(study_page):.3f} s")
         detail = json.loads(fetch(base, f"/api/studies/{study_id}"))
