@@ -105,10 +105,8 @@ def main() -> None:
         parts: list[str] = []
 
         def cold_page() -> None:
-            for path in page:
-                parts.append(
-                    f"{path.rsplit('/', 1)[-1]} {timed_cpu(lambda p=path: fetch(base, p))}"
-                )
+            for name, path in zip(("study", "first trials page", "history plot"), page):
+                parts.append(f"{name} {timed_cpu(lambda p=path: fetch(base, p))}")
 
         print(f"study page data, first (reads the study): {timed_cpu(cold_page)}")
         print(f"  of which: {'; '.join(parts)}")
