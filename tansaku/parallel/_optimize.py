@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tansaku import logging as tansaku_logging
 from tansaku._internal.validation import invalid, invalid_type
 from tansaku.parallel._worker import WorkerTask
 from tansaku.storages import InMemoryStorage
@@ -97,6 +98,7 @@ def optimize(
         catch: Exception types that end a trial FAIL without stopping the study.
         callbacks: Called as ``callback(study, frozen_trial)`` in the worker after each of
             its trials; ``study.stop()`` in one stops every worker. Pickled like ``func``.
+            The workers log at the caller's ``tansaku.logging`` verbosity.
         gc_after_trial: Run the garbage collector in the worker after each trial.
         initializer: Called as ``initializer(*initargs)`` once in each worker before its
             first trial (load data, open a connection); pickled like ``func``.
@@ -144,6 +146,7 @@ def optimize(
         deadline=None if timeout is None else time.time() + timeout,
         initializer=initializer,
         initargs=tuple(initargs),
+        verbosity=tansaku_logging.get_verbosity(),
     )
     payload = _pickle_task(task, backend)
     if backend == "process":

@@ -38,6 +38,9 @@ class WorkerTask:
     deadline: float | None
     initializer: Callable[..., object] | None
     initargs: tuple[Any, ...]
+    # The caller's tansaku log verbosity: a spawned worker starts at the default (INFO) and
+    # would log every trial to its stderr even when the caller asked for WARNING.
+    verbosity: int | None = None
 
 
 def run_pickled_worker(
@@ -64,6 +67,8 @@ def run_worker(task: WorkerTask, slot: int, coordinator: Coordinator) -> int:
         interrupt; the coordinator is stopped first, so that the other workers stop too.
     """
     study = task.study
+    if task.verbosity is not None:
+        tansaku_logging.set_verbosity(task.verbosity)
     lost = coordinator.take_running(slot)
     if lost != NO_TRIAL and fail_lost_trial(study, lost):
         # This worker replaces one that died while it ran a trial: the trial did not run to

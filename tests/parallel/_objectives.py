@@ -77,3 +77,11 @@ def always_killed(trial: Trial) -> float:
     """SIGKILL its own worker in every trial, as a deterministic crash (a segfault) would."""
     os.kill(os.getpid(), signal.SIGKILL)
     return 0.0
+
+
+def records_verbosity(trial: Trial) -> float:
+    """Record the tansaku log verbosity its worker runs at."""
+    from tansaku import logging as tansaku_logging
+
+    trial.set_user_attr("verbosity", tansaku_logging.get_verbosity())
+    return 0.0

@@ -42,6 +42,19 @@ def test_runs_exactly_n_trials_with_dense_numbers_on_long_lived_workers(
     assert len(set(tag_of_pid.values())) == len(pids)
 
 
+def test_workers_log_at_the_callers_verbosity(tmp_path: Path) -> None:
+    # A spawned worker starts at the default (INFO): without the caller's verbosity it logged
+    # every trial to its stderr after the caller had asked for WARNING.
+    before = tansaku.logging.get_verbosity()
+    tansaku.logging.set_verbosity(tansaku.logging.WARNING)
+    try:
+        study = _sqlite_study(tmp_path)
+        tansaku.parallel.optimize(study, _objectives.records_verbosity, n_trials=1, n_workers=1)
+    finally:
+        tansaku.logging.set_verbosity(before)
+    assert study.trials[0].user_attrs["verbosity"] == tansaku.logging.WARNING
+
+
 def test_worker_env_callable_gives_each_worker_its_own_values(tmp_path: Path) -> None:
     study = _sqlite_study(tmp_path)
     tansaku.parallel.optimize(
