@@ -1,18 +1,29 @@
 """PBT against ASHA and against TPE + MedianPruner on a learning-curve task (run by hand).
 
-The task: a linear classifier (scikit-learn's SGDClassifier, log loss, constant learning rate)
-trained epoch by epoch with partial_fit on the bundled digits; the search space is the
-learning rate ``eta0`` and the L2 penalty ``alpha`` (log scale). Every method gets the same
-budget of training epochs, counted across all its trials; the curve is the best validation
-accuracy seen against the epochs spent so far. Epochs, not seconds, are the axis: they are
-deterministic on a loaded machine (wall time is recorded beside them in the JSON).
+The task: a small MLP (scikit-learn's MLPClassifier, one hidden layer of 64 ReLU units, SGD
+with Nesterov momentum 0.9) trained epoch by epoch with ``partial_fit`` on the bundled digits,
+split 60/20/20 into train, validation and test sets by the seed. The search space, the same for
+every method:
 
-- ``pbt``: tansaku.pbt.PBTSampler, population 8, segments of 3 epochs, eta0 and alpha explored.
+- ``lr``: the learning rate at the member's or trial's first epoch, 1e-4 to 1 (log);
+- ``lr_decay``: its schedule, a factor applied once per epoch trained, 0.8 to 1;
+- ``alpha``: the L2 penalty, 1e-6 to 1e-1 (log);
+- ``batch_size``: 16, 32, 64, 128 or 256.
+
+Every method gets the same budget of training epochs, counted across all its trials. The
+curves are the best validation accuracy seen so far against the epochs spent (deterministic)
+and against wall time (measured: run it on a quiet machine), and the test accuracy of the model
+that had the best validation accuracy.
+
+- ``pbt``: tansaku.pbt.PBTSampler, population 8, segments of 5 epochs (the population and
+  interval of Ray Tune's PBT/PB2 examples), every other setting Ray Tune's documented default
+  (quantile fraction 0.25, resample probability 0.25, perturbation factors 1.2 and 0.8, no
+  burn-in); all four params explored. Not tuned on these seeds.
 - ``asha``: RandomSampler + SuccessiveHalvingPruner (min resource 1, reduction factor 3),
-  each trial up to MAX_EPOCHS epochs.
-- ``tpe_median``: TPESampler + MedianPruner (5 startup trials, 3 warm-up steps), same cap.
+  each trial up to MAX_EPOCHS epochs (one PBT member's share of the budget).
+- ``tpe_median``: TPESampler + MedianPruner (5 startup trials, 5 warm-up steps), same cap.
 
-Run: PYTHONPATH=$PWD .venv/bin/python benchmarks/pbt.py [--seeds 5] [--budget 300]
+Run: PYTHONPATH=$PWD .venv/bin/python benchmarks/pbt.py [--seeds 5] [--budget 200]
 Writes benchmarks/results/pbt.md and benchmarks/results/pbt.json.
 """
 
@@ -20,60 +31,99 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.linear_model import SGDClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
 
 import tansaku
 from tansaku.artifacts import FileSystemArtifactStore
-from tansaku.distributions import FloatDistribution
+from tansaku.distributions import CategoricalDistribution, FloatDistribution
 
-MAX_EPOCHS = 30
 POPULATION = 8
-INTERVAL = 3
-CHECKPOINTS = (30, 60, 100, 150, 200, 300)
+INTERVAL = 5
+CHECKPOINTS = (24, 40, 80, 120, 160, 200)
 METHODS = ("pbt", "asha", "tpe_median")
-ETA0 = (1e-5, 1.0)
-ALPHA = (1e-7, 1e-1)
+LR = (1e-4, 1.0)
+DECAY = (0.8, 1.0)
+ALPHA = (1e-6, 1e-1)
+BATCH_SIZES = (16, 32, 64, 128, 256)
+# (epochs spent, seconds, validation accuracy, test accuracy of that model)
+Curve = list[tuple[int, float, float, float]]
 
 
 class Run:
-    """Trains models for one method and seed, and records (epochs spent, accuracy) per epoch."""
+    """Trains models for one method and seed, and records each epoch's point of the curve."""
 
     def __init__(self, seed: int, budget: int) -> None:
         features, labels = load_digits(return_X_y=True)
-        self.x_train, self.x_valid, self.y_train, self.y_valid = train_test_split(
-            features / 16.0, labels, test_size=0.3, random_state=seed
+        x_train, x_rest, y_train, y_rest = train_test_split(
+            features / 16.0, labels, test_size=0.4, random_state=seed, stratify=labels
+        )
+        self.x_train, self.y_train = x_train, y_train
+        self.x_valid, self.x_test, self.y_valid, self.y_test = train_test_split(
+            x_rest, y_rest, test_size=0.5, random_state=seed, stratify=y_rest
         )
         self.classes = np.unique(labels)
         self.seed = seed
         self.budget = budget
         self.epochs = 0
         self.start = time.perf_counter()
-        self.curve: list[tuple[int, float, float]] = []  # (epochs, seconds, accuracy)
+        self.curve: Curve = []
 
-    def new_model(self, number: int) -> SGDClassifier:
-        return SGDClassifier(
-            loss="log_loss", learning_rate="constant", random_state=self.seed * 1000 + number
+    def new_model(self, number: int) -> MLPClassifier:
+        return MLPClassifier(
+            hidden_layer_sizes=(64,),
+            solver="sgd",
+            momentum=0.9,
+            nesterovs_momentum=True,
+            learning_rate="constant",
+            random_state=self.seed * 1000 + number,
         )
 
-    def train_epoch(self, model: SGDClassifier) -> float:
-        model.partial_fit(self.x_train, self.y_train, classes=self.classes)
-        accuracy = float(model.score(self.x_valid, self.y_valid))
+    def train_epoch(self, model: MLPClassifier, params: dict[str, Any], epoch: int) -> float:
+        """One epoch at the rate ``lr * lr_decay ** epoch`` (``epoch`` counts from 0)."""
+        rate = params["lr"] * params["lr_decay"] ** epoch
+        model.set_params(
+            learning_rate_init=rate, alpha=params["alpha"], batch_size=params["batch_size"]
+        )
+        if hasattr(model, "_optimizer"):
+            # partial_fit builds its SGD optimizer once, from learning_rate_init; later epochs
+            # (and a copied checkpoint) take the new rate only through the optimizer itself.
+            model._optimizer.learning_rate = rate
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.partial_fit(self.x_train, self.y_train, classes=self.classes)
+        if not np.all(np.isfinite(model.coefs_[0])):
+            accuracy = test = 0.0  # diverged (too high a rate): counts as a wasted epoch
+        else:
+            accuracy = float(model.score(self.x_valid, self.y_valid))
+            test = float(model.score(self.x_test, self.y_test))
         self.epochs += 1
-        self.curve.append((self.epochs, time.perf_counter() - self.start, accuracy))
+        self.curve.append((self.epochs, time.perf_counter() - self.start, accuracy, test))
         return accuracy
 
     @property
     def spent(self) -> bool:
         return self.epochs >= self.budget
+
+
+def suggest(trial: tansaku.Trial) -> dict[str, Any]:
+    return {
+        "lr": trial.suggest_float("lr", *LR, log=True),
+        "lr_decay": trial.suggest_float("lr_decay", *DECAY),
+        "alpha": trial.suggest_float("alpha", *ALPHA, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", BATCH_SIZES),
+    }
 
 
 def run_pbt(run: Run, store_dir: str) -> None:
@@ -82,20 +132,21 @@ def run_pbt(run: Run, store_dir: str) -> None:
         population_size=POPULATION,
         perturbation_interval=INTERVAL,
         hyperparam_mutations={
-            "eta0": FloatDistribution(*ETA0, log=True),
+            "lr": FloatDistribution(*LR, log=True),
+            "lr_decay": FloatDistribution(*DECAY),
             "alpha": FloatDistribution(*ALPHA, log=True),
+            "batch_size": CategoricalDistribution(BATCH_SIZES),
         },
         seed=run.seed,
     )
 
     def objective(trial: tansaku.Trial) -> float:
-        eta0 = trial.suggest_float("eta0", *ETA0, log=True)
-        alpha = trial.suggest_float("alpha", *ALPHA, log=True)
+        params = suggest(trial)
         model = tansaku.pbt.load_parent_checkpoint(trial, store) or run.new_model(trial.number)
-        model.set_params(eta0=eta0, alpha=alpha)
         accuracy = 0.0
         for step in tansaku.pbt.segment(trial).steps:
-            accuracy = run.train_epoch(model)
+            # Steps count the member's epochs from 0 on: the schedule runs along its training.
+            accuracy = run.train_epoch(model, params, step)
             trial.report(accuracy, step)
         tansaku.pbt.save_checkpoint(trial, model, store)
         return accuracy
@@ -105,19 +156,16 @@ def run_pbt(run: Run, store_dir: str) -> None:
         study.optimize(objective, n_trials=1)
 
 
-def run_pruned(run: Run, sampler: Any, pruner: Any) -> None:
+def run_pruned(run: Run, sampler: Any, pruner: Any, max_epochs: int) -> None:
     def objective(trial: tansaku.Trial) -> float:
+        params = suggest(trial)
         model = run.new_model(trial.number)
-        model.set_params(
-            eta0=trial.suggest_float("eta0", *ETA0, log=True),
-            alpha=trial.suggest_float("alpha", *ALPHA, log=True),
-        )
         accuracy = 0.0
-        for epoch in range(1, MAX_EPOCHS + 1):
+        for epoch in range(max_epochs):
             if run.spent:
                 break
-            accuracy = run.train_epoch(model)
-            trial.report(accuracy, epoch)
+            accuracy = run.train_epoch(model, params, epoch)
+            trial.report(accuracy, epoch + 1)
             if trial.should_prune():
                 raise tansaku.TrialPruned
         return accuracy
@@ -129,6 +177,7 @@ def run_pruned(run: Run, sampler: Any, pruner: Any) -> None:
 
 def run_method(method: str, seed: int, budget: int) -> Run:
     run = Run(seed, budget)
+    max_epochs = budget // POPULATION
     if method == "pbt":
         with tempfile.TemporaryDirectory(prefix="tansaku-bench-pbt-") as directory:
             run_pbt(run, directory)
@@ -137,26 +186,33 @@ def run_method(method: str, seed: int, budget: int) -> Run:
             run,
             tansaku.samplers.RandomSampler(seed=seed),
             tansaku.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+            max_epochs,
         )
     else:
         run_pruned(
             run,
             tansaku.samplers.TPESampler(seed=seed),
-            tansaku.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=3),
+            tansaku.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=5),
+            max_epochs,
         )
     return run
 
 
-def best_at(curve: list[tuple[int, float, float]], epochs: int) -> float:
-    return max((acc for spent, _, acc in curve if spent <= epochs), default=float("nan"))
+def best_at(curve: Curve, limit: float, axis: int = 0) -> tuple[float, float]:
+    """The best validation accuracy up to ``limit`` (epochs or seconds) and that model's test."""
+    best = (float("nan"), float("nan"))
+    for point in curve:
+        if point[axis] > limit:
+            break
+        if not best[0] >= point[2]:  # NaN at first
+            best = (point[2], point[3])
+    return best
 
 
-def epochs_to_reach(curve: list[tuple[int, float, float]], target: float) -> int | None:
-    best = 0.0
-    for spent, _, acc in curve:
-        best = max(best, acc)
-        if best >= target:
-            return spent
+def first_reach(curve: Curve, target: float, axis: int) -> float | None:
+    for point in curve:
+        if point[2] >= target:
+            return point[axis]
     return None
 
 
@@ -164,38 +220,67 @@ def _median_range(values: list[float], fmt: str = ".3f") -> str:
     return f"{statistics.median(values):{fmt}} [{min(values):{fmt}}, {max(values):{fmt}}]"
 
 
-def report(curves: dict[str, list[list[tuple[int, float, float]]]], budget: int) -> str:
+def _reach_table(curves: dict[str, list[Curve]], finals: dict[str, float], axis: int) -> list[str]:
+    unit = "epochs" if axis == 0 else "s"
+    lines = ["| method | " + " | ".join(f"to {m}'s {finals[m]:.3f}" for m in METHODS) + " |"]
+    lines.append("|---|" + "---|" * len(METHODS))
+    fmt = ".0f" if axis == 0 else ".1f"
+    for method in METHODS:
+        cells = []
+        for target in METHODS:
+            reached = [first_reach(c, finals[target], axis) for c in curves[method]]
+            done = [r for r in reached if r is not None]
+            median = f"{statistics.median(done):{fmt}} {unit}" if done else "-"
+            cells.append(f"{median} ({len(done)}/{len(reached)} runs)")
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def report(curves: dict[str, list[Curve]], budget: int, loads: tuple[float, float]) -> str:
+    n_seeds = len(next(iter(curves.values())))
     lines = [
-        "# PBT against ASHA and TPE + MedianPruner",
+        "# PBT against ASHA and TPE + MedianPruner (MLP on digits)",
         "",
         "Written by `benchmarks/pbt.py` (see its docstring for the task and settings). Best",
         f"validation accuracy against training epochs spent (budget {budget} epochs per run),",
-        f"{len(next(iter(curves.values())))} seeds: median [min, max].",
+        f"{n_seeds} seeds: median [min, max].",
         "",
         "| epochs | " + " | ".join(METHODS) + " |",
         "|---|" + "---|" * len(METHODS),
     ]
     for epochs in (c for c in CHECKPOINTS if c <= budget):
-        cells = [_median_range([best_at(c, epochs) for c in curves[m]]) for m in METHODS]
+        cells = [_median_range([best_at(c, epochs)[0] for c in curves[m]]) for m in METHODS]
         lines.append(f"| {epochs} | " + " | ".join(cells) + " |")
-    lines += ["", "Epochs until each method reaches the others' median final accuracy:", ""]
-    finals = {m: statistics.median(best_at(c, budget) for c in curves[m]) for m in METHODS}
-    lines.append("| method | " + " | ".join(f"to {m}'s {finals[m]:.3f}" for m in METHODS) + " |")
-    lines.append("|---|" + "---|" * len(METHODS))
-    for method in METHODS:
-        cells = []
-        for target in METHODS:
-            reached = [epochs_to_reach(c, finals[target]) for c in curves[method]]
-            n_reached = sum(r is not None for r in reached)
-            done = [r for r in reached if r is not None]
-            median = f"{statistics.median(done):.0f}" if done else "-"
-            cells.append(f"{median} ({n_reached}/{len(reached)} runs)")
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    seconds = {m: statistics.median(c[-1][1] for c in curves[m]) for m in METHODS}
+    seconds = {m: [c[-1][1] for c in curves[m]] for m in METHODS}
+    longest = max(statistics.median(s) for s in seconds.values())
     lines += [
         "",
-        "Median wall time of a run (seconds, on a shared 2-core machine, for reference only): "
-        + ", ".join(f"{m} {seconds[m]:.1f}" for m in METHODS)
+        f"Against wall time (seconds from the run's start; load average {loads[0]:.2f} at the "
+        f"start, {loads[1]:.2f} at the end):",
+        "",
+        "| seconds | " + " | ".join(METHODS) + " |",
+        "|---|" + "---|" * len(METHODS),
+    ]
+    for fraction in (0.1, 0.2, 0.3, 0.5, 0.75, 1.0):
+        limit = round(longest * fraction, 1)
+        cells = [_median_range([best_at(c, limit, 1)[0] for c in curves[m]]) for m in METHODS]
+        lines.append(f"| {limit:.1f} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| run's end | "
+        + " | ".join(f"{_median_range(seconds[m], '.1f')} s" for m in METHODS)
+        + " |"
+    )
+    finals = {m: statistics.median(best_at(c, budget)[0] for c in curves[m]) for m in METHODS}
+    lines += ["", "Epochs until each method reaches each method's median final accuracy:", ""]
+    lines += _reach_table(curves, finals, 0)
+    lines += ["", "Seconds until each method reaches each method's median final accuracy:", ""]
+    lines += _reach_table(curves, finals, 1)
+    lines += [
+        "",
+        "Test accuracy of each run's best-validation model at the end: "
+        + ", ".join(
+            f"{m} {_median_range([best_at(c, budget)[1] for c in curves[m]])}" for m in METHODS
+        )
         + ".",
     ]
     return "\n".join(lines) + "\n"
@@ -204,19 +289,26 @@ def report(curves: dict[str, list[list[tuple[int, float, float]]]], budget: int)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--budget", type=int, default=300, help="training epochs per run")
+    parser.add_argument("--budget", type=int, default=200, help="training epochs per run")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     tansaku.logging.set_verbosity(tansaku.logging.WARNING)
-    curves: dict[str, list[list[tuple[int, float, float]]]] = {m: [] for m in METHODS}
+    load_start = os.getloadavg()[0]
+    curves: dict[str, list[Curve]] = {m: [] for m in METHODS}
     for seed in range(args.seeds):
         for method in METHODS:
             run = run_method(method, seed, args.budget)
             curves[method].append(run.curve)
-            print(f"seed {seed} {method}: best {best_at(run.curve, args.budget):.3f}", flush=True)
-    text = report(curves, args.budget)
+            best, test = best_at(run.curve, args.budget)
+            print(
+                f"seed {seed} {method}: best {best:.3f} (test {test:.3f}) "
+                f"in {run.curve[-1][1]:.1f} s",
+                flush=True,
+            )
+    text = report(curves, args.budget, (load_start, os.getloadavg()[0]))
     print(text)
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "pbt.md").write_text(text)
     (out / "pbt.json").write_text(json.dumps({"budget": args.budget, "curves": curves}))
 
