@@ -20,7 +20,7 @@ that had the best validation accuracy.
   (quantile fraction 0.25, resample probability 0.25, perturbation factors 1.2 and 0.8, no
   burn-in); all four params explored. Not tuned on these seeds.
 - ``asha``: RandomSampler + SuccessiveHalvingPruner (min resource 1, reduction factor 3),
-  each trial up to MAX_EPOCHS epochs (one PBT member's share of the budget).
+  each trial up to budget / 8 epochs (one PBT member's share of the budget: 25 of 200).
 - ``tpe_median``: TPESampler + MedianPruner (5 startup trials, 5 warm-up steps), same cap.
 
 Run: PYTHONPATH=$PWD .venv/bin/python benchmarks/pbt.py [--seeds 5] [--budget 200]
