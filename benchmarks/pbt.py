@@ -11,9 +11,9 @@ every method:
 - ``batch_size``: 16, 32, 64, 128 or 256.
 
 Every method gets the same budget of training epochs, counted across all its trials. The
-curves are the best validation accuracy seen so far against the epochs spent (deterministic)
-and against wall time (measured: run it on a quiet machine), and the test accuracy of the model
-that had the best validation accuracy.
+curves are the best validation accuracy seen so far against the epochs spent (deterministic),
+against wall time (measured: run it on a quiet machine) and against the process's CPU time;
+and the test accuracy of the model that had the best validation accuracy.
 
 - ``pbt``: tansaku.pbt.PBTSampler, population 8, segments of 5 epochs (the population and
   interval of Ray Tune's PBT/PB2 examples), every other setting Ray Tune's documented default
@@ -57,8 +57,8 @@ LR = (1e-4, 1.0)
 DECAY = (0.8, 1.0)
 ALPHA = (1e-6, 1e-1)
 BATCH_SIZES = (16, 32, 64, 128, 256)
-# (epochs spent, seconds, validation accuracy, test accuracy of that model)
-Curve = list[tuple[int, float, float, float]]
+# (epochs spent, wall seconds, validation accuracy, test accuracy of that model, CPU seconds)
+Curve = list[tuple[int, float, float, float, float]]
 
 
 class Run:
@@ -78,6 +78,7 @@ class Run:
         self.budget = budget
         self.epochs = 0
         self.start = time.perf_counter()
+        self.cpu_start = time.process_time()
         self.curve: Curve = []
 
     def new_model(self, number: int) -> MLPClassifier:
@@ -109,7 +110,10 @@ class Run:
             accuracy = float(model.score(self.x_valid, self.y_valid))
             test = float(model.score(self.x_test, self.y_test))
         self.epochs += 1
-        self.curve.append((self.epochs, time.perf_counter() - self.start, accuracy, test))
+        wall = time.perf_counter() - self.start
+        self.curve.append(
+            (self.epochs, wall, accuracy, test, time.process_time() - self.cpu_start)
+        )
         return accuracy
 
     @property
@@ -221,7 +225,7 @@ def _median_range(values: list[float], fmt: str = ".3f") -> str:
 
 
 def _reach_table(curves: dict[str, list[Curve]], finals: dict[str, float], axis: int) -> list[str]:
-    unit = "epochs" if axis == 0 else "s"
+    unit = {0: "epochs", 1: "s", 4: "CPU s"}[axis]
     lines = ["| method | " + " | ".join(f"to {m}'s {finals[m]:.3f}" for m in METHODS) + " |"]
     lines.append("|---|" + "---|" * len(METHODS))
     fmt = ".0f" if axis == 0 else ".1f"
@@ -233,6 +237,28 @@ def _reach_table(curves: dict[str, list[Curve]], finals: dict[str, float], axis:
             median = f"{statistics.median(done):{fmt}} {unit}" if done else "-"
             cells.append(f"{median} ({len(done)}/{len(reached)} runs)")
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _time_table(curves: dict[str, list[Curve]], axis: int, what: str) -> list[str]:
+    seconds = {m: [c[-1][axis] for c in curves[m]] for m in METHODS}
+    longest = max(statistics.median(s) for s in seconds.values())
+    lines = [
+        "",
+        f"Against {what}:",
+        "",
+        "| seconds | " + " | ".join(METHODS) + " |",
+        "|---|" + "---|" * len(METHODS),
+    ]
+    for fraction in (0.1, 0.2, 0.3, 0.5, 0.75, 1.0):
+        limit = round(longest * fraction, 1)
+        cells = [_median_range([best_at(c, limit, axis)[0] for c in curves[m]]) for m in METHODS]
+        lines.append(f"| {limit:.1f} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| run's end | "
+        + " | ".join(f"{_median_range(seconds[m], '.1f')} s" for m in METHODS)
+        + " |"
+    )
     return lines
 
 
@@ -251,30 +277,22 @@ def report(curves: dict[str, list[Curve]], budget: int, loads: tuple[float, floa
     for epochs in (c for c in CHECKPOINTS if c <= budget):
         cells = [_median_range([best_at(c, epochs)[0] for c in curves[m]]) for m in METHODS]
         lines.append(f"| {epochs} | " + " | ".join(cells) + " |")
-    seconds = {m: [c[-1][1] for c in curves[m]] for m in METHODS}
-    longest = max(statistics.median(s) for s in seconds.values())
-    lines += [
-        "",
-        f"Against wall time (seconds from the run's start; load average {loads[0]:.2f} at the "
-        f"start, {loads[1]:.2f} at the end):",
-        "",
-        "| seconds | " + " | ".join(METHODS) + " |",
-        "|---|" + "---|" * len(METHODS),
-    ]
-    for fraction in (0.1, 0.2, 0.3, 0.5, 0.75, 1.0):
-        limit = round(longest * fraction, 1)
-        cells = [_median_range([best_at(c, limit, 1)[0] for c in curves[m]]) for m in METHODS]
-        lines.append(f"| {limit:.1f} | " + " | ".join(cells) + " |")
-    lines.append(
-        "| run's end | "
-        + " | ".join(f"{_median_range(seconds[m], '.1f')} s" for m in METHODS)
-        + " |"
-    )
+    for axis, what in (
+        (
+            1,
+            f"wall time (seconds from the run's start; load average {loads[0]:.2f} at the "
+            f"start, {loads[1]:.2f} at the end)",
+        ),
+        (4, "the process's CPU time (seconds; less sensitive to other load than wall time)"),
+    ):
+        lines += _time_table(curves, axis, what)
     finals = {m: statistics.median(best_at(c, budget)[0] for c in curves[m]) for m in METHODS}
     lines += ["", "Epochs until each method reaches each method's median final accuracy:", ""]
     lines += _reach_table(curves, finals, 0)
     lines += ["", "Seconds until each method reaches each method's median final accuracy:", ""]
     lines += _reach_table(curves, finals, 1)
+    lines += ["", "CPU seconds until each method reaches each method's median final accuracy:"]
+    lines += [""] + _reach_table(curves, finals, 4)
     lines += [
         "",
         "Test accuracy of each run's best-validation model at the end: "
