@@ -18,6 +18,10 @@ a worker is split into its phases:
 - ``work``: the objective's 50 ms of CPU, as wall time (its measured CPU is summed apart);
 - ``tell``: from the work's end to the callback: the storage's writes of the value and state.
 
+``trial / work`` is ``(ask + work + tell) / work``: the trial phase against ideal that the
+per-trial overhead alone explains, whatever share of a core the machine's load leaves the
+work (``work`` is its wall time: 50 ms when a worker has a core to itself).
+
     PYTHONPATH=$PWD .venv/bin/python benchmarks/parallel.py [--trials 200] [--workers 2 1]
         [--work-ms 50] [--sampler tpe|random] [--out benchmarks/results/parallel.md]
 
@@ -95,7 +99,8 @@ def make_sampler(name: str) -> tansaku.samplers.BaseSampler:
 
 
 def phases(log_path: Path) -> dict[str, float]:
-    """Median ask, work and tell per trial (ms), the objectives' summed CPU and trials/worker."""
+    """Mean ask, work and tell per trial (ms; means add up to the trial phase), the objectives'
+    summed CPU (s) and the trials per worker."""
     by_worker: dict[str, list[tuple[str, list[float]]]] = collections.defaultdict(list)
     for line in log_path.read_text().splitlines():
         kind, key, *fields = line.split()
@@ -114,9 +119,9 @@ def phases(log_path: Path) -> dict[str, float]:
             cpu.append(used)
             previous_end = next_values[0]
     return {
-        "ask": 1000 * statistics.median(ask),
-        "work": 1000 * statistics.median(work),
-        "tell": 1000 * statistics.median(tell),
+        "ask": 1000 * statistics.mean(ask),
+        "work": 1000 * statistics.mean(work),
+        "tell": 1000 * statistics.mean(tell),
         "cpu": sum(cpu),
         "per_worker": len(work) / len(by_worker),
     }
@@ -273,8 +278,8 @@ def main() -> None:
         f"sampler {args.sampler}, load average {os.getloadavg()[0]:.2f} at start.",
         "",
         "| storage | workers | mode | start-up (s) | trial phase (s) | ideal (s) | / ideal "
-        "| objectives' CPU (s) | ask / work / tell per trial (ms) | total (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| objectives' CPU (s) | ask / work / tell per trial (ms) | trial / work | total (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n_workers in args.workers:
         ideal = args.trials * work_s / n_workers
@@ -284,7 +289,8 @@ def main() -> None:
                 lines.append(
                     f"| {kind} | {n_workers} | {mode} | {r['startup']:.2f} | {r['trials']:.2f} "
                     f"| {ideal:.2f} | {r['trials'] / ideal:.3f} | {r['cpu']:.2f} "
-                    f"| {r['ask']:.1f} / {r['work']:.1f} / {r['tell']:.1f} | {r['total']:.2f} |"
+                    f"| {r['ask']:.1f} / {r['work']:.1f} / {r['tell']:.1f} "
+                    f"| {(r['ask'] + r['work'] + r['tell']) / r['work']:.3f} | {r['total']:.2f} |"
                 )
                 print(lines[-1], flush=True)
     lines.append("")
