@@ -53,6 +53,8 @@ class TextLimits:
 
     def check_attr(self, table: Table, key: str, value_json: str) -> None:
         """Check the JSON of the value of attr ``key`` to be written to ``table``."""
+        if not self._may_exceed(value_json):
+            return
         kind = "user" if table in (TRIAL_USER_ATTRS, STUDY_USER_ATTRS) else "system"
         owner = "trial" if table in (TRIAL_USER_ATTRS, TRIAL_SYSTEM_ATTRS) else "study"
         self.check(
@@ -65,6 +67,8 @@ class TextLimits:
 
     def check_distribution(self, call: str, name: str, distribution_json: str) -> None:
         """Check the JSON of the distribution of param ``name``, written by ``call``."""
+        if not self._may_exceed(distribution_json):
+            return  # every suggest writes a param: its message is built only when needed
         self.check(
             f"RDBStorage.{call}",
             f"the distribution of param {name!r}",
@@ -102,9 +106,7 @@ class TextLimits:
             column: The column written.
             stored: The text to be written.
         """
-        # Most texts are far shorter than any limit: the count of characters bounds the bytes
-        # from below, so only a longer one is encoded and measured.
-        if not self._limited or len(stored) <= MYSQL_TEXT_BYTES // 4:
+        if not self._may_exceed(stored):
             return
         n_bytes = len(stored.encode("utf-8"))
         if n_bytes <= MYSQL_TEXT_BYTES:
@@ -117,6 +119,11 @@ class TextLimits:
                 "holds; nothing was written (store a shorter value, or widen the column, e.g. "
                 f"ALTER TABLE {table} MODIFY {column} MEDIUMTEXT)"
             )
+
+    def _may_exceed(self, stored: str) -> bool:
+        # Most texts are far shorter than any limit: a character is at most 4 bytes in UTF-8,
+        # so only a text longer than a quarter of the limit is encoded and measured.
+        return self._limited and len(stored) > MYSQL_TEXT_BYTES // 4
 
     def _capacity(self, table: str, column: str) -> int:
         with self._lock:
