@@ -67,6 +67,47 @@ def test_pareto_front_mask_of_many_rows_matches_the_pairwise_definition(n_object
     np.testing.assert_array_equal(pareto_front_mask(loss), ~_dominated_brute_force(loss))
 
 
+def _dominated_pairwise(loss: np.ndarray) -> np.ndarray:
+    no_worse = np.all(loss[:, None, :] <= loss[None, :, :], axis=2)  # [q, p]: q no worse than p
+    better = np.any(loss[:, None, :] < loss[None, :, :], axis=2)
+    dominated: np.ndarray = np.any(no_worse & better, axis=0)
+    return dominated
+
+
+@pytest.mark.parametrize("n_objectives", [3, 5, 9])
+def test_large_fronts_in_many_objectives_match_the_pairwise_definition(n_objectives: int) -> None:
+    # More rows than one block, most of them on the front (points near a sphere, as DTLZ2
+    # gives), with duplicates, a shared coordinate grid and infinite losses.
+    rng = np.random.default_rng(n_objectives)
+    sphere = np.abs(rng.standard_normal((700, n_objectives)))
+    loss = np.round(sphere / np.linalg.norm(sphere, axis=1, keepdims=True), 2)
+    loss[:50] = loss[50:100]
+    loss[rng.integers(0, 700, 20), rng.integers(0, n_objectives, 20)] = np.inf
+    expected = ~_dominated_pairwise(loss)
+    assert 100 < expected.sum() < 700
+    np.testing.assert_array_equal(pareto_front_mask(loss), expected)
+
+
+@given(
+    st.integers(3, 5).flatmap(
+        lambda m: st.lists(
+            st.lists(st.integers(0, 4).map(float), min_size=m, max_size=m), min_size=1, max_size=40
+        )
+    ),
+    st.integers(1, 6),
+)
+@settings(max_examples=examples(100), deadline=None)
+def test_front_by_sorted_blocks_marks_exactly_the_non_dominated_rows(
+    rows: list[list[float]], block_rows: int
+) -> None:
+    from tansaku._pareto._core import _pareto_front_mask_sorted
+
+    loss = np.array(rows)
+    np.testing.assert_array_equal(
+        _pareto_front_mask_sorted(loss, block_rows), ~_dominated_pairwise(loss)
+    )
+
+
 def test_fronts_are_peeled_until_enough_rows() -> None:
     loss = np.array([[0, 3], [1, 1], [3, 0], [2, 2], [3, 3], [4, 4]], dtype=float)
     fronts = fronts_until(loss, 4)
@@ -299,3 +340,45 @@ def test_selection_is_the_same_by_boxes_by_limited_sets_and_switching_between_th
     by_limited_sets = select_by_hypervolume(front, 20, reference)
     np.testing.assert_array_equal(by_boxes, by_limited_sets)
     np.testing.assert_array_equal(switching, by_limited_sets)
+
+
+def _sphere_front(n: int, n_objectives: int, seed: int) -> np.ndarray:
+    sphere = np.abs(np.random.default_rng(seed).standard_normal((n, n_objectives)))
+    front: np.ndarray = sphere / np.linalg.norm(sphere, axis=1, keepdims=True)
+    return front
+
+
+@pytest.mark.parametrize("n_objectives", [4, 5, 6])
+def test_large_many_objective_selection_keeps_most_of_the_exact_greedy_hypervolume(
+    n_objectives: int,
+) -> None:
+    from tansaku._pareto._contributions import select_lazy_greedy
+
+    front = _sphere_front(200, n_objectives, n_objectives)
+    reference = reference_point(front)
+    k = 20
+    picked = select_by_hypervolume(front, k, reference)
+    assert len(set(picked.tolist())) == k
+    # The first pick is the largest box, as in the exact greedy selection.
+    assert np.argmax(np.prod(reference - front, axis=1)) in picked
+    approximate = hypervolume(front[picked], reference)
+    exact = hypervolume(front[select_lazy_greedy(front, k, reference)], reference)
+    random_subsets = [
+        hypervolume(front[np.random.default_rng(s).choice(200, k, replace=False)], reference)
+        for s in range(5)
+    ]
+    assert approximate >= 0.93 * exact
+    assert approximate > max(random_subsets)
+    np.testing.assert_array_equal(select_by_hypervolume(front, k, reference), picked)
+
+
+def test_selection_stays_exact_in_three_objectives_and_on_small_fronts() -> None:
+    from tansaku._pareto._contributions import select_lazy_greedy
+    from tansaku._pareto._core import EXACT_SELECTION_MAX_ROWS
+
+    for n, n_objectives in ((400, 3), (EXACT_SELECTION_MAX_ROWS, 5)):
+        front = _sphere_front(n, n_objectives, 0)
+        reference = reference_point(front)
+        np.testing.assert_array_equal(
+            select_by_hypervolume(front, 15, reference), select_lazy_greedy(front, 15, reference)
+        )

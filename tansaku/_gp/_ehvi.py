@@ -213,7 +213,9 @@ def _linear_block(
         grad_sd[:, j] = np.einsum("bc,bc->c", others, slopes[j][1][index])
         after *= factors[j]
     total = after.sum(axis=0)  # (c,) EHVI
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A total below ~1e-308 makes its inverse overflow: the gradient of its log is then inf or
+    # NaN, which the acquisition's optimizer (_optimize.py) reads as zero.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inv_total = 1.0 / total
         return np.log(total), grad_mean * inv_total[:, None], grad_sd * inv_total[:, None]
 

@@ -18,6 +18,7 @@ from tansaku._internal.study_direction import StudyDirection
 from tansaku._pareto._contributions import (
     MAX_SUBSET_POINTS,
     covered_volumes,
+    select_by_overlap_bound,
     select_lazy_greedy,
     union_volume_small,
 )
@@ -55,18 +56,39 @@ def pareto_front_mask(loss: np.ndarray) -> np.ndarray:
         return undominated
     if m == 2:
         return _pareto_front_mask_2d(loss)
+    return _pareto_front_mask_sorted(loss)
+
+
+# Rows of ``loss`` whose domination one step of :func:`_pareto_front_mask_sorted` decides.
+_BLOCK_ROWS = 256
+
+
+def _pareto_front_mask_sorted(loss: np.ndarray, block_rows: int = _BLOCK_ROWS) -> np.ndarray:
+    """:func:`pareto_front_mask` for many rows: the unique rows in lexicographic order, where
+    a row can only be dominated by rows before it, and then by one of the front rows before it
+    (domination is transitive). So blocks of rows are compared, one array operation each, with
+    the front found so far and with the earlier rows of their block: O(n (front + block) m)
+    comparisons in n / block steps, however large the front."""
     unique, inverse = np.unique(loss, axis=0, return_inverse=True)  # rows sorted lexicographically
-    inverse = inverse.reshape(-1)
-    on_front = np.ones(len(unique), dtype=bool)
-    remaining = np.arange(len(unique))
-    while remaining.size:
-        head = unique[remaining[0]]
-        # A unique row can only be dominated by rows sorted before it.
-        dominated = np.all(head <= unique[remaining], axis=1)
-        dominated[0] = False
-        on_front[remaining[dominated]] = False
-        remaining = remaining[1:][~dominated[1:]]
-    return on_front[inverse]
+    columns = np.ascontiguousarray(unique.T)  # (m, n): one comparison per objective, contiguous
+    n = len(unique)
+    on_front = np.zeros(n, dtype=bool)
+    front = np.zeros(0, dtype=np.intp)
+    for start in range(0, n, block_rows):
+        block = np.arange(start, min(n, start + block_rows))
+        against = np.concatenate([front, block])
+        # no_worse[i, j]: row ``against[j]`` is no worse than row ``block[i]`` everywhere (so,
+        # the rows being unique, dominates it).
+        no_worse = columns[0, against][None, :] <= columns[0, block][:, None]
+        for column in columns[1:]:
+            no_worse &= column[against][None, :] <= column[block][:, None]
+        # Within the block only earlier rows count (a row is no worse than itself).
+        no_worse[:, len(front) :] &= np.tri(len(block), len(block), -1, dtype=bool)
+        undominated = ~no_worse.any(axis=1)
+        on_front[block] = undominated
+        front = np.concatenate([front, block[undominated]])
+    mask: np.ndarray = on_front[inverse.reshape(-1)]
+    return mask
 
 
 def _pareto_front_mask_2d(loss: np.ndarray) -> np.ndarray:
@@ -173,9 +195,25 @@ def _hypervolume_wfg(points: np.ndarray, reference: np.ndarray) -> float:
     return total
 
 
+# With four or more objectives, greedy selection from more rows than this is approximate.
+EXACT_SELECTION_MAX_ROWS = 128
+
+
+def exact_selection_is_cheap(n_rows: int, n_objectives: int) -> bool:
+    """Whether :func:`select_by_hypervolume` selects exactly from ``n_rows`` rows."""
+    return n_objectives <= 3 or n_rows <= EXACT_SELECTION_MAX_ROWS
+
+
 def select_by_hypervolume(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
     """Greedily pick ``k`` of the mutually non-dominated ``points`` (n, m) that add the most
-    hypervolume, one at a time (greedy HSSP). Returns the picked row indices."""
+    hypervolume, one at a time (greedy HSSP). Returns the picked row indices.
+
+    Exact in two and three objectives, and in more for at most ``EXACT_SELECTION_MAX_ROWS``
+    rows. Beyond, exact gains cost seconds per selection (a 5-objective TPE run of 1000 trials
+    cuts 100 of 950 rows at every trial), so each step's gain is the upper bound of
+    :func:`~tansaku._pareto._contributions.select_by_overlap_bound`: deterministic, and
+    within a few percent of the exact greedy subset's hypervolume.
+    """
     n = len(points)
     if k >= n:
         return np.arange(n)
@@ -186,6 +224,8 @@ def select_by_hypervolume(points: np.ndarray, k: int, reference: np.ndarray) -> 
         return np.lexsort(points.T[::-1])[:k]
     if points.shape[1] == 2:
         return _select_2d(points, k, reference)
+    if not exact_selection_is_cheap(n, points.shape[1]):
+        return select_by_overlap_bound(points, k, reference)
     return select_lazy_greedy(points, k, reference)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from tansaku._pareto import fronts_until, reference_point, select_by_hypervolume
 from tansaku._pareto._contributions import covered_volumes, greedy_order
+from tansaku._pareto._core import exact_selection_is_cheap
 
 # Weights decay linearly for all but the newest trials (Bergstra et al. 2013).
 _N_FULL_WEIGHT = 25
@@ -226,7 +227,9 @@ class DominanceSplit:
 
     Otherwise, with three or more objectives, the greedy selection of the last front replays
     the previous picks as far as they stay greedy: until a pick has left the front, or a row
-    new to the front would have added more than the pick did (ties to the lower row).
+    new to the front would have added more than the pick did (ties to the lower row). A
+    front too large for an exact selection is selected afresh by the approximate one of
+    :func:`~tansaku._pareto.select_by_hypervolume`, which is cheap.
     """
 
     def __init__(self) -> None:
@@ -271,9 +274,14 @@ class DominanceSplit:
         last = fronts[-1]
         k_last = k - len(before)
         finite = np.all(np.isfinite(loss[last]))
-        if loss.shape[1] < 3 or not finite or k_last >= len(last):
+        if (
+            loss.shape[1] < 3
+            or not finite
+            or k_last >= len(last)
+            or not exact_selection_is_cheap(len(last), loss.shape[1])
+        ):
             self._order = np.zeros(0, dtype=np.intp)
-            return _best_by_dominance(loss, k)
+            return _best_by_dominance(loss, k, fronts)
         reference = reference_point(loss[np.all(np.isfinite(loss), axis=1)])
         known = 0
         if np.array_equal(reference, self._reference) and np.array_equal(before, self._before):
@@ -336,10 +344,15 @@ def _still_greedy(
     return known
 
 
-def _best_by_dominance(loss: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _best_by_dominance(
+    loss: np.ndarray, k: int, fronts: list[np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices of ``k`` rows of ``loss`` by non-domination rank, the last front cut by greedy
-    hypervolume contribution; and the indices of that whole last front."""
-    fronts = fronts_until(loss, k)
+    hypervolume contribution; and the indices of that whole last front.
+
+    ``fronts`` is ``fronts_until(loss, k)`` when the caller has it."""
+    if fronts is None:
+        fronts = fronts_until(loss, k)
     chosen = fronts[:-1]
     taken = sum(len(front) for front in chosen)
     last = fronts[-1]
