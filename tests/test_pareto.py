@@ -303,24 +303,37 @@ def test_nine_objective_selection_takes_no_recursive_hypervolume(
     assert calls == []
 
 
-@given(_grid_fronts(min_objectives=3), st.integers(0, 13))
+@given(_grid_fronts(min_objectives=3), st.integers(0, 13), st.integers(0, 13))
 @settings(max_examples=examples(150), deadline=None)
 def test_free_boxes_give_the_cells_each_candidate_adds_to_the_picked_ones(
-    front: tuple[np.ndarray, np.ndarray], n_chosen: int
+    front: tuple[np.ndarray, np.ndarray], n_chosen: int, since: int
 ) -> None:
     from tansaku._pareto._contributions import _FreeBoxes
 
     points, reference = front
     points = np.minimum(points, reference)
     chosen, candidates = points[:n_chosen], points[n_chosen:]
+    since = min(since, len(chosen))
     boxes = _FreeBoxes(np.zeros(len(reference)), reference)
     for point in chosen:
         boxes.pick(point)
-    expected = [
-        _dominated_cells(np.vstack([chosen, c]), reference) - _dominated_cells(chosen, reference)
-        for c in candidates
-    ]
-    np.testing.assert_allclose(boxes.gains(candidates), expected, atol=1e-9)
+
+    def adds(c: np.ndarray, picked: np.ndarray) -> int:
+        return _dominated_cells(np.vstack([picked, c]), reference) - _dominated_cells(
+            picked, reference
+        )
+
+    # What a candidate adds after every pick: its box less what all picks took of it.
+    boxes_volume = np.prod(reference - candidates, axis=1)
+    everything = np.zeros(len(candidates), dtype=np.intp)
+    expected = [adds(c, chosen) for c in candidates]
+    np.testing.assert_allclose(
+        boxes_volume - boxes.shared(candidates, everything), expected, atol=1e-9
+    )
+    # What the picks from ``since`` on took: the gain after ``since`` picks less the last one.
+    taken = [adds(c, chosen[:since]) - adds(c, chosen) for c in candidates]
+    from_since = np.full(len(candidates), since, dtype=np.intp)
+    np.testing.assert_allclose(boxes.shared(candidates, from_since), taken, atol=1e-9)
 
 
 @pytest.mark.parametrize("n_objectives", [4, 5, 7])
@@ -340,45 +353,3 @@ def test_selection_is_the_same_by_boxes_by_limited_sets_and_switching_between_th
     by_limited_sets = select_by_hypervolume(front, 20, reference)
     np.testing.assert_array_equal(by_boxes, by_limited_sets)
     np.testing.assert_array_equal(switching, by_limited_sets)
-
-
-def _sphere_front(n: int, n_objectives: int, seed: int) -> np.ndarray:
-    sphere = np.abs(np.random.default_rng(seed).standard_normal((n, n_objectives)))
-    front: np.ndarray = sphere / np.linalg.norm(sphere, axis=1, keepdims=True)
-    return front
-
-
-@pytest.mark.parametrize("n_objectives", [4, 5, 6])
-def test_large_many_objective_selection_keeps_most_of_the_exact_greedy_hypervolume(
-    n_objectives: int,
-) -> None:
-    from tansaku._pareto._contributions import select_lazy_greedy
-
-    front = _sphere_front(200, n_objectives, n_objectives)
-    reference = reference_point(front)
-    k = 20
-    picked = select_by_hypervolume(front, k, reference)
-    assert len(set(picked.tolist())) == k
-    # The first pick is the largest box, as in the exact greedy selection.
-    assert np.argmax(np.prod(reference - front, axis=1)) in picked
-    approximate = hypervolume(front[picked], reference)
-    exact = hypervolume(front[select_lazy_greedy(front, k, reference)], reference)
-    random_subsets = [
-        hypervolume(front[np.random.default_rng(s).choice(200, k, replace=False)], reference)
-        for s in range(5)
-    ]
-    assert approximate >= 0.93 * exact
-    assert approximate > max(random_subsets)
-    np.testing.assert_array_equal(select_by_hypervolume(front, k, reference), picked)
-
-
-def test_selection_stays_exact_in_three_objectives_and_on_small_fronts() -> None:
-    from tansaku._pareto._contributions import select_lazy_greedy
-    from tansaku._pareto._core import EXACT_SELECTION_MAX_ROWS
-
-    for n, n_objectives in ((400, 3), (EXACT_SELECTION_MAX_ROWS, 5)):
-        front = _sphere_front(n, n_objectives, 0)
-        reference = reference_point(front)
-        np.testing.assert_array_equal(
-            select_by_hypervolume(front, 15, reference), select_lazy_greedy(front, 15, reference)
-        )

@@ -18,7 +18,7 @@ import numpy as np
 # Inclusion-exclusion sums 2^q - 1 boxes for q points: cheap up to about 10.
 MAX_SUBSET_POINTS = 10
 # Candidates whose exact contribution one step of the lazy greedy computes together.
-_BATCH = 8
+_BATCH = 32
 
 
 def union_volume_small(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -120,32 +120,56 @@ def _packed(limited: np.ndarray, kept: np.ndarray, q: int, reference: np.ndarray
 
 class _FreeBoxes:
     """The region below the reference point and above the ideal point that no picked point
-    dominates, as disjoint boxes, split as points are picked.
+    dominates, as disjoint boxes, split as points are picked; and the part of it each pick took.
 
-    A candidate ``c`` then adds the part of that region it dominates, a sum over the boxes of
-    ``prod_j max(0, upper_j - max(lower_j, c_j))`` (the box-decomposition view of
-    :mod:`tansaku._pareto._boxes`): one array operation per batch of candidates, exact. Picking
-    ``p`` replaces each box that ``p`` reaches into by its part outside ``[p, inf)``, at most
-    one box per objective. The count grows like the number of local upper bounds, slowly in
-    few objectives but steeply in many, so the caller drops the boxes beyond ``MAX_BOXES``.
+    A candidate ``c`` adds the part of that region it dominates. Picking ``p`` replaces each
+    box that ``p`` reaches into by its parts outside ``[p, inf)``, at most one box per
+    objective, and keeps the parts inside as the boxes of ``p``'s gain (the box-decomposition
+    view of :mod:`tansaku._pareto._boxes`). The gains of successive picks are disjoint, so a
+    candidate's gain after pick t is its gain after pick s minus the volume it shares with the
+    gain boxes of picks s..t-1 (:meth:`shared`): exact, and cheap, for those are few next to
+    the whole region. The region's boxes grow like the number of local upper bounds, slowly in
+    few objectives but steeply in many, so the caller drops them beyond ``MAX_BOXES``.
     """
 
     def __init__(self, ideal: np.ndarray, reference: np.ndarray) -> None:
         self.lower = ideal[None, :].copy()
         self.upper = reference[None, :].copy()
+        # The gain boxes of every pick in order, and where each pick's start: (n_picks + 1,)
+        self._gain_lower: list[np.ndarray] = []
+        self._gain_upper: list[np.ndarray] = []
+        self.gain_offsets = [0]
 
-    def gains(self, candidates: np.ndarray) -> np.ndarray:
-        """The volume each of ``candidates`` (c, m) adds to the picked points, (c,)."""
-        gains = np.zeros(len(candidates))
-        step = max(1, _CHUNK_ELEMENTS // (len(candidates) * candidates.shape[1] + 1))
-        for start in range(0, len(self.lower), step):
-            lower, upper = self.lower[start : start + step], self.upper[start : start + step]
-            sides = upper[None] - np.maximum(lower[None], candidates[:, None, :])
-            gains += np.prod(np.clip(sides, 0.0, None), axis=2).sum(axis=1)
-        return gains
+    def shared(self, candidates: np.ndarray, since: np.ndarray) -> np.ndarray:
+        """The volume each of ``candidates`` (c, m) dominates in the gains of the picks from
+        number ``since`` (c,) on, (c,)."""
+        volumes = np.zeros(len(candidates))
+        start = int(since.min()) if len(since) else len(self._gain_lower)
+        if start >= len(self._gain_lower):
+            return volumes
+        lower = np.concatenate(self._gain_lower[start:])
+        upper = np.concatenate(self._gain_upper[start:])
+        # Boxes of pick ``since[i]`` on are at and after this index, for candidate i.
+        first = np.asarray(self.gain_offsets)[since] - self.gain_offsets[start]
+        step = max(1, _CHUNK_ELEMENTS // len(candidates))
+        for begin in range(0, len(lower), step):
+            # One objective at a time over contiguous (c, boxes) arrays.
+            end = min(len(lower), begin + step)
+            sides = upper[None, begin:end, 0] - np.maximum(
+                lower[None, begin:end, 0], candidates[:, None, 0]
+            )
+            volume = np.clip(sides, 0.0, None, out=sides)
+            for j in range(1, candidates.shape[1]):
+                sides = upper[None, begin:end, j] - np.maximum(
+                    lower[None, begin:end, j], candidates[:, None, j]
+                )
+                volume *= np.clip(sides, 0.0, None, out=sides)
+            volume[np.arange(begin, end)[None, :] < first[:, None]] = 0.0
+            volumes += volume.sum(axis=1)
+        return volumes
 
     def pick(self, point: np.ndarray) -> None:
-        """Remove ``[point, inf)`` from the region."""
+        """Remove ``[point, inf)`` from the region, keeping what it removes as a gain."""
         hit = np.all(point < self.upper, axis=1) & np.all(self.lower < self.upper, axis=1)
         lowers, uppers = [self.lower[~hit]], [self.upper[~hit]]
         lower, upper = self.lower[hit], self.upper[hit]
@@ -158,22 +182,27 @@ class _FreeBoxes:
             uppers.append(piece_upper)
             lower = lower.copy()
             lower[:, j] = np.maximum(lower[:, j], point[j])
+        # What is left of the boxes hit lies in [point, inf): the pick's gain.
+        self._gain_lower.append(lower)
+        self._gain_upper.append(upper)
+        self.gain_offsets.append(self.gain_offsets[-1] + len(lower))
         self.lower, self.upper = np.concatenate(lowers), np.concatenate(uppers)
 
 
 # Beyond this many boxes, gains come from limited sets instead (about 9 objectives).
 MAX_BOXES = 50_000
-# So few boxes always cost less than the limited sets (array overheads dominate).
+# So few gain boxes per candidate always cost less than the limited sets (array overheads).
 _FEW_BOXES = 2_000
 
 
 def _boxes_cheaper(n_boxes: int, kept: np.ndarray) -> bool:
-    """Whether summing over ``n_boxes`` boxes costs less than measuring the limited sets whose
-    non-dominated rows ``kept`` (c, s) marks: about 2^q corners for a set of q rows, and more
-    (the recursion of :func:`~tansaku._pareto.hypervolume`) beyond ``MAX_SUBSET_POINTS``."""
+    """Whether scanning ``n_boxes`` gain boxes in all costs less than measuring the limited
+    sets whose non-dominated rows ``kept`` (c, s) marks: about 2^q corners for a set of q rows,
+    and more (the recursion of :func:`~tansaku._pareto.hypervolume`) beyond
+    ``MAX_SUBSET_POINTS``."""
     n_kept = kept.sum(axis=1)
     per_set = np.exp2(np.minimum(n_kept, 30)) + kept.shape[1] * (n_kept + 1)
-    return n_boxes * len(kept) <= float(per_set.sum())
+    return n_boxes <= float(per_set.sum())
 
 
 # Elements of the (candidates, boxes, m) arrays built at once.
@@ -205,13 +234,16 @@ def greedy_order(
 
     Gains only shrink as the selection grows (hypervolume is submodular), so a stale gain is an
     upper bound, and so is the gain over the latest pick alone (a two-box formula): exact gains
-    are computed, a batch at a time, only for candidates whose bound could still win: from the
-    disjoint boxes of the region the picked points leave free (:class:`_FreeBoxes`) while
-    those stay few, else from each candidate's limited set (:func:`covered_volumes`).
+    are computed, a batch at a time, only for candidates whose bound could still win: by
+    taking from each candidate's last exact gain what the picks since took of it
+    (:class:`_FreeBoxes`) while the free region's boxes stay few enough to keep, else from
+    each candidate's limited set (:func:`covered_volumes`).
     """
     n = len(points)
     volume = np.prod(np.clip(reference - points, 0.0, None), axis=1)  # (n,)
     upper = volume.copy()  # exact for the first step
+    # The last exact gain of each row, and the number of picks it was exact after.
+    exact_gain, exact_after = volume.copy(), np.zeros(n, dtype=np.intp)
     picked = np.empty(k, dtype=np.intp)
     gains = np.empty(k)
     if prefix is None or prefix_gains is None:
@@ -235,51 +267,29 @@ def greedy_order(
                 batch = np.flatnonzero(~exact & (upper > -np.inf))
                 if len(batch) > _BATCH:
                     batch = batch[np.argpartition(-upper[batch], _BATCH)[:_BATCH]]
-                if boxes is not None and len(boxes.lower) <= _FEW_BOXES:
-                    upper[batch] = boxes.gains(points[batch])
-                else:
+                by_boxes = False
+                if boxes is not None:
+                    offsets = np.asarray(boxes.gain_offsets)
+                    n_boxes = int(np.sum(offsets[step] - offsets[exact_after[batch]]))
+                    by_boxes = n_boxes <= _FEW_BOXES * len(batch)
+                if not by_boxes:
                     limited = np.maximum(points[batch, None, :], points[picked[:step]][None])
                     kept = _peel_non_dominated(limited, reference)
-                    if boxes is not None and _boxes_cheaper(len(boxes.lower), kept):
-                        upper[batch] = boxes.gains(points[batch])
-                    else:
-                        # Small limited sets (correlated objectives): cheaper than the boxes.
-                        boxes, boxes_cheaper = None, False
-                        upper[batch] = volume[batch] - covered_volumes(limited, reference, kept)
+                    by_boxes = boxes is not None and _boxes_cheaper(n_boxes, kept)
+                if boxes is not None and by_boxes:
+                    exact_gain[batch] -= boxes.shared(points[batch], exact_after[batch])
+                else:
+                    # Small limited sets (correlated objectives): cheaper than the boxes.
+                    boxes, boxes_cheaper = None, False
+                    exact_gain[batch] = volume[batch] - covered_volumes(limited, reference, kept)
+                exact_after[batch] = step
+                upper[batch] = exact_gain[batch]
                 exact[batch] = True
         picked[step] = best
         gains[step] = prefix_gains[step] if step < known else upper[best]
         upper[best] = -np.inf
         if boxes is not None and step + 1 < k:
             boxes.pick(points[best])
-            # Replaying known picks, the cost rule has no limited sets to go by: keep the
-            # boxes only while they are few.
-            if len(boxes.lower) > (MAX_BOXES if step + 1 >= known else _FEW_BOXES):
+            if len(boxes.lower) > MAX_BOXES:
                 boxes = None
     return picked, gains, boxes_cheaper
-
-
-def select_by_overlap_bound(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
-    """Approximate greedy hypervolume subset selection: pick ``k`` of ``points`` (n, m), each
-    time the one whose box minus its largest overlap with a single picked point is largest
-    (ties to the first row). Returns the picked row indices, sorted.
-
-    That score is the upper bound :func:`greedy_order` starts from; here it stands in for the
-    exact gain, so a selection costs O(n k m) whatever the number of objectives. The exact gain
-    is the box minus the union of its overlaps with every picked point, whose cost grows
-    steeply with the objectives and the picks (a 100-of-950 selection on a 5-objective front
-    takes seconds). Deterministic: no sampling. On DTLZ2 fronts of 300 to 1000 rows with 4, 5
-    and 9 objectives the subsets it picks hold 94-99% of the exact greedy subset's
-    hypervolume (a random subset: 74-87%), measured with ``benchmarks/hypervolume_selection.py``.
-    """
-    n = len(points)
-    volume = np.prod(np.clip(reference - points, 0.0, None), axis=1)
-    score = volume.copy()
-    picked = np.empty(min(k, n), dtype=np.intp)
-    for step in range(len(picked)):
-        best = int(np.argmax(score))
-        picked[step] = best
-        overlap = np.prod(np.clip(reference - np.maximum(points, points[best]), 0.0, None), 1)
-        np.minimum(score, volume - overlap, out=score)
-        score[picked[: step + 1]] = -np.inf
-    return np.sort(picked)

@@ -22,7 +22,6 @@ import numpy as np
 
 from tansaku._pareto import fronts_until, reference_point, select_by_hypervolume
 from tansaku._pareto._contributions import covered_volumes, greedy_order
-from tansaku._pareto._core import exact_selection_is_cheap
 
 # Weights decay linearly for all but the newest trials (Bergstra et al. 2013).
 _N_FULL_WEIGHT = 25
@@ -227,9 +226,9 @@ class DominanceSplit:
 
     Otherwise, with three or more objectives, the greedy selection of the last front replays
     the previous picks as far as they stay greedy: until a pick has left the front, or a row
-    new to the front would have added more than the pick did (ties to the lower row). A
-    front too large for an exact selection is selected afresh by the approximate one of
-    :func:`~tansaku._pareto.select_by_hypervolume`, which is cheap.
+    new to the front would have added more than the pick did (ties to the lower row). That
+    check measures limited sets, so it runs only when the previous selection found those
+    cheaper than the boxes of :func:`~tansaku._pareto._contributions.greedy_order`.
     """
 
     def __init__(self) -> None:
@@ -274,17 +273,15 @@ class DominanceSplit:
         last = fronts[-1]
         k_last = k - len(before)
         finite = np.all(np.isfinite(loss[last]))
-        if (
-            loss.shape[1] < 3
-            or not finite
-            or k_last >= len(last)
-            or not exact_selection_is_cheap(len(last), loss.shape[1])
-        ):
+        if loss.shape[1] < 3 or not finite or k_last >= len(last):
             self._order = np.zeros(0, dtype=np.intp)
             return _best_by_dominance(loss, k, fronts)
         reference = reference_point(loss[np.all(np.isfinite(loss), axis=1)])
         known = 0
-        if np.array_equal(reference, self._reference) and np.array_equal(before, self._before):
+        # Checking that picks stay greedy measures limited sets: worth it when those are small
+        # (the boxes lost to them last time); the boxes alone rebuild a selection cheaply.
+        same = np.array_equal(reference, self._reference) and np.array_equal(before, self._before)
+        if same and not self._use_boxes:
             known = _still_greedy(loss, last, self._last, self._order, self._gains, reference)
         position = np.full(len(loss), -1, dtype=np.intp)
         position[last] = np.arange(len(last))
