@@ -17,8 +17,10 @@ import numpy as np
 
 # Inclusion-exclusion sums 2^q - 1 boxes for q points: cheap up to about 10.
 MAX_SUBSET_POINTS = 10
-# Candidates whose exact contribution one step of the lazy greedy computes together.
-_BATCH = 32
+# Candidates whose exact contribution one step of the lazy greedy computes together: from
+# limited sets, and (each costing less) from boxes.
+_BATCH = 8
+_BOX_BATCH = 32
 
 
 def union_volume_small(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -57,14 +59,14 @@ def covered_volumes(
         limited: (c, s, m), every row at most ``reference``; a row not strictly below it in
             every objective adds nothing (so sets of different sizes pad to one ``s``).
         reference: (m,).
-        kept: :func:`_peel_non_dominated` of ``limited``, when the caller has it.
+        kept: :func:`peel_non_dominated` of ``limited``, when the caller has it.
 
     Returns:
         (c,) volumes: inclusion-exclusion over each set's non-dominated rows when they are
         few, :func:`~tansaku._pareto.hypervolume` (WFG) for a set with more.
     """
     if kept is None:
-        kept = _peel_non_dominated(limited, reference)
+        kept = peel_non_dominated(limited, reference)
     n_kept = kept.sum(axis=1)
     covered = np.zeros(len(limited))
     # Inclusion-exclusion costs 2^q per set: sets go in groups of one size q, each paying its own.
@@ -82,7 +84,7 @@ def covered_volumes(
     return covered
 
 
-def _peel_non_dominated(limited: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def peel_non_dominated(limited: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Mask (c, s) of rows to keep in each set of ``limited`` (c, s, m): the non-dominated
     rows strictly below ``reference``, one of each group of equal rows.
 
@@ -191,15 +193,14 @@ class _FreeBoxes:
 
 # Beyond this many boxes, gains come from limited sets instead (about 9 objectives).
 MAX_BOXES = 50_000
-# So few gain boxes per candidate always cost less than the limited sets (array overheads).
+# While the free region has so few boxes, they cost less than the limited sets.
 _FEW_BOXES = 2_000
 
 
 def _boxes_cheaper(n_boxes: int, kept: np.ndarray) -> bool:
-    """Whether scanning ``n_boxes`` gain boxes in all costs less than measuring the limited
-    sets whose non-dominated rows ``kept`` (c, s) marks: about 2^q corners for a set of q rows,
-    and more (the recursion of :func:`~tansaku._pareto.hypervolume`) beyond
-    ``MAX_SUBSET_POINTS``."""
+    """Whether going through ``n_boxes`` boxes costs less than measuring the limited sets whose
+    non-dominated rows ``kept`` (c, s) marks: about 2^q corners for a set of q rows, and more
+    (the recursion of :func:`~tansaku._pareto.hypervolume`) beyond ``MAX_SUBSET_POINTS``."""
     n_kept = kept.sum(axis=1)
     per_set = np.exp2(np.minimum(n_kept, 30)) + kept.shape[1] * (n_kept + 1)
     return n_boxes <= float(per_set.sum())
@@ -265,16 +266,19 @@ def greedy_order(
                     break
                 # The candidates with the highest bounds, not yet exact this step.
                 batch = np.flatnonzero(~exact & (upper > -np.inf))
-                if len(batch) > _BATCH:
-                    batch = batch[np.argpartition(-upper[batch], _BATCH)[:_BATCH]]
+                size = _BATCH if boxes is None else _BOX_BATCH
+                if len(batch) > size:
+                    batch = batch[np.argpartition(-upper[batch], size)[:size]]
                 by_boxes = False
                 if boxes is not None:
+                    # The gain boxes to scan, and the region's boxes the next pick splits.
                     offsets = np.asarray(boxes.gain_offsets)
                     n_boxes = int(np.sum(offsets[step] - offsets[exact_after[batch]]))
-                    by_boxes = n_boxes <= _FEW_BOXES * len(batch)
+                    n_boxes += len(boxes.lower)
+                    by_boxes = len(boxes.lower) <= _FEW_BOXES
                 if not by_boxes:
                     limited = np.maximum(points[batch, None, :], points[picked[:step]][None])
-                    kept = _peel_non_dominated(limited, reference)
+                    kept = peel_non_dominated(limited, reference)
                     by_boxes = boxes is not None and _boxes_cheaper(n_boxes, kept)
                 if boxes is not None and by_boxes:
                     exact_gain[batch] -= boxes.shared(points[batch], exact_after[batch])
@@ -290,6 +294,8 @@ def greedy_order(
         upper[best] = -np.inf
         if boxes is not None and step + 1 < k:
             boxes.pick(points[best])
-            if len(boxes.lower) > MAX_BOXES:
+            # Replaying known picks, the cost rule has no limited sets to go by: keep the
+            # boxes only while they are few.
+            if len(boxes.lower) > (MAX_BOXES if step + 1 >= known else _FEW_BOXES):
                 boxes = None
     return picked, gains, boxes_cheaper

@@ -193,6 +193,24 @@ def test_kept_multi_objective_split_is_the_split_computed_afresh(
     assert len(fresh_selections) <= (120 if n_objectives == 2 else 5)
 
 
+@pytest.mark.parametrize("n_objectives", [4, 5])
+def test_kept_split_of_objectives_in_conflict_is_the_split_computed_afresh(
+    n_objectives: int,
+) -> None:
+    # DTLZ2-like rows (near the unit sphere): almost all on the front, whose limited sets are
+    # large, so a selection is rebuilt from the boxes rather than replayed.
+    rng = np.random.default_rng(n_objectives)
+    sphere = np.abs(rng.standard_normal((200, n_objectives)))
+    loss = sphere / np.linalg.norm(sphere, axis=1, keepdims=True)
+    loss *= 1.0 + 0.05 * rng.random((200, 1))
+    kept = DominanceSplit()
+    for n in range(1, len(loss) + 1):
+        n_good = math.ceil(0.1 * n)
+        zeros = np.zeros(n)
+        expected = good_mask(np.arange(n), zeros.astype(bool), loss[:n], zeros - 1, zeros, n_good)
+        assert sorted(kept.best(loss[:n], n_good).tolist()) == np.flatnonzero(expected).tolist()
+
+
 def test_kept_split_replays_the_previous_picks_only_while_they_stay_greedy() -> None:
     from tansaku.samplers._tpe._split import _still_greedy
 

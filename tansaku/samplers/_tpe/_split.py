@@ -21,7 +21,12 @@ from collections.abc import Callable
 import numpy as np
 
 from tansaku._pareto import fronts_until, reference_point, select_by_hypervolume
-from tansaku._pareto._contributions import covered_volumes, greedy_order
+from tansaku._pareto._contributions import (
+    MAX_SUBSET_POINTS,
+    covered_volumes,
+    greedy_order,
+    peel_non_dominated,
+)
 
 # Weights decay linearly for all but the newest trials (Bergstra et al. 2013).
 _N_FULL_WEIGHT = 25
@@ -227,8 +232,8 @@ class DominanceSplit:
     Otherwise, with three or more objectives, the greedy selection of the last front replays
     the previous picks as far as they stay greedy: until a pick has left the front, or a row
     new to the front would have added more than the pick did (ties to the lower row). That
-    check measures limited sets, so it runs only when the previous selection found those
-    cheaper than the boxes of :func:`~tansaku._pareto._contributions.greedy_order`.
+    check measures limited sets; where they are large (objectives in conflict), a fresh
+    selection costs less, and the picks are not replayed.
     """
 
     def __init__(self) -> None:
@@ -278,10 +283,7 @@ class DominanceSplit:
             return _best_by_dominance(loss, k, fronts)
         reference = reference_point(loss[np.all(np.isfinite(loss), axis=1)])
         known = 0
-        # Checking that picks stay greedy measures limited sets: worth it when those are small
-        # (the boxes lost to them last time); the boxes alone rebuild a selection cheaply.
-        same = np.array_equal(reference, self._reference) and np.array_equal(before, self._before)
-        if same and not self._use_boxes:
+        if np.array_equal(reference, self._reference) and np.array_equal(before, self._before):
             known = _still_greedy(loss, last, self._last, self._order, self._gains, reference)
         position = np.full(len(loss), -1, dtype=np.intp)
         position[last] = np.arange(len(last))
@@ -332,8 +334,11 @@ def _still_greedy(
         # The gain of ``row`` after each prefix of the picks: sets of the first t picks.
         limited = np.repeat(np.maximum(loss[row], chosen)[None], known, axis=0)  # (t, t, m)
         limited[np.arange(known)[None, :] >= np.arange(known)[:, None]] = reference
+        kept = peel_non_dominated(limited, reference)
+        if kept.sum(axis=1).max() > MAX_SUBSET_POINTS:
+            return 0  # large limited sets: a fresh selection costs less than this check
         gain = np.prod(np.clip(reference - loss[row], 0.0, None)) - covered_volumes(
-            limited, reference
+            limited, reference, kept
         )
         beats = (gain > gains[:known]) | ((gain == gains[:known]) & (row < order[:known]))
         if beats.any():
