@@ -232,8 +232,9 @@ class DominanceSplit:
     Otherwise, with three or more objectives, the greedy selection of the last front replays
     the previous picks as far as they stay greedy: until a pick has left the front, or a row
     new to the front would have added more than the pick did (ties to the lower row). That
-    check measures limited sets; where they are large (objectives in conflict), a fresh
-    selection costs less, and the picks are not replayed.
+    check measures limited sets, and replaying gives up the boxes of
+    :func:`~tansaku._pareto._contributions.greedy_order`: it is tried only when the previous
+    selection found the limited sets cheaper, and given up where they are large.
     """
 
     def __init__(self) -> None:
@@ -283,7 +284,10 @@ class DominanceSplit:
             return _best_by_dominance(loss, k, fronts)
         reference = reference_point(loss[np.all(np.isfinite(loss), axis=1)])
         known = 0
-        if np.array_equal(reference, self._reference) and np.array_equal(before, self._before):
+        # Replaying earlier picks drops the boxes (they cannot be rebuilt cheaply part way), so
+        # it is tried only when the previous selection found the limited sets cheaper.
+        same = np.array_equal(reference, self._reference) and np.array_equal(before, self._before)
+        if same and not self._use_boxes:
             known = _still_greedy(loss, last, self._last, self._order, self._gains, reference)
         position = np.full(len(loss), -1, dtype=np.intp)
         position[last] = np.arange(len(last))
