@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import tansaku
-from tansaku._pareto import hypervolume
+from tansaku._pareto import hypervolume, pareto_front_mask
 from tansaku.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from tansaku.samplers import GPSampler
 from tansaku.trial import TrialState
@@ -209,6 +209,27 @@ def test_several_objectives_beat_random_search_on_hypervolume(
     assert _hypervolume_of(gp, feasible) > 1.05 * _hypervolume_of(random, feasible)
     if constrained:
         assert sum(feasible(t) for t in gp.trials[8:]) >= 8
+
+
+def _dtlz7(trial: tansaku.Trial) -> tuple[float, float]:
+    """DTLZ7 with 4 variables: its front (x1 = x2 = x3 = 0) is disconnected, and its first
+    point, f1 = 0 at the corner of the cube, is an extreme that is easy to find."""
+    x = np.array([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(4)])
+    g = 1.0 + 3.0 * float(x[1:].sum())
+    f1 = float(x[0])
+    return f1, (1.0 + g) * 2.0 - f1 * (1.0 + math.sin(3.0 * math.pi * f1))
+
+
+def test_two_objectives_fill_the_front_in_rather_than_stay_at_its_extreme() -> None:
+    # The reference point sat beyond the worst observation and the local search started
+    # only from the rows best in the first objective: 30 trials kept proposing points at
+    # f1 = 0 and found 3 front points (hypervolume 0.78).
+    study = tansaku.create_study(directions=["minimize"] * 2, sampler=GPSampler(seed=0))
+    study.optimize(_dtlz7, n_trials=30)
+    values = np.array([t.values for t in study.trials])
+    front = np.unique(values[pareto_front_mask(values)], axis=0)
+    assert len(front) >= 6
+    assert hypervolume(values, np.array([1.0, 4.5])) > 0.83
 
 
 def test_independent_sampling_is_logged_for_a_param_outside_the_space(
