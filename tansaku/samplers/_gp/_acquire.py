@@ -148,10 +148,9 @@ def _front_starts(
     """Indices of the observed rows to start the local search from, with several objectives.
 
     A random few of the distinct points of the feasible front (a new draw every trial, so
-    that over the trials
-    every piece of the front is improved from, not only one end of it: a front may be made
-    of disconnected pieces whose rows the Sobol candidates never come near). Before any
-    trial is feasible, the rows that violate the constraints least.
+    that over the trials every piece of the front is improved from, not only one end of it:
+    a front may be made of disconnected pieces whose rows the Sobol candidates never come
+    near). Before any trial is feasible, the rows that violate the constraints least.
     """
     if feasible.any():
         indices = np.flatnonzero(feasible)
