@@ -137,7 +137,7 @@ class _FreeBoxes:
     def __init__(self, ideal: np.ndarray, reference: np.ndarray) -> None:
         self.lower = ideal[None, :].copy()
         self.upper = reference[None, :].copy()
-        # The gain boxes of every pick in order, and where each pick's start: (n_picks + 1,)
+        # The gain boxes of every pick in order, and where each pick's boxes start, (n_picks + 1,)
         self._gain_lower: list[np.ndarray] = []
         self._gain_upper: list[np.ndarray] = []
         self.gain_offsets = [0]
