@@ -26,12 +26,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # One BLAS/OpenMP thread per worker: CPU time then measures work rather than spinning
 # threads, and concurrent workers of the storage suite do not oversubscribe the cores.
-_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def worker_env() -> dict[str, str]:
     env = dict(os.environ)
-    for name in _THREAD_ENV:
+    for name in THREAD_ENV:
         env.setdefault(name, "1")
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     if str(REPO_ROOT) not in paths:

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import os
 
+from benchmarks._runner import THREAD_ENV
+
 # One BLAS thread, set before numpy loads (as the benchmark workers run): CPU time then measures
 # work, not threads spinning on a busy machine.
-for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+for _name in THREAD_ENV:
     os.environ.setdefault(_name, "1")
 
 import argparse
