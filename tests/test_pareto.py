@@ -308,13 +308,13 @@ def test_nine_objective_selection_takes_no_recursive_hypervolume(
 def test_free_boxes_give_the_cells_each_candidate_adds_to_the_picked_ones(
     front: tuple[np.ndarray, np.ndarray], n_chosen: int, since: int
 ) -> None:
-    from tansaku._pareto._contributions import _FreeBoxes
+    from tansaku._pareto._contributions import FreeBoxes
 
     points, reference = front
     points = np.minimum(points, reference)
     chosen, candidates = points[:n_chosen], points[n_chosen:]
     since = min(since, len(chosen))
-    boxes = _FreeBoxes(np.zeros(len(reference)), reference)
+    boxes = FreeBoxes(np.zeros(len(reference)), reference)
     for point in chosen:
         boxes.pick(point)
 
@@ -340,16 +340,16 @@ def test_free_boxes_give_the_cells_each_candidate_adds_to_the_picked_ones(
 def test_selection_is_the_same_by_boxes_by_limited_sets_and_switching_between_them(
     n_objectives: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tansaku._pareto._contributions as contributions
+    import tansaku._pareto._greedy as greedy
 
     rng = np.random.default_rng(n_objectives)
     sphere = np.abs(rng.standard_normal((60, n_objectives)))
     front = sphere / np.linalg.norm(sphere, axis=1, keepdims=True)
     reference = reference_point(front)
     by_boxes = select_by_hypervolume(front, 20, reference)
-    monkeypatch.setattr(contributions, "_FEW_BOXES", 0)  # the cost rule decides from step 1
+    monkeypatch.setattr(greedy, "_FEW_BOXES", 0)  # the cost rule decides from step 1
     switching = select_by_hypervolume(front, 20, reference)
-    monkeypatch.setattr(contributions, "MAX_BOXES", 0)  # limited sets only
+    monkeypatch.setattr(greedy, "MAX_BOXES", 0)  # limited sets only
     by_limited_sets = select_by_hypervolume(front, 20, reference)
     np.testing.assert_array_equal(by_boxes, by_limited_sets)
     np.testing.assert_array_equal(switching, by_limited_sets)

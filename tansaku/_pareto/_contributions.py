@@ -1,5 +1,5 @@
-"""Exact hypervolume contributions of many candidates at once, and greedy subset selection
-built on them, for three or more objectives.
+"""Exact hypervolume contributions of many candidates at once, for three or more objectives:
+from limited sets, and from the free region's boxes (:class:`FreeBoxes`).
 
 The contribution of a candidate ``c`` to a set ``S`` is the volume of its box (from ``c`` up
 to the reference point) minus the hypervolume of ``S`` limited to that box, the points
@@ -17,10 +17,6 @@ import numpy as np
 
 # Inclusion-exclusion sums 2^q - 1 boxes for q points: cheap up to about 10.
 MAX_SUBSET_POINTS = 10
-# Candidates whose exact contribution one step of the lazy greedy computes together: from
-# limited sets, and (each costing less) from boxes.
-_BATCH = 8
-_BOX_BATCH = 32
 
 
 def union_volume_small(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -120,7 +116,7 @@ def _packed(limited: np.ndarray, kept: np.ndarray, q: int, reference: np.ndarray
     return packed
 
 
-class _FreeBoxes:
+class FreeBoxes:
     """The region below the reference point and above the ideal point that no picked point
     dominates, as disjoint boxes, split as points are picked; and the part of it each pick took.
 
@@ -131,7 +127,8 @@ class _FreeBoxes:
     candidate's gain after pick t is its gain after pick s minus the volume it shares with the
     gain boxes of picks s..t-1 (:meth:`shared`): exact, and cheap, for those are few next to
     the whole region. The region's boxes grow like the number of local upper bounds, slowly in
-    few objectives but steeply in many, so the caller drops them beyond ``MAX_BOXES``.
+    few objectives but steeply in many, so :func:`~tansaku._pareto._greedy.greedy_order` drops
+    them beyond its ``MAX_BOXES``.
     """
 
     def __init__(self, ideal: np.ndarray, reference: np.ndarray) -> None:
@@ -191,111 +188,5 @@ class _FreeBoxes:
         self.lower, self.upper = np.concatenate(lowers), np.concatenate(uppers)
 
 
-# Beyond this many boxes, gains come from limited sets instead (about 9 objectives).
-MAX_BOXES = 50_000
-# While the free region has so few boxes, they cost less than the limited sets.
-_FEW_BOXES = 2_000
-
-
-def _boxes_cheaper(n_boxes: int, kept: np.ndarray) -> bool:
-    """Whether going through ``n_boxes`` boxes costs less than measuring the limited sets whose
-    non-dominated rows ``kept`` (c, s) marks: about 2^q corners for a set of q rows, and more
-    (the recursion of :func:`~tansaku._pareto.hypervolume`) beyond ``MAX_SUBSET_POINTS``."""
-    n_kept = kept.sum(axis=1)
-    per_set = np.exp2(np.minimum(n_kept, 30)) + kept.shape[1] * (n_kept + 1)
-    return n_boxes <= float(per_set.sum())
-
-
 # Elements of the (candidates, boxes, m) arrays built at once.
 _CHUNK_ELEMENTS = 1_000_000
-
-
-def select_lazy_greedy(points: np.ndarray, k: int, reference: np.ndarray) -> np.ndarray:
-    """Greedy hypervolume subset selection: pick ``k`` of ``points`` (n, m), each time the one
-    that adds the most hypervolume to those picked (ties to the first row). Returns the picked
-    row indices, sorted."""
-    return np.sort(greedy_order(points, k, reference)[0])
-
-
-def greedy_order(
-    points: np.ndarray,
-    k: int,
-    reference: np.ndarray,
-    prefix: np.ndarray | None = None,
-    prefix_gains: np.ndarray | None = None,
-    use_boxes: bool = True,
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    """:func:`select_lazy_greedy`, returning the rows in the order picked and the gain each
-    added when picked, (k,) each; and whether the boxes stayed cheaper to the end (a caller
-    selecting again from almost the same points passes it back as ``use_boxes``).
-
-    ``prefix`` (t,), with their gains ``prefix_gains``, are the first t picks when the caller
-    knows them (from an earlier selection over almost the same points): only the steps after
-    them are searched.
-
-    Gains only shrink as the selection grows (hypervolume is submodular), so a stale gain is an
-    upper bound, and so is the gain over the latest pick alone (a two-box formula): exact gains
-    are computed, a batch at a time, only for candidates whose bound could still win: by
-    taking from each candidate's last exact gain what the picks since took of it
-    (:class:`_FreeBoxes`) while the free region's boxes stay few enough to keep, else from
-    each candidate's limited set (:func:`covered_volumes`).
-    """
-    n = len(points)
-    volume = np.prod(np.clip(reference - points, 0.0, None), axis=1)  # (n,)
-    upper = volume.copy()  # exact for the first step
-    # The last exact gain of each row, and the number of picks it was exact after.
-    exact_gain, exact_after = volume.copy(), np.zeros(n, dtype=np.intp)
-    picked = np.empty(k, dtype=np.intp)
-    gains = np.empty(k)
-    if prefix is None or prefix_gains is None:
-        prefix, prefix_gains = np.zeros(0, dtype=np.intp), np.zeros(0)
-    known = min(len(prefix), k)
-    best = int(prefix[0]) if known else int(np.argmax(upper))
-    boxes = _FreeBoxes(points.min(axis=0), reference) if use_boxes else None
-    boxes_cheaper = True
-    for step in range(k):
-        if step:
-            overlap = np.prod(np.clip(reference - np.maximum(points, points[best]), 0.0, None), 1)
-            np.minimum(upper, volume - overlap, out=upper)
-            exact = np.zeros(n, dtype=bool)
-            if step < known:
-                best = int(prefix[step])
-            while step >= known:
-                best = int(np.argmax(upper))
-                if exact[best]:
-                    break
-                # The candidates with the highest bounds, not yet exact this step.
-                batch = np.flatnonzero(~exact & (upper > -np.inf))
-                size = _BATCH if boxes is None else _BOX_BATCH
-                if len(batch) > size:
-                    batch = batch[np.argpartition(-upper[batch], size)[:size]]
-                by_boxes = False
-                if boxes is not None:
-                    # The gain boxes to scan, and the region's boxes the next pick splits.
-                    offsets = np.asarray(boxes.gain_offsets)
-                    n_boxes = int(np.sum(offsets[step] - offsets[exact_after[batch]]))
-                    n_boxes += len(boxes.lower)
-                    by_boxes = len(boxes.lower) <= _FEW_BOXES
-                if not by_boxes:
-                    limited = np.maximum(points[batch, None, :], points[picked[:step]][None])
-                    kept = peel_non_dominated(limited, reference)
-                    by_boxes = boxes is not None and _boxes_cheaper(n_boxes, kept)
-                if boxes is not None and by_boxes:
-                    exact_gain[batch] -= boxes.shared(points[batch], exact_after[batch])
-                else:
-                    # Small limited sets (correlated objectives): cheaper than the boxes.
-                    boxes, boxes_cheaper = None, False
-                    exact_gain[batch] = volume[batch] - covered_volumes(limited, reference, kept)
-                exact_after[batch] = step
-                upper[batch] = exact_gain[batch]
-                exact[batch] = True
-        picked[step] = best
-        gains[step] = prefix_gains[step] if step < known else upper[best]
-        upper[best] = -np.inf
-        if boxes is not None and step + 1 < k:
-            boxes.pick(points[best])
-            # Replaying known picks, the cost rule has no limited sets to go by: keep the
-            # boxes only while they are few.
-            if len(boxes.lower) > (MAX_BOXES if step + 1 >= known else _FEW_BOXES):
-                boxes = None
-    return picked, gains, boxes_cheaper

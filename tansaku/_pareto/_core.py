@@ -18,9 +18,9 @@ from tansaku._internal.study_direction import StudyDirection
 from tansaku._pareto._contributions import (
     MAX_SUBSET_POINTS,
     covered_volumes,
-    select_lazy_greedy,
     union_volume_small,
 )
+from tansaku._pareto._greedy import select_lazy_greedy
 
 
 def loss_signs(directions: Sequence[StudyDirection]) -> np.ndarray:

@@ -212,22 +212,18 @@ def test_kept_split_of_objectives_in_conflict_is_the_split_computed_afresh(
 
 
 def test_kept_split_replays_the_previous_picks_only_while_they_stay_greedy() -> None:
-    from tansaku.samplers._tpe._split import _still_greedy
+    from tansaku._pareto._greedy import _picks_still_greedy
 
-    # Rows 0 and 1 of a 3-objective front were picked in that order, adding 3 and then 2.
-    loss = np.array([[0.0, 2, 2], [2, 0, 2], [2, 2, 1], [1, 1, 1], [0, 2, 2.5]])
+    # Points 0 and 1 of a 3-objective front were picked in that order, adding 3 and then 2.
+    points = np.array([[0.0, 2, 2], [2, 0, 2], [2, 2, 1], [1, 1, 1], [0, 2, 2.5]])
     reference = np.full(3, 3.0)
     order, gains = np.array([0, 1]), np.array([3.0, 2.0])
-    assert hypervolume_of(loss[[0, 1]], reference) == 5.0
-    old_last = np.array([0, 1, 2])
-    # A row dominated by row 0 joins no front: both picks stay.
-    assert _still_greedy(loss, old_last, old_last, order, gains, reference) == 2
-    # Row 3 beats the first pick (its box is 8 against row 0's 3).
-    assert _still_greedy(loss, np.array([0, 1, 2, 3]), old_last, order, gains, reference) == 0
-    # Row 0 left the front: nothing is kept.
-    assert _still_greedy(loss, np.array([1, 2]), old_last, order, gains, reference) == 0
-    # Row 4 adds less than row 0 (1.5), then nothing after it: both picks stay.
-    assert _still_greedy(loss, np.array([0, 1, 2, 4]), old_last, order, gains, reference) == 2
+    assert hypervolume_of(points[[0, 1]], reference) == 5.0
+    # Point 3 beats the first pick (its box is 8 against point 0's 3).
+    assert _picks_still_greedy(points, order, gains, np.array([3]), reference) == 0
+    # Point 4 adds less than point 0 (1.5), then nothing after it: both picks stay.
+    assert _picks_still_greedy(points, order, gains, np.array([4]), reference) == 2
+    assert _picks_still_greedy(points, order, gains, np.array([4, 3]), reference) == 0
 
 
 def hypervolume_of(points: np.ndarray, reference: np.ndarray) -> float:

@@ -21,12 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tansaku._pareto import fronts_until, reference_point, select_by_hypervolume
-from tansaku._pareto._contributions import (
-    MAX_SUBSET_POINTS,
-    covered_volumes,
-    greedy_order,
-    peel_non_dominated,
-)
+from tansaku._pareto._greedy import GreedyRun, greedy_order
 
 # Weights decay linearly for all but the newest trials (Bergstra et al. 2013).
 _N_FULL_WEIGHT = 25
@@ -229,12 +224,11 @@ class DominanceSplit:
     bounds of the rows before it, the reference point: the selection is then the previous one,
     exactly. About half of the rows of a multi-objective TPE run are such rows.
 
-    Otherwise, with three or more objectives, the greedy selection of the last front replays
-    the previous picks as far as they stay greedy: until a pick has left the front, or a row
-    new to the front would have added more than the pick did (ties to the lower row). That
-    check measures limited sets, and replaying gives up the boxes of
-    :func:`~tansaku._pareto._contributions.greedy_order`: it is tried only when the previous
-    selection found the limited sets cheaper, and given up where they are large.
+    Otherwise, with three or more objectives, the greedy selection of the last front resumes
+    the previous one (:func:`~tansaku._pareto._greedy.greedy_order`) when the rows taken before
+    it and the reference point are the same: it replays the previous picks until a pick has
+    left the front or a row new to the front would have added more than the pick did (ties to
+    the lower row), and searches on from there.
     """
 
     def __init__(self) -> None:
@@ -243,10 +237,9 @@ class DominanceSplit:
         self._good = np.zeros(0, dtype=np.intp)
         self._last_front = np.zeros((0, 0))  # losses of the last front taken, (n_last, m)
         self._low = self._high = np.zeros(0)  # bounds of the finite losses, (m,)
-        # The previous greedy selection of the last front: rows of ``loss`` in the order
-        # picked, the gain of each, the reference point, the rows of the fronts before it.
-        self._order = np.zeros(0, dtype=np.intp)
-        self._gains = np.zeros(0)
+        # The previous greedy selection of the last front (over the rows ``_last`` of ``loss``),
+        # its reference point, and the rows of the fronts before it.
+        self._run: GreedyRun | None = None
         self._reference = np.zeros(0)
         self._before = self._last = np.zeros(0, dtype=np.intp)
         self._use_boxes = True  # whether the boxes paid off in the previous selection
@@ -273,35 +266,26 @@ class DominanceSplit:
         return self._good
 
     def _select(self, loss: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`_best_by_dominance`, reusing the previous greedy picks that stay greedy."""
+        """:func:`_best_by_dominance`, resuming the previous greedy selection where it holds."""
         fronts = fronts_until(loss, k)
         before = np.concatenate([np.zeros(0, dtype=np.intp), *fronts[:-1]])
         last = fronts[-1]
         k_last = k - len(before)
         finite = np.all(np.isfinite(loss[last]))
         if loss.shape[1] < 3 or not finite or k_last >= len(last):
-            self._order = np.zeros(0, dtype=np.intp)
+            self._run = None
             return _best_by_dominance(loss, k, fronts)
         reference = reference_point(loss[np.all(np.isfinite(loss), axis=1)])
-        known = 0
-        # Replaying earlier picks drops the boxes (they cannot be rebuilt cheaply part way), so
-        # it is tried only when the previous selection found the limited sets cheaper.
+        previous = None
         same = np.array_equal(reference, self._reference) and np.array_equal(before, self._before)
-        if same and not self._use_boxes:
-            known = _still_greedy(loss, last, self._last, self._order, self._gains, reference)
-        position = np.full(len(loss), -1, dtype=np.intp)
-        position[last] = np.arange(len(last))
-        order, gains, self._use_boxes = greedy_order(
-            loss[last],
-            k_last,
-            reference,
-            position[self._order[:known]],
-            self._gains[:known],
-            self._use_boxes,
-        )
-        self._order, self._gains = last[order], gains
+        if same and self._run is not None:
+            position = np.full(len(loss), -1, dtype=np.intp)
+            position[last] = np.arange(len(last))
+            previous = self._run.carried(position[self._last], len(last))
+        self._run = greedy_order(loss[last], k_last, reference, previous, self._use_boxes)
+        self._use_boxes = self._run.boxes_cheaper
         self._reference, self._before, self._last = reference, before, last
-        return np.concatenate([before, np.sort(last[order])]).astype(np.intp), last
+        return np.concatenate([before, np.sort(last[self._run.order])]).astype(np.intp), last
 
     def _keeps_selection(self, new: np.ndarray) -> bool:
         if not len(self._last_front) or not np.all(np.isfinite(new)):
@@ -311,43 +295,6 @@ class DominanceSplit:
         no_worse = np.all(self._last_front[:, None, :] <= new[None, :, :], axis=2)  # (last, new)
         better = np.any(self._last_front[:, None, :] < new[None, :, :], axis=2)
         return bool(np.all(np.any(no_worse & better, axis=0)))
-
-
-def _still_greedy(
-    loss: np.ndarray,
-    last: np.ndarray,
-    previous_last: np.ndarray,
-    order: np.ndarray,
-    gains: np.ndarray,
-    reference: np.ndarray,
-) -> int:
-    """How many of the picks ``order`` (rows of ``loss``, with their ``gains``) a greedy
-    selection from the front ``last`` (rows of ``loss``) makes first, as it made them before:
-    up to the first pick no longer on the front or the first step a row new to the front beats
-    (over the same reference point and the same rows picked before)."""
-    on_front = np.zeros(len(loss), dtype=bool)
-    on_front[last] = True
-    gone = np.flatnonzero(~on_front[order])
-    known = int(gone[0]) if len(gone) else len(order)
-    # Rows of the front before lost every step to the picks; only rows new to it may not.
-    new = last[~np.isin(last, previous_last)]
-    if not known or not len(new):
-        return known
-    chosen = loss[order[:known]]
-    for row in new:
-        # The gain of ``row`` after each prefix of the picks: sets of the first t picks.
-        limited = np.repeat(np.maximum(loss[row], chosen)[None], known, axis=0)  # (t, t, m)
-        limited[np.arange(known)[None, :] >= np.arange(known)[:, None]] = reference
-        kept = peel_non_dominated(limited, reference)
-        if kept.sum(axis=1).max() > MAX_SUBSET_POINTS:
-            return 0  # large limited sets: a fresh selection costs less than this check
-        gain = np.prod(np.clip(reference - loss[row], 0.0, None)) - covered_volumes(
-            limited, reference, kept
-        )
-        beats = (gain > gains[:known]) | ((gain == gains[:known]) & (row < order[:known]))
-        if beats.any():
-            known = int(np.argmax(beats))
-    return known
 
 
 def _best_by_dominance(
