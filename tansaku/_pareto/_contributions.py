@@ -116,6 +116,10 @@ def _packed(limited: np.ndarray, kept: np.ndarray, q: int, reference: np.ndarray
     return packed
 
 
+# Elements of the (candidates, boxes, m) arrays FreeBoxes.shared builds at once.
+_CHUNK_ELEMENTS = 1_000_000
+
+
 class FreeBoxes:
     """The region below the reference point and above the ideal point that no picked point
     dominates, as disjoint boxes, split as points are picked; and the part of it each pick took.
@@ -186,7 +190,3 @@ class FreeBoxes:
         self._gain_upper.append(upper)
         self.gain_offsets.append(self.gain_offsets[-1] + len(lower))
         self.lower, self.upper = np.concatenate(lowers), np.concatenate(uppers)
-
-
-# Elements of the (candidates, boxes, m) arrays built at once.
-_CHUNK_ELEMENTS = 1_000_000
