@@ -9,7 +9,8 @@ The in-package API, for samplers and for the terminator:
   (``posterior_with_gradient``), their joint covariance (``joint_posterior``), its
   hyperparameters (``params``), its kernel (``kernel``) and ``condition_on`` for
   pseudo-observations.
-- ``standardize``: the values to fit, and how to map thresholds into their scale.
+- ``standardize``: the values to fit, and how to map thresholds into their scale;
+  ``power_warp``: one objective's values warped toward a normal shape, order kept.
 - ``log_ei``, ``log_pof``, ``combine``, ``ModelAcquisition``: acquisitions in log space with
   gradients with respect to posterior means and variances, and as functions of rows.
 - ``maximize``: the acquisition search (Sobol candidates, then mixed local search).
@@ -22,7 +23,7 @@ from tansaku._gp._model import GaussianProcess, GPParams, fit_gp
 from tansaku._gp._optimize import maximize
 from tansaku._gp._prior import GPPrior, classic_prior, dimension_scaled_prior
 from tansaku._gp._space import GPSpace
-from tansaku._gp._standardize import Standardized, standardize
+from tansaku._gp._standardize import Standardized, power_warp, standardize
 
 __all__ = [
     "GPParams",
@@ -39,5 +40,6 @@ __all__ = [
     "log_h",
     "log_pof",
     "maximize",
+    "power_warp",
     "standardize",
 ]

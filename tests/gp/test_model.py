@@ -11,6 +11,7 @@ from tansaku._gp import (
     classic_prior,
     dimension_scaled_prior,
     fit_gp,
+    power_warp,
     standardize,
 )
 from tansaku._gp._kernel import matern52, matern52_and_d_r2
@@ -110,6 +111,38 @@ def test_standardize_copes_with_constant_and_huge_values(values: np.ndarray) -> 
     scaled = standardize(values)
     assert np.all(np.isfinite(scaled.y))
     assert np.isfinite(scaled.scale) and scaled.scale > 0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.exp(np.random.default_rng(0).normal(0.0, 4.0, 60)),  # orders of magnitude
+        np.array([1e300, -1e300, 5.0, 1e299, 3.0]),
+        np.array([-3.0, 2.0, 2.0, 7.0, 1e6]),
+    ],
+)
+def test_power_warp_keeps_the_order_and_shortens_a_long_tail(values: np.ndarray) -> None:
+    warped = power_warp(values)
+    assert np.all(np.isfinite(warped))
+    # Increasing: every pair keeps its order, and equal values stay equal.
+    a, b = np.meshgrid(values, values)
+    wa, wb = np.meshgrid(warped, warped)
+    assert np.all((a < b) <= (wa <= wb)) and np.all((a == b) <= (wa == wb))
+
+    # The largest value lies fewer standard deviations above the median than before.
+    def tail(v: np.ndarray) -> float:
+        return float((v.max() - np.median(v)) / v.std())
+
+    with np.errstate(over="ignore"):
+        if np.isfinite(values.std()):
+            assert tail(warped) < tail(values)
+
+
+@pytest.mark.parametrize(
+    "values", [np.array([1.0, 2.0]), np.full(4, 3.0), np.array([1.0, np.inf, 2.0])]
+)
+def test_power_warp_leaves_too_few_constant_or_infinite_values_alone(values: np.ndarray) -> None:
+    np.testing.assert_array_equal(power_warp(values), values)
 
 
 def test_space_rows_keep_grids_logs_and_choices() -> None:

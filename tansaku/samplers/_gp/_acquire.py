@@ -16,6 +16,7 @@ from tansaku._gp import (
     log_ei,
     log_pof,
     maximize,
+    power_warp,
     standardize,
 )
 from tansaku._gp._acquisition import LogAcquisition
@@ -54,6 +55,8 @@ class Acquirer:
         """
         rows, losses, running = observed.rows, observed.losses, observed.running
         n_objectives = losses.shape[1]
+        if n_objectives == 1:
+            losses = power_warp(losses[:, 0])[:, None]
         objectives = [standardize(losses[:, j]) for j in range(n_objectives)]
         models = [self._fit(("objective", j), rows, s.y, space) for j, s in enumerate(objectives)]
         y = np.stack([s.y for s in objectives], axis=1)  # (n, m)
