@@ -35,16 +35,18 @@ class GPSampler(IndependentSamplerMixin):
     probability that every constraint is satisfied when ``constraints_func`` is given. The GP
     has a Matern 5/2 kernel with one length scale per param (log params in log space,
     categorical params by a Hamming distance), fitted by maximum a posteriori with L-BFGS-B
-    (see ``tansaku._gp``). The acquisition is maximized from quasi-random candidates by
-    L-BFGS-B over float params and exhaustive search over the values of int, stepped and
-    categorical ones. Other params come from ``independent_sampler``.
+    (see ``tansaku._gp``); with one objective, the GP is fitted to its values warped by an
+    increasing power transform toward a normal shape, so that an objective spanning orders of
+    magnitude does not look flat where it is good. The acquisition is maximized from
+    quasi-random candidates by L-BFGS-B over float params and exhaustive search over the
+    values of int, stepped and categorical ones. Other params come from ``independent_sampler``.
 
     Trials still running (other workers') count as observed at their posterior mean (the
     "kriging believer"), so parallel workers spread out instead of proposing the same point.
     Pruned trials are ignored and failed ones skipped.
 
-    Differences from Optuna 5.0, on purpose: no PyTorch is needed (numpy and scipy only), and
-    running trials are taken into account.
+    Differences from Optuna 5.0, on purpose: no PyTorch is needed (numpy and scipy only),
+    running trials are taken into account, and one objective's values are warped.
 
     Args:
         seed: Seed of the sampler's draws: the same seed and history give the same params.
