@@ -68,6 +68,7 @@ from tansaku._gp import (
     fit_gp,
     log_ei,
     maximize,
+    power_warp,
     standardize,
 )
 from tansaku._gp._optimize import N_CANDIDATES
@@ -157,7 +158,7 @@ def measure(
     _, out["search_space_fresh_ms"] = cpu_ms(lambda: fresh.calculate(study))
     observed, out["read_ms"] = cpu_ms(lambda: _read(study, trial, incremental), repeats)
     space = GPSpace({k: d for k, d in incremental.calculate(study).items() if not d.single()})
-    rows, y = observed.rows, standardize(observed.losses[:, 0]).y
+    rows, y = observed.rows, standardize(power_warp(observed.losses[:, 0])).y
     categorical = space.categorical
 
     def fit(start: GPParams | None) -> GaussianProcess:
