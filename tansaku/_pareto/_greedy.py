@@ -194,7 +194,8 @@ def greedy_order(
                 boxes = None
     # What the previous run measured after more picks than were replayed is of another selection.
     rows, after, gain = log[0]
-    log[0] = rows[after <= known], after[after <= known], gain[after <= known]
+    still = after <= known
+    log[0] = rows[still], after[still], gain[still]
     measured = _in_order(*_joined(log))
     return GreedyRun(picked, gains, np.ones(n, dtype=bool), *measured, boxes_cheaper)
 
@@ -225,10 +226,8 @@ def _latest(
     none was measured."""
     exact_gain, exact_after = volume.copy(), np.zeros(len(volume), dtype=np.intp)
     valid = after <= known
-    rows, after, gain = rows[valid], after[valid], gain[valid]
+    rows, after, gain = _in_order(rows[valid], after[valid], gain[valid])
     # The last of each point's measurements, in order of the number of picks.
-    order = np.lexsort((after, rows))
-    rows, after, gain = rows[order], after[order], gain[order]
     last = np.ones(len(rows), dtype=bool)
     last[:-1] = rows[1:] != rows[:-1]
     exact_gain[rows[last]] = gain[last]
